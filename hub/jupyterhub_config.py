@@ -1,0 +1,84 @@
+"""JupyterHub configuration for hubkit: the same file in production (Docker) and local mode.
+
+Everything deployment-specific comes from the environment (stack.env in production; set by
+`hubkit local up` in local mode); every variable read here is documented in example-stack.env.
+"""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+import os
+import sys
+
+from hubkit.hub.settings import env_bool, env_int, require_env
+
+c = get_config()  # noqa: F821 (injected by JupyterHub)
+
+mode = os.environ.get("HUBKIT_SPAWNER", "docker")
+
+# --- Accounts -------------------------------------------------------------------------------
+admin = require_env("JUPYTER_ADMIN_USER")
+c.JupyterHub.authenticator_class = "hubkit-native"
+c.Authenticator.admin_users = {admin}
+# Who may log in is decided by NativeAuthenticator (signup + admin approval), not a list.
+c.Authenticator.allow_all = True
+c.HubkitAuthenticator.admin_password = require_env("JUPYTER_PASSWORD")
+c.HubkitAuthenticator.open_signup = env_bool("HUBKIT_OPEN_SIGNUP", False)
+c.HubkitAuthenticator.minimum_password_length = env_int("HUBKIT_MIN_PASSWORD_LENGTH", 10)
+c.HubkitAuthenticator.check_common_password = True
+c.HubkitAuthenticator.allowed_failed_logins = env_int("HUBKIT_ALLOWED_FAILED_LOGINS", 5)
+c.HubkitAuthenticator.seconds_before_next_try = env_int("HUBKIT_LOCKOUT_SECONDS", 600)
+c.HubkitAuthenticator.allow_2fa = env_bool("HUBKIT_ALLOW_2FA", True)
+
+# --- Hub state and proxy ----------------------------------------------------------------------
+c.JupyterHub.db_url = os.environ.get("JUPYTERHUB_DB_URL", "sqlite:///jupyterhub.sqlite")
+c.JupyterHub.bind_url = os.environ.get("JUPYTERHUB_BIND_URL", "http://127.0.0.1:8000")
+c.JupyterHub.cookie_secret_file = os.environ.get(
+    "JUPYTERHUB_COOKIE_SECRET_FILE", "jupyterhub_cookie_secret"
+)
+c.JupyterHub.hub_bind_url = os.environ.get("JUPYTERHUB_HUB_BIND_URL", "http://127.0.0.1:8081")
+c.ConfigurableHTTPProxy.auth_token = require_env("CONFIGPROXY_AUTH_TOKEN")
+c.ConfigurableHTTPProxy.api_url = os.environ.get("CONFIGPROXY_API_URL", "http://127.0.0.1:8001")
+if env_bool("HUBKIT_PROXY_EXTERNAL", False):
+    # Production: the proxy runs in its own container and keeps routes across hub restarts.
+    c.ConfigurableHTTPProxy.should_start = False
+else:
+    c.ConfigurableHTTPProxy.command = [os.environ.get("HUBKIT_CHP", "configurable-http-proxy")]
+c.JupyterHub.cleanup_servers = False
+
+# --- Spawner ----------------------------------------------------------------------------------
+if mode == "local":
+    c.JupyterHub.spawner_class = "hubkit-local"
+    if homes := os.environ.get("HUBKIT_HOMES_DIR"):
+        c.LocalProfileSpawner.home_dir_template = os.path.join(homes, "{username}")
+elif mode == "docker":
+    c.JupyterHub.spawner_class = "hubkit-docker"
+    c.JupyterHub.hub_ip = "0.0.0.0"
+    c.JupyterHub.hub_connect_ip = require_env("HUBKIT_HUB_HOST")
+    c.DockerProfileSpawner.network_name = require_env("HUBKIT_DOCKER_NETWORK")
+    c.DockerProfileSpawner.remove = True
+    c.DockerProfileSpawner.volumes = {"hubkit-home-{username}": "/home/jovyan"}
+else:
+    raise SystemExit(f"HUBKIT_SPAWNER must be 'local' or 'docker', not {mode!r}")
+c.Spawner.start_timeout = env_int("HUBKIT_START_TIMEOUT", 120)
+c.Spawner.http_timeout = env_int("HUBKIT_HTTP_TIMEOUT", 60)
+
+# --- Idle culler: a service with only the scopes it needs -------------------------------------
+c.JupyterHub.services = [
+    {
+        "name": "idle-culler",
+        "command": [
+            sys.executable,
+            "-m",
+            "jupyterhub_idle_culler",
+            f"--timeout={env_int('HUBKIT_CULL_TIMEOUT', 3600)}",
+            f"--cull-every={env_int('HUBKIT_CULL_EVERY', 300)}",
+        ],
+    }
+]
+c.JupyterHub.load_roles = [
+    {
+        "name": "idle-culler",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": ["idle-culler"],
+    }
+]

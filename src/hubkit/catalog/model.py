@@ -1,0 +1,147 @@
+"""Typed view of catalog.yaml, with the derived facts every consumer needs.
+
+Layering: an environment with a `parent` is installed into its parent's prefix and locked with
+its parent's specs (pangeo's "layers in the lock"). An environment with a `prefix` is the root
+of such a chain. A profile composes environments; within one prefix they form a single chain,
+so the deepest one names both the lock to install and the local venv to use.
+"""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A kernelspec written statically into every image and local profile that has it."""
+
+    name: str
+    display_name: str
+    language: str
+    argv: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LocalSource:
+    """How local mode (no Docker, no conda) materializes an environment."""
+
+    source: str  # "pypi": a venv from the spec; "system": a command found on PATH
+    command: str | None = None
+    probe: tuple[str, ...] = ()
+    hint: str | None = None
+    optional: bool = False  # installed locally only when asked for (large)
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    description: str
+    spec_dir: Path
+    local: LocalSource
+    prefix: str | None = None
+    parent: str | None = None
+    server: bool = False
+    kernels: tuple[Kernel, ...] = ()
+    smoke: tuple[Path, ...] = ()
+    drop_labextensions: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ("linux-64", "linux-aarch64")
+
+    @property
+    def spec_file(self) -> Path:
+        return self.spec_dir / "environment.yml"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.spec_dir / "conda-lock.yml"
+
+
+@dataclass(frozen=True)
+class Profile:
+    slug: str
+    display_name: str
+    description: str
+    environments: tuple[str, ...]
+    parent: str | None = None
+
+
+@dataclass
+class Catalog:
+    path: Path
+    environments: dict[str, Environment]
+    profiles: dict[str, Profile] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def default_profile(self) -> Profile:
+        return next(iter(self.profiles.values()))
+
+    def chain(self, env_name: str) -> list[Environment]:
+        """The environment and its parents, root first: the specs its lock is solved from."""
+        chain = []
+        env: Environment | None = self.environments[env_name]
+        while env is not None:
+            chain.insert(0, env)
+            env = self.environments[env.parent] if env.parent else None
+        return chain
+
+    def prefix_root(self, env_name: str) -> Environment:
+        """The environment owning the prefix this one is installed into."""
+        return self.chain(env_name)[0]
+
+    def profile_chain(self, slug: str) -> list[Profile]:
+        """The profile and its parent images, base first: the image build order."""
+        chain = []
+        profile: Profile | None = self.profiles[slug]
+        while profile is not None:
+            chain.insert(0, profile)
+            profile = self.profiles[profile.parent] if profile.parent else None
+        return chain
+
+    def profile_environments(self, slug: str) -> list[Environment]:
+        """Every environment in the profile, including those its parent images bring."""
+        names: list[str] = []
+        for profile in self.profile_chain(slug):
+            names += [n for n in profile.environments if n not in names]
+        return [self.environments[n] for n in names]
+
+    def prefixes(self, slug: str) -> dict[str, Environment]:
+        """Prefix root name -> deepest environment of the profile installed into it."""
+        leaves: dict[str, Environment] = {}
+        for env in self.profile_environments(slug):
+            root = self.prefix_root(env.name).name
+            current = leaves.get(root)
+            if current is None or len(self.chain(env.name)) > len(self.chain(current.name)):
+                leaves[root] = env
+        return leaves
+
+    def server_environment(self, slug: str) -> Environment:
+        """The prefix root that runs JupyterLab for this profile."""
+        return next(
+            self.environments[root]
+            for root in self.prefixes(slug)
+            if self.environments[root].server
+        )
+
+    def kernels(self, slug: str) -> list[tuple[Kernel, Environment]]:
+        """The profile's kernels with the prefix root each one runs from."""
+        return [
+            (kernel, self.environments[root])
+            for root in self.prefixes(slug)
+            for kernel in self.environments[root].kernels
+        ]
+
+    def smoke_notebooks(self, slug: str) -> list[Path]:
+        return [nb for env in self.profile_environments(slug) for nb in env.smoke]
+
+    def build_order(self) -> list[Profile]:
+        """Profiles with every parent before its children."""
+        ordered: list[Profile] = []
+        for slug in self.profiles:
+            ordered += [p for p in self.profile_chain(slug) if p not in ordered]
+        return ordered

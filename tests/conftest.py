@@ -1,0 +1,45 @@
+"""Fixtures for hubkit's tests.
+
+- catalog: the repository's kernel catalog.
+- layout: local mode's install (venvs, profiles), made by `hubkit local install`.
+- available_profiles: the catalog profiles installed locally; the suite fails without one.
+- hub: a real JupyterHub with configurable-http-proxy and the local spawner (tests/hubserver.py).
+"""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import pytest
+
+from hubkit.catalog import Catalog, load_catalog
+from hubkit.local import LocalLayout, profile_status
+
+from .hubserver import HubServer
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def layout(catalog: Catalog) -> LocalLayout:
+    return LocalLayout.default(catalog)
+
+
+@pytest.fixture(scope="session")
+def available_profiles(catalog: Catalog, layout: LocalLayout) -> list[str]:
+    slugs = [
+        slug
+        for slug in catalog.profiles
+        if all(s.available for s in profile_status(catalog, layout, slug).values())
+    ]
+    assert slugs, "no profile is installed locally: run `hubkit local install` first"
+    return slugs
+
+
+@pytest.fixture
+def hub(tmp_path, catalog, layout, available_profiles):
+    with HubServer(tmp_path, catalog, layout) as server:
+        yield server
