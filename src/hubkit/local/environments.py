@@ -73,13 +73,16 @@ def _digest(requirements: list[str]) -> str:
     return hashlib.sha256("\n".join(requirements).encode()).hexdigest()
 
 
-def pypi_status(catalog: Catalog, layout: LocalLayout, leaf: Environment) -> EnvStatus:
+def pypi_status(
+    catalog: Catalog, layout: LocalLayout, leaf: Environment, slug: str | None = None
+) -> EnvStatus:
     venv = layout.venv(leaf.name)
     marker = venv / MARKER
     if not marker.is_file():
-        return EnvStatus(
-            leaf.name, False, None, f"not installed: run `hubkit local install` ({venv})"
+        how = "hubkit local install" + (
+            f" --profile {slug}" if slug and leaf.local.optional else ""
         )
+        return EnvStatus(leaf.name, False, None, f"not installed in {venv}: run `{how}`")
     if marker.read_text().strip() != _digest(_requirements(catalog, leaf.name)):
         return EnvStatus(
             leaf.name, False, None, "spec changed since install: run `hubkit local install`"
@@ -109,7 +112,7 @@ def profile_status(catalog: Catalog, layout: LocalLayout, slug: str) -> dict[str
     out = {}
     for root, leaf in catalog.prefixes(slug).items():
         if leaf.local.source == "pypi":
-            out[root] = pypi_status(catalog, layout, leaf)
+            out[root] = pypi_status(catalog, layout, leaf, slug)
         else:
             out[root] = system_status(leaf)
     return out

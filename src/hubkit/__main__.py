@@ -1,0 +1,7 @@
+"""`python -m hubkit`: the same as the `hubkit` command."""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from .cli import main
+
+main()

@@ -1,0 +1,77 @@
+"""Tests in headless Chromium: log in, pick a profile, JupyterLab opens with the extension set."""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from ..hubserver import ADMIN, ADMIN_PASSWORD
+from .extension_set import EXTENSION_SET, SIDEBAR_PANELS
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# As root and without network: no sandbox, no background connections to Google.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def page():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.console_errors = []
+        page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+        page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+        yield page
+        browser.close()
+
+
+def test_login_pick_profile_and_open_jupyterlab(hub, catalog, available_profiles, page):
+    slug = available_profiles[-1]
+    # Given the login page
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", ADMIN)
+    page.fill("#password_input", ADMIN_PASSWORD)
+    page.click("#login_submit")
+    # Then the profile form lists each available profile with its kernels
+    page.wait_for_selector("input[name=profile]")
+    for available in available_profiles:
+        card = page.locator(".card", has=page.locator(f"#profile-{available}"))
+        kernels = ", ".join(k.display_name for k, _ in catalog.kernels(available))
+        assert f"Kernels: {kernels}" in card.inner_text()
+    # When the last profile is chosen with the keyboard and the form submitted
+    page.focus(f"#profile-{available_profiles[0]}")
+    for _ in available_profiles[1:]:
+        page.keyboard.press("ArrowDown")
+    assert page.is_checked(f"#profile-{slug}")
+    page.click("form button[type=submit], form input[type=submit]")
+    # Then JupyterLab opens with a launcher card per kernel of the profile
+    page.wait_for_url("**/user/admin/lab**", timeout=120_000)
+    page.wait_for_selector(".jp-Launcher", timeout=120_000)
+    launcher = page.inner_text(".jp-Launcher")
+    for kernel, _ in catalog.kernels(slug):
+        assert kernel.display_name in launcher
+    # And the extension set is loaded and active
+    config = json.loads(page.inner_text("#jupyter-config-data"))
+    loaded = {e["name"] for e in config["federated_extensions"]}
+    assert set(EXTENSION_SET) <= loaded, set(EXTENSION_SET) - loaded
+    page.wait_for_selector("[data-id='jp-git-sessions']", timeout=30_000)
+    panels = set(page.eval_on_selector_all(".lm-TabBar-tab", "els => els.map(e => e.dataset.id)"))
+    assert panels >= SIDEBAR_PANELS, SIDEBAR_PANELS - panels
+    page.wait_for_selector("text=/Mem: .* 2048.00 MB/", timeout=30_000)  # the size's limit
+    # And nothing failed in the browser
+    page.wait_for_timeout(3000)
+    assert page.console_errors == []
