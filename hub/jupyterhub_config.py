@@ -9,6 +9,7 @@ Everything deployment-specific comes from the environment (stack.env in producti
 import os
 import sys
 
+from hubkit.hub.database import wait_for_database
 from hubkit.hub.settings import env_bool, env_int, require_env
 
 c = get_config()  # noqa: F821 (injected by JupyterHub)
@@ -31,6 +32,9 @@ c.HubkitAuthenticator.allow_2fa = env_bool("HUBKIT_ALLOW_2FA", True)
 
 # --- Hub state and proxy ----------------------------------------------------------------------
 c.JupyterHub.db_url = os.environ.get("JUPYTERHUB_DB_URL", "sqlite:///jupyterhub.sqlite")
+# In compose the hub may start before PostgreSQL is ready: wait a bounded time, then exit with
+# one line naming JUPYTERHUB_DB_URL and the host instead of a traceback.
+wait_for_database(c.JupyterHub.db_url, env_int("HUBKIT_DB_WAIT_SECONDS", 60))
 c.JupyterHub.bind_url = os.environ.get("JUPYTERHUB_BIND_URL", "http://127.0.0.1:8000")
 c.JupyterHub.cookie_secret_file = os.environ.get(
     "JUPYTERHUB_COOKIE_SECRET_FILE", "jupyterhub_cookie_secret"
@@ -61,8 +65,29 @@ else:
     raise SystemExit(f"HUBKIT_SPAWNER must be 'local' or 'docker', not {mode!r}")
 c.Spawner.start_timeout = env_int("HUBKIT_START_TIMEOUT", 120)
 c.Spawner.http_timeout = env_int("HUBKIT_HTTP_TIMEOUT", 60)
+if quota := os.environ.get("HUBKIT_HOME_QUOTA", "").strip():
+    c.Spawner.home_quota = quota
 
-# --- Idle culler: a service with only the scopes it needs -------------------------------------
+# Bigger sizes for some users: members of these groups get the extra choices (admins add
+# members in the admin panel; the group property `hubkit_sizes` adds more at run time).
+group_sizes = {
+    "power-users": {
+        "large": {"display_name": "Large: 4 CPUs, 8 GB", "cpu_limit": 4.0, "mem_limit": "8G"}
+    }
+}
+if env_bool("HUBKIT_GPU", False):
+    group_sizes["gpu-users"] = {
+        "gpu": {
+            "display_name": "GPU: 4 CPUs, 16 GB, all GPUs",
+            "cpu_limit": 4.0,
+            "mem_limit": "16G",
+            "gpu": True,
+        }
+    }
+c.Spawner.group_sizes = group_sizes
+c.JupyterHub.load_groups = {name: {"users": []} for name in [*group_sizes, "monitoring"]}
+
+# --- Services and roles: least privilege, never admin ------------------------------------------
 c.JupyterHub.services = [
     {
         "name": "idle-culler",
@@ -80,5 +105,29 @@ c.JupyterHub.load_roles = [
         "name": "idle-culler",
         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
         "services": ["idle-culler"],
-    }
+    },
+    {
+        # Read-only: dashboards, the admin panel and the usage page, without any write scope.
+        "name": "monitoring",
+        "description": "See users, servers, groups, services and metrics; change nothing.",
+        "scopes": [
+            "admin-ui",
+            "list:users",
+            "read:users",
+            "list:groups",
+            "read:groups",
+            "list:services",
+            "read:services",
+            "read:servers",
+            "read:metrics",
+            "read:hub",
+        ],
+        "groups": ["monitoring"],
+    },
 ]
+if metrics_token := os.environ.get("HUBKIT_METRICS_TOKEN", "").strip():
+    # Prometheus scrapes /hub/metrics with this token (bearer_token in its scrape config).
+    c.JupyterHub.services.append({"name": "metrics", "api_token": metrics_token})
+    c.JupyterHub.load_roles.append(
+        {"name": "metrics", "scopes": ["read:metrics"], "services": ["metrics"]}
+    )

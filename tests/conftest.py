@@ -4,18 +4,22 @@
 - layout: local mode's install (venvs, profiles), made by `hubkit local install`.
 - available_profiles: the catalog profiles installed locally; the suite fails without one.
 - hub: a real JupyterHub with configurable-http-proxy and the local spawner (tests/hubserver.py).
+- make_hub: a factory for hubs with extra environment (HUBKIT_* settings), stopped at the end.
+- postgres: a real PostgreSQL cluster for the session (tests/hubserver.py PostgresCluster).
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from hubkit.catalog import Catalog, load_catalog
 from hubkit.local import LocalLayout, profile_status
 
-from .hubserver import HubServer
+from .hubserver import HubServer, PostgresCluster
 
 
 @pytest.fixture(scope="session")
@@ -43,3 +47,26 @@ def available_profiles(catalog: Catalog, layout: LocalLayout) -> list[str]:
 def hub(tmp_path, catalog, layout, available_profiles):
     with HubServer(tmp_path, catalog, layout) as server:
         yield server
+
+
+@pytest.fixture
+def make_hub(tmp_path, catalog, layout, available_profiles):
+    """make_hub(name, external_proxy=False, **env) -> a started HubServer in tmp_path/name."""
+    with contextlib.ExitStack() as stack:
+
+        def make(name: str = "hub", external_proxy: bool = False, **env: str) -> HubServer:
+            folder = tmp_path / name
+            folder.mkdir()
+            return stack.enter_context(
+                HubServer(folder, catalog, layout, external_proxy=external_proxy, **env)
+            )
+
+        yield make
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    if not PostgresCluster.BIN.is_dir():
+        pytest.skip(f"PostgreSQL is not installed at {PostgresCluster.BIN}")
+    with PostgresCluster() as cluster:
+        yield cluster

@@ -1,20 +1,29 @@
 """A real JupyterHub for tests: hub/jupyterhub_config.py in local mode, configurable-http-proxy
 from npm, SQLite (or PostgreSQL via JUPYTERHUB_DB_URL) in a temporary folder, on free ports.
+
+- HubServer: the hub (and, with external_proxy=True, configurable-http-proxy as a separate
+  process that outlives hub restarts), accounts (signup, authorize, login) and REST helpers.
+- PostgresCluster: a throwaway PostgreSQL cluster run as the postgres user on a free port.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import psutil
 import requests
 import tornado.httpclient
 import tornado.websocket
@@ -33,8 +42,17 @@ def free_port() -> int:
 
 
 class HubServer:
-    def __init__(self, tmp: Path, catalog: Catalog, layout: LocalLayout, **env: str) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        catalog: Catalog,
+        layout: LocalLayout,
+        external_proxy: bool = False,
+        **env: str,
+    ) -> None:
         self.tmp, self.catalog, self.layout = tmp, catalog, layout
+        self.external_proxy = external_proxy
+        self.proxy: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{free_port()}"
         self.env = {
             **local_hub_env(catalog, layout),
@@ -45,6 +63,7 @@ class HubServer:
             "JUPYTERHUB_HUB_BIND_URL": f"http://127.0.0.1:{free_port()}",
             "CONFIGPROXY_API_URL": f"http://127.0.0.1:{free_port()}",
             "HUBKIT_HOMES_DIR": str(tmp / "homes"),
+            **({"HUBKIT_PROXY_EXTERNAL": "true"} if external_proxy else {}),
             **env,
         }
         self.log_path = tmp / "hub.log"
@@ -59,17 +78,68 @@ class HubServer:
 
     def __exit__(self, *exc) -> None:
         try:
-            for user in self.api("GET", "/users").json():
-                if user["servers"]:
-                    self.api("DELETE", f"/users/{user['name']}/server")
-            for user in self.api("GET", "/users").json():
-                self.wait_for(
-                    lambda u=user: not self.api("GET", f"/users/{u['name']}").json()["servers"], 60
-                )
+            if self.process and self.process.poll() is None:
+                for user in self.api("GET", "/users").json():
+                    if user["servers"]:
+                        self.api("DELETE", f"/users/{user['name']}/server")
+                for user in self.api("GET", "/users").json():
+                    self.wait_for(
+                        lambda u=user: not self.api("GET", f"/users/{u['name']}").json()["servers"],
+                        60,
+                    )
         finally:
             self.stop()
+            self.stop_proxy()
+            self.kill_servers()
+
+    def server_processes(self) -> list[psutil.Process]:
+        """Single-user servers started by this hub (found by the hub API URL they were given)."""
+        hub_api = self.env["JUPYTERHUB_HUB_BIND_URL"]
+        found = []
+        for p in psutil.process_iter():
+            with contextlib.suppress(psutil.Error):
+                if p.environ().get("JUPYTERHUB_API_URL", "").startswith(hub_api):
+                    found.append(p)
+        return found
+
+    def kill_servers(self) -> None:
+        """Kill leftovers of a failed test (servers survive the hub: cleanup_servers=False)."""
+        for p in self.server_processes():
+            with contextlib.suppress(psutil.Error):
+                for child in [*p.children(recursive=True), p]:
+                    child.kill()
+
+    def start_proxy(self) -> None:
+        """configurable-http-proxy as its own process, as the proxy container in production."""
+        bind, api = self.url, self.env["CONFIGPROXY_API_URL"]
+        hub = self.env["JUPYTERHUB_HUB_BIND_URL"]
+        self.proxy = subprocess.Popen(
+            [
+                self.env["HUBKIT_CHP"],
+                "--ip=127.0.0.1",
+                f"--port={bind.rsplit(':', 1)[1]}",
+                "--api-ip=127.0.0.1",
+                f"--api-port={api.rsplit(':', 1)[1]}",
+                f"--default-target={hub}",
+                f"--error-target={hub}/hub/error",
+            ],
+            env={**os.environ, "CONFIGPROXY_AUTH_TOKEN": self.env["CONFIGPROXY_AUTH_TOKEN"]},
+            stdout=(self.tmp / "proxy.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop_proxy(self) -> None:
+        if self.proxy and self.proxy.poll() is None:
+            self.proxy.terminate()
+            self.proxy.wait(10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
 
     def start(self) -> None:
+        if self.external_proxy and (self.proxy is None or self.proxy.poll() is not None):
+            self.start_proxy()
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(ROOT / "hub" / "jupyterhub_config.py")],
@@ -109,17 +179,68 @@ class HubServer:
             time.sleep(0.3)
         raise TimeoutError(f"{what} not reached within {timeout} s:\n{self.log()}")
 
-    def login(self, username: str, password: str) -> requests.Session:
+    def post_login(self, username: str, password: str, **extra: str) -> requests.Response:
+        """POST the login form; the response (a redirect target or the form with an error)."""
         session = requests.Session()
         session.get(f"{self.url}/hub/login").raise_for_status()
         r = session.post(
             f"{self.url}/hub/login",
-            data={"username": username, "password": password, "_xsrf": session.cookies["_xsrf"]},
+            data={
+                "username": username,
+                "password": password,
+                "_xsrf": session.cookies["_xsrf"],
+                **extra,
+            },
         )
+        r.session = session
+        return r
+
+    def login(self, username: str, password: str, **extra: str) -> requests.Session:
+        r = self.post_login(username, password, **extra)
         r.raise_for_status()
+        session = r.session
         if "jupyterhub-session-id" not in session.cookies or "/hub/login" in r.url:
-            raise PermissionError(f"login as {username} failed: {r.status_code} {r.url}")
+            raise PermissionError(
+                f"login as {username} failed: {r.status_code} {r.url} {login_error(r.text)}"
+            )
         return session
+
+    def signup(self, username: str, password: str, two_fa: bool = False) -> str:
+        """Sign up through the form; returns NativeAuthenticator's result message."""
+        session = requests.Session()
+        session.get(f"{self.url}/hub/signup").raise_for_status()
+        data = {
+            "username": username,
+            "signup_password": password,
+            "signup_password_confirmation": password,
+            "_xsrf": session.cookies["_xsrf"],
+        }
+        if two_fa:
+            data["2fa"] = "2fa"
+        r = session.post(f"{self.url}/hub/signup", data=data)
+        r.raise_for_status()
+        return r.text
+
+    def authorize(self, username: str) -> None:
+        """Approve a signup as the admin, through the /hub/authorize page's toggle link."""
+        session = self.login(ADMIN, ADMIN_PASSWORD)
+        page = session.get(f"{self.url}/hub/authorize")
+        page.raise_for_status()
+        assert f"authorize/{username}" in page.text, f"{username} is not listed for approval"
+        session.get(f"{self.url}/hub/authorize/{username}").raise_for_status()
+
+    def add_account(
+        self, username: str, password: str = "", groups: tuple[str, ...] = ()
+    ) -> tuple[requests.Session, str]:
+        """A ready account: signed up, authorized, in `groups`; returns (session, token)."""
+        password = password or f"{username}-Pass-{os.urandom(4).hex()}"
+        self.signup(username, password)
+        self.authorize(username)
+        for group in groups:
+            r = self.api("POST", f"/groups/{group}/users", json={"users": [username]})
+            r.raise_for_status()
+        session = self.login(username, password)
+        return session, self.new_token(session, username)
 
     def new_token(self, session: requests.Session, username: str) -> str:
         r = session.post(
@@ -205,3 +326,59 @@ class HubServer:
         finally:
             ws.close()
             requests.delete(f"{base}/api/kernels/{kernel_id}", headers=headers, timeout=30)
+
+
+def login_error(html: str) -> str:
+    """The error message shown on the login page, if any."""
+    match = re.search(r'<p class="login_error">\s*(.*?)\s*</p>', html, re.S)
+    if not match:
+        match = re.search(r'class="alert[^"]*"[^>]*>\s*(.*?)\s*</div>', html, re.S)
+    return match.group(1).strip() if match else ""
+
+
+class PostgresCluster:
+    """A PostgreSQL cluster in a temporary folder, run as the postgres user (initdb refuses
+    root) on a free port, trusting local TCP connections; removed on exit."""
+
+    BIN = Path(os.environ.get("HUBKIT_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="hubkit-pg-"))
+        self.data = self.dir / "data"
+
+    def _run(self, *cmd: str) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *cmd],
+            check=True,
+            capture_output=True,
+            cwd=self.dir,
+        )
+
+    def __enter__(self) -> PostgresCluster:
+        shutil.chown(self.dir, "postgres", "postgres")
+        self._run(str(self.BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust")
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            str(self.BIN / "pg_ctl"), "-D", str(self.data), "-o", options,
+            "-l", str(self.dir / "postgres.log"), "-w", "start",
+        )  # fmt: skip
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self._run(str(self.BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        """A new, empty database; returns its SQLAlchemy URL."""
+        import psycopg
+
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)

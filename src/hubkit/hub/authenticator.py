@@ -1,17 +1,26 @@
-"""NativeAuthenticator with the admin account bootstrapped and JupyterHub 6 login fixed.
+"""NativeAuthenticator with the admin account bootstrapped, JupyterHub 6 login fixed and a
+lockout that survives restarts.
 
 NativeAuthenticator 1.3.0's LoginHandler times logins with `self.statsd`, which JupyterHub 6
 removed, so every POST /hub/login answers 500. `LoginHandler` below supplies a no-op timer;
-remove it once NativeAuthenticator releases a fix (tests/hub/test_login.py logs in for real).
+remove it once NativeAuthenticator releases a fix (tests/hub/test_accounts.py logs in for real).
+Its failed-login counter is a dict in memory; `HubkitAuthenticator` keeps it in the hub
+database instead (hubkit.hub.lockout), through NativeAuthenticator's documented methods.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
 from __future__ import annotations
 
+import math
+from functools import cached_property
+
 from nativeauthenticator import NativeAuthenticator
 from nativeauthenticator.handlers import LoginHandler as NativeLoginHandler
 from traitlets import Unicode
+
+from . import usage
+from .lockout import LoginAttemptStore, create_table
 
 
 class _NullTimer:
@@ -34,6 +43,18 @@ class LoginHandler(NativeLoginHandler):
     def statsd(self) -> _NullStats:
         return _NullStats()
 
+    async def _render(self, login_error=None, username=None):
+        # Say why a correct password is refused while the account is locked, instead of
+        # NativeAuthenticator's "Invalid username or password" (which invites more tries).
+        if login_error and username:
+            left = self.authenticator.lockout_seconds_left(username)
+            if left:
+                login_error = (
+                    f"Too many failed logins: this account is locked for {math.ceil(left)} "
+                    "more seconds."
+                )
+        return await super()._render(login_error=login_error, username=username)
+
 
 class HubkitAuthenticator(NativeAuthenticator):
     """Self-contained accounts: signup with admin approval and a ready admin account."""
@@ -48,7 +69,38 @@ class HubkitAuthenticator(NativeAuthenticator):
     def __init__(self, add_new_table: bool = True, **kwargs) -> None:
         super().__init__(add_new_table=add_new_table, **kwargs)
         if add_new_table:
+            create_table(self.db)
             self.bootstrap_admins()
+
+    # --- Failed logins, persisted: NativeAuthenticator's documented hooks ----------------------
+
+    @cached_property
+    def login_attempt_store(self) -> LoginAttemptStore:
+        return LoginAttemptStore(self.db, self.allowed_failed_logins, self.seconds_before_next_try)
+
+    def add_login_attempt(self, username: str) -> None:
+        count = self.login_attempt_store.add_failure(username)
+        if self.allowed_failed_logins and count >= self.allowed_failed_logins:
+            self.log.warning(
+                "Login for %s locked for %s s after %s failed attempts",
+                username,
+                self.seconds_before_next_try,
+                count,
+            )
+
+    def can_try_to_login_again(self, username: str) -> bool:
+        return self.login_attempt_store.seconds_left(username) == 0
+
+    def is_blocked(self, username: str) -> bool:
+        return not self.can_try_to_login_again(username)
+
+    def successful_login(self, username: str) -> None:
+        self.login_attempt_store.clear(username)
+
+    def lockout_seconds_left(self, username: str) -> float:
+        if not self.allowed_failed_logins:
+            return 0.0
+        return self.login_attempt_store.seconds_left(self.normalize_username(username))
 
     def bootstrap_admins(self) -> None:
         for name in sorted(self.admin_users):
@@ -72,7 +124,13 @@ class HubkitAuthenticator(NativeAuthenticator):
             self.log.info("Created admin account %s", name)
 
     def get_handlers(self, app):
+        # The usage page rides along here: Authenticator.get_handlers is the supported way to
+        # add pages under /hub/ (JupyterHub.extra_handlers is deprecated since 3.1), and it
+        # needs the hub's spawners, which a separate service cannot see.
         return [
-            (path, LoginHandler if handler is NativeLoginHandler else handler)
-            for path, handler in super().get_handlers(app)
+            *(
+                (path, LoginHandler if handler is NativeLoginHandler else handler)
+                for path, handler in super().get_handlers(app)
+            ),
+            *usage.default_handlers,
         ]

@@ -10,7 +10,11 @@ venv's JupyterLab (local mode, tests) or a Docker container of the profile's ima
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import os
+import subprocess
+import time
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -18,12 +22,13 @@ from typing import Any
 import jinja2
 from dockerspawner import DockerSpawner
 from jupyterhub.spawner import SimpleLocalProcessSpawner
+from jupyterhub.traitlets import ByteSpecification
 from tornado import web
-from traitlets import Dict, HasTraits, List, Unicode, default
+from traitlets import Bool, Dict, HasTraits, Integer, List, Unicode, default
 
 from ..catalog import Catalog, load_catalog
 from ..local.environments import LocalLayout, pypi_status
-from . import profiles
+from . import profiles, usage
 
 TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_SIZES = {
@@ -35,6 +40,47 @@ DEFAULT_SIZES = {
     },
     "medium": {"display_name": "Medium: 2 CPUs, 4 GB", "cpu_limit": 2.0, "mem_limit": "4G"},
 }
+HOME_VOLUME = "hubkit-home-{username}"
+# What a size may set. Sizes also come from group properties (editable through the REST API),
+# so they are limited to resources: a size can never change the image or the command.
+SIZE_KEYS = frozenset(
+    {"display_name", "default", "cpu_limit", "mem_limit", "cpu_guarantee", "mem_guarantee", "gpu"}
+)
+# Group property whose value (size slug -> size) adds sizes for the group's members.
+GROUP_SIZES_PROPERTY = "hubkit_sizes"
+# Traits a spawn may change (sizes, profiles). A Spawner object lives as long as the hub and is
+# reused for each start of the user's server, so these are reset before each spawn: a GPU or a
+# big size chosen once must not stick to the next start.
+RESET_EACH_SPAWN = (
+    "cpu_limit",
+    "mem_limit",
+    "cpu_guarantee",
+    "mem_guarantee",
+    "gpu",
+    "args",
+    "environment",
+    "extra_host_config",
+)
+
+
+class SpawnFailed(web.HTTPError):
+    """A server that did not start, with the reason shown to the user (not a bare 500).
+
+    JupyterHub shows `jupyterhub_message` on the spawn page, in the progress stream and in the
+    REST API's error body.
+    """
+
+    def __init__(self, message: str, log_tail: str = "") -> None:
+        super().__init__(500, "%s", message)
+        self.jupyterhub_message = message + (f"\n{log_tail}" if log_tail else "")
+        self.jupyterhub_html_message = str(
+            jinja2.utils.markupsafe.Markup("<p>{}</p>{}").format(
+                message,
+                jinja2.utils.markupsafe.Markup("<pre>{}</pre>").format(log_tail)
+                if log_tail
+                else "",
+            )
+        )
 
 
 class ProfileSpawnerMixin(HasTraits):
@@ -50,6 +96,30 @@ class ProfileSpawnerMixin(HasTraits):
         default_value=DEFAULT_SIZES,
         help="""Size choices offered with every profile: slug -> {display_name, default,
         and spawner traits such as cpu_limit, mem_limit}. Users can pick only these.""",
+    ).tag(config=True)
+
+    group_sizes = Dict(
+        Dict(),
+        help="""Extra size choices for members of a JupyterHub group: group name -> {size slug
+        -> size}, in the schema of `sizes`. An admin can also give a group sizes at run time
+        with the group property `hubkit_sizes` (same schema; REST API or admin panel). Members
+        of several groups get the union; non-members can never choose these sizes.""",
+    ).tag(config=True)
+
+    gpu = Bool(
+        False,
+        help="""Give the server the host's GPUs. Set by a size with `gpu: true`; the Docker
+        backend turns it into a device request, local mode ignores it.""",
+    ).tag(config=True)
+
+    home_quota = ByteSpecification(
+        None,
+        allow_none=True,
+        help="""Storage quota of each user's home (e.g. "10G"). Reported on the usage page,
+        which warns at 90%. Enforcement depends on the storage: Docker's `local` volume
+        driver cannot cap a named volume, so enforce it with the filesystem under the volumes
+        (XFS project quotas, a ZFS/btrfs dataset per volume) or a volume driver with a size
+        option (set through `DockerSpawner.volume_driver` / `extra_host_config`).""",
     ).tag(config=True)
 
     additional_profile_form_template_paths = List(
@@ -70,8 +140,28 @@ class ProfileSpawnerMixin(HasTraits):
         """Configure the backend for a validated profile."""
         raise NotImplementedError
 
+    def sizes_for_user(self) -> dict[str, dict[str, Any]]:
+        """The sizes this user may choose: `sizes`, then their groups' sizes by group name."""
+        sizes = {slug: dict(size) for slug, size in self.sizes.items()}
+        groups = sorted(getattr(self.user, "groups", None) or [], key=lambda g: g.name)
+        for group in groups:
+            extra = dict(self.group_sizes.get(group.name, {}))
+            extra.update((group.properties or {}).get(GROUP_SIZES_PROPERTY) or {})
+            for slug, size in extra.items():
+                bad = set(size) - SIZE_KEYS if isinstance(size, dict) else {"(not a mapping)"}
+                if bad or "display_name" not in size:
+                    self.log.warning(
+                        "Ignoring size %r of group %s: needs display_name, may only set %s",
+                        slug,
+                        group.name,
+                        ", ".join(sorted(SIZE_KEYS)),
+                    )
+                    continue
+                sizes[slug] = {**size, "default": False}
+        return sizes
+
     def get_profile_list(self) -> list[dict[str, Any]]:
-        return profiles.profile_list(self.catalog, self.sizes, self.available_profiles())
+        return profiles.profile_list(self.catalog, self.sizes_for_user(), self.available_profiles())
 
     @default("options_form")
     def _default_options_form(self):
@@ -113,9 +203,28 @@ class ProfileSpawnerMixin(HasTraits):
         self.user_options = options
         if self.orm_spawner is not None:
             self.orm_spawner.user_options = options
+        self._reset_spawn_traits()
         for name, value in overrides.items():
             setattr(self, name, value)
         self.apply_profile(options["profile"])
+
+    def _reset_spawn_traits(self) -> None:
+        if not hasattr(self, "_hubkit_baseline"):
+            self._hubkit_baseline = {
+                name: copy.deepcopy(getattr(self, name))
+                for name in RESET_EACH_SPAWN
+                if self.has_trait(name)
+            }
+        for name, value in self._hubkit_baseline.items():
+            setattr(self, name, copy.deepcopy(value))
+
+    async def get_usage(self) -> usage.ServerUsage | None:
+        """CPU and memory in use by the running server; None when unknown."""
+        return None
+
+    async def get_home_bytes(self) -> int | None:
+        """Bytes stored in the user's home; None when unknown."""
+        return None
 
 
 class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
@@ -136,9 +245,23 @@ class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
             return LocalLayout(Path(self.hubkit_home).resolve())
         return LocalLayout.default(self.catalog)
 
+    server_log_template = Unicode(
+        "{home}/.local/state/hubkit/jupyter-server.log",
+        help="""Where the server's output is written (`{home}` is the user's home, `{username}`
+        the user's name). Its last lines are shown when the server fails to start.""",
+    ).tag(config=True)
+
+    log_tail_lines = Integer(
+        20, help="How many last lines of the server's log a failed start shows."
+    ).tag(config=True)
+
     @default("home_dir_template")
     def _default_home_dir_template(self) -> str:
         return str(self.layout.homes_dir / "{username}")
+
+    @property
+    def server_log(self) -> Path:
+        return Path(self.server_log_template.format(home=self.home_dir, username=self.user.name))
 
     @default("default_url")
     def _default_default_url(self) -> str:
@@ -164,6 +287,8 @@ class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
         self.cmd = [str(venv / "bin" / "jupyterhub-singleuser")]
         if os.geteuid() == 0:
             self.args = [*self.args, "--ServerApp.allow_root=True"]
+        # A second server on the host must not collide on jupyter-ai's fixed MCP port.
+        self.args = [*self.args, "--MCPExtensionApp.mcp_port=0"]
         profile_dir = self.layout.profile_dir(slug)
         self.environment = {
             **self.environment,
@@ -174,12 +299,51 @@ class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
         }
 
     async def start(self):
+        """Start the process and return only once its port answers.
+
+        JupyterHub 6.1.1 answers a bare 500 (InvalidStateError) when the process dies while
+        the hub waits for it; waiting here turns that into `SpawnFailed` with the log's tail.
+        A start that hangs is cancelled by the hub after `start_timeout`, which then stops
+        (kills) the process.
+        """
         Path(self.home_dir).mkdir(parents=True, exist_ok=True)
-        return await super().start()
+        log_path = self.server_log
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("ab") as log:
+            log.write(f"--- hubkit: starting at {time.ctime()}\n".encode())
+            log.flush()
+            self.popen_kwargs = {
+                **self.popen_kwargs,
+                "stdout": log,
+                "stderr": subprocess.STDOUT,
+            }
+            ip, port = await super().start()
+        while True:
+            status = self.proc.poll()
+            if status is not None:
+                message = f"Your server exited with status {status} while starting."
+                self.log.error("%s: %s", self._log_name, message)
+                raise SpawnFailed(message, tail(log_path, self.log_tail_lines))
+            if await port_open(ip, port):
+                return ip, port
+            await asyncio.sleep(0.2)
+
+    async def get_usage(self) -> usage.ServerUsage | None:
+        if not self.pid:
+            return None
+        return await asyncio.to_thread(usage.process_tree_usage, self.pid)
+
+    async def get_home_bytes(self) -> int | None:
+        return await asyncio.to_thread(usage.directory_bytes, Path(self.home_dir))
 
 
 class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
-    """Production: each profile is an image built by `pixi run build-images`."""
+    """Production: each profile is an image built by `pixi run build-images`.
+
+    Containers are removed when they stop (a new start always applies the chosen profile),
+    the home is a named volume per user, and the hub reaches servers by their address on
+    the (internal) Docker network given by `network_name`.
+    """
 
     images = Dict(
         Unicode(),
@@ -195,5 +359,49 @@ class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
     def _default_allowed_images(self) -> dict[str, str]:
         return dict(self.images)
 
+    @default("remove")
+    def _default_remove(self) -> bool:
+        return True
+
+    @default("volumes")
+    def _default_volumes(self) -> dict[str, str]:
+        return {HOME_VOLUME: "/home/jovyan"}
+
     def apply_profile(self, slug: str) -> None:
         self.image = self.images[slug]
+        if self.gpu:
+            # docker run --gpus all: a device request for every GPU with the gpu capability.
+            self.extra_host_config = {
+                **self.extra_host_config,
+                "device_requests": [{"Driver": "", "Count": -1, "Capabilities": [["gpu"]]}],
+            }
+
+    def home_volume(self) -> str:
+        return self._render_templates(HOME_VOLUME)
+
+    async def get_usage(self) -> usage.ServerUsage | None:
+        if not self.container_id:
+            return None
+        stats = await self.docker("stats", self.container_id, stream=False)
+        return usage.container_usage(stats)
+
+    async def get_home_bytes(self) -> int | None:
+        df = await self.docker("df")
+        return usage.volume_bytes(df, self.home_volume())
+
+
+async def port_open(ip: str, port: int) -> bool:
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(ip, port), 1)
+    except (TimeoutError, OSError):
+        return False
+    writer.close()
+    return True
+
+
+def tail(path: Path, lines: int) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
