@@ -72,6 +72,21 @@ def test_login_pick_profile_and_open_jupyterlab(hub, catalog, available_profiles
     panels = set(page.eval_on_selector_all(".lm-TabBar-tab", "els => els.map(e => e.dataset.id)"))
     assert panels >= SIDEBAR_PANELS, SIDEBAR_PANELS - panels
     page.wait_for_selector("text=/Mem: .* 2048.00 MB/", timeout=30_000)  # the size's limit
+    # When a Python notebook runs a cell
+    page.click(".jp-Launcher .jp-LauncherCard[data-category='Notebook'][title*='Python 3']")
+    page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=60_000)
+    page.wait_for_selector("text=Python 3 | Idle", timeout=60_000)
+    page.click(".jp-Notebook .jp-Cell .cm-content")
+    page.keyboard.type("answer = 41 + 1\nanswer")
+    page.keyboard.press("Shift+Enter")
+    # Then its result shows, timed by execute-time, and the variable inspector lists it
+    page.wait_for_selector(".jp-OutputArea-output:has-text('42')", timeout=60_000)
+    page.wait_for_selector("text=/Last executed at .* in /", timeout=30_000)
+    page.click("[data-id='mljar-variable-inspector::mljar-left-sidebar']")
+    page.wait_for_selector("text=Your Variables", timeout=30_000)
+    inspector = page.locator(".lm-StackedPanel-child:has-text('Your Variables')").first
+    inspector.locator("text=answer").wait_for(timeout=30_000)
+    assert "int" in inspector.inner_text() and "42" in inspector.inner_text()
     # And nothing failed in the browser
     page.wait_for_timeout(3000)
     assert page.console_errors == []
