@@ -162,6 +162,10 @@ class HubkitApp(Application):
         "catalog-check": (CatalogCheck, CatalogCheck.description),
         "lock": (Lock, Lock.description),
         "local": (LocalApp, LocalApp.description),
+        # Production (Docker): images, the compose stack and its settings (hubkit.images).
+        "images": ("hubkit.images.commands.ImagesApp", "Plan, build and smoke-test the images."),
+        "compose": ("hubkit.images.commands.ComposeApp", "Check, build, docker compose up."),
+        "stack-env": ("hubkit.images.commands.StackEnvApp", "Create and check stack.env."),
     }
 
     def start(self) -> None:

@@ -1,0 +1,164 @@
+"""`hubkit images build`: check the inputs, build in dependency order, smoke-test every image
+with nbval against each of its kernels, then record the images for the hub.
+
+The built-images file is JSON, profile slug -> image (`{"python-sql": "hubkit/python-sql-
+notebook:2026-11-25-0123456789ab"}`): exactly the hub's `DockerProfileSpawner.images`, which it
+reads from the file named by HUBKIT_IMAGES.
+"""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import json
+import os
+import platform as _platform
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from ..catalog import Catalog
+from ..envs.lock import check_locks
+from .engine import ContainerEngine
+from .plan import DIGEST_LENGTH, PLATFORMS, ImageBuild, ImageError, bake_file
+
+SMOKE_MOUNT = "/home/jovyan/smoke"
+SERVER_PYTHON = "/opt/envs/python/bin/python"
+# nbval is a test tool, not part of the images: installed into /tmp of the throwaway container.
+NBVAL_REQUIREMENTS = ("nbval==0.11.0", "pytest==9.2.0")
+CELL = re.compile(r"::Cell (\d+)")
+
+
+class SmokeTestError(ImageError):
+    """A smoke notebook failed in a built image."""
+
+    def __init__(self, image: str, notebook: Path, kernel: str, cell: str | None, output: str):
+        self.image, self.notebook, self.kernel, self.cell = image, notebook, kernel, cell
+        where = f"cell {cell}" if cell else "no cell reported (the kernel may not have started)"
+        tail = "\n".join(output.strip().splitlines()[-25:])
+        super().__init__(
+            f"smoke notebook {notebook.name} failed in image {image} with kernel {kernel}: "
+            f"{where}\n{tail}"
+        )
+
+
+def default_images_file(catalog: Catalog) -> Path:
+    """HUBKIT_IMAGES, else .hubkit/images.json beside the catalog."""
+    env = os.environ.get("HUBKIT_IMAGES")
+    return Path(env) if env else catalog.root / ".hubkit" / "images.json"
+
+
+def host_platform() -> str:
+    """The Docker platform of this machine (images are loaded and smoke-tested here)."""
+    machine = _platform.machine().lower()
+    return PLATFORMS["linux-aarch64"] if machine in ("aarch64", "arm64") else PLATFORMS["linux-64"]
+
+
+def check_inputs(catalog: Catalog, plan: list[ImageBuild]) -> None:
+    """Refuse to build from a missing or stale lock, naming each and how to relock."""
+    needed: dict[Path, list[str]] = {}
+    for build in plan:
+        for path in build.missing_locks:
+            needed.setdefault(path, []).append(build.slug)
+    problems = [
+        f"{path.relative_to(catalog.root)} does not exist (needed by {', '.join(slugs)}): "
+        "run `pixi run lock` (or let the lock workflow commit it)"
+        for path, slugs in needed.items()
+    ]
+    problems += check_locks(catalog)
+    if problems:
+        raise ImageError("cannot build images:\n  " + "\n  ".join(problems))
+
+
+def smoke_command(notebook: Path, kernel: str) -> list[str]:
+    """The command nbval runs in the image for one notebook and kernel."""
+    script = (
+        f"{SERVER_PYTHON} -m pip install --quiet --no-cache-dir --disable-pip-version-check "
+        f"--target /tmp/nbval {' '.join(NBVAL_REQUIREMENTS)} && cd /tmp && "
+        f"PYTHONPATH=/tmp/nbval {SERVER_PYTHON} -m pytest -p no:cacheprovider -q "
+        f"--nbval-lax --nbval-kernel-name={kernel} {SMOKE_MOUNT}/{notebook.name}"
+    )
+    return ["bash", "-c", script]
+
+
+def smoke_test(engine: ContainerEngine, build: ImageBuild, log: Callable[[str], None]) -> None:
+    """Run every smoke notebook of the image against each of its kernels of that language."""
+    for notebook, kernel in build.smoke:
+        log(f"smoke {build.slug}: {notebook.name} with kernel {kernel}")
+        result = engine.run(
+            build.image, smoke_command(notebook, kernel), mounts={notebook.parent: SMOKE_MOUNT}
+        )
+        if result.returncode != 0:
+            cell = CELL.search(result.output)
+            raise SmokeTestError(
+                build.image, notebook, kernel, cell.group(1) if cell else None, result.output
+            )
+
+
+def write_images_file(catalog: Catalog, path: Path, built: dict[str, str]) -> dict[str, str]:
+    """Merge the built images into the file; entries of profiles no longer in the catalog go."""
+    images: dict[str, str] = {}
+    if path.is_file():
+        try:
+            images = json.loads(path.read_text())
+        except json.JSONDecodeError as e:
+            raise ImageError(f"{path}: not valid JSON ({e}); delete it and build again") from e
+    images = {
+        slug: image for slug, image in {**images, **built}.items() if slug in catalog.profiles
+    }
+    ordered = {slug: images[slug] for slug in catalog.profiles if slug in images}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(ordered, indent=2) + "\n")
+    return ordered
+
+
+def build_images(
+    catalog: Catalog,
+    engine: ContainerEngine,
+    plan: list[ImageBuild],
+    *,
+    platform: str,
+    images_file: Path,
+    bake: bool = False,
+    smoke: bool = True,
+    log: Callable[[str], None] = print,
+) -> dict[str, str]:
+    """Build (and smoke-test) the plan's images for one platform; return slug -> image."""
+    check_inputs(catalog, plan)
+    engine.check_available()
+    todo = [b for b in plan if platform in b.platforms]
+    for b in plan:
+        if b not in todo:
+            log(f"skip {b.slug}: not available on {platform} (catalog `platforms`)")
+    if bake:
+        bake_path = catalog.root / ".hubkit" / "build" / "docker-bake.json"
+        bake_path.parent.mkdir(parents=True, exist_ok=True)
+        bake_path.write_text(json.dumps(bake_file(todo), indent=2) + "\n")
+        log(f"bake {', '.join(b.slug for b in todo)} ({platform}) from {bake_path}")
+        engine.bake(bake_path, [b.slug for b in todo], platform)
+    else:
+        for i, b in enumerate(todo, 1):
+            log(f"[{i}/{len(todo)}] build {b.image} ({platform}) FROM {b.base_image}")
+            engine.build(b, platform)
+    if smoke:
+        for b in todo:
+            smoke_test(engine, b, log)
+    images = write_images_file(catalog, images_file, {b.slug: b.image for b in todo})
+    log(f"wrote {images_file}: {', '.join(images)}")
+    return images
+
+
+def missing_images(
+    engine: ContainerEngine, plan: list[ImageBuild], images_file: Path, platform: str
+) -> list[str]:
+    """Profiles whose current image (same content digest) is not recorded and present."""
+    recorded = json.loads(images_file.read_text()) if images_file.is_file() else {}
+    missing = []
+    for b in plan:
+        if platform not in b.platforms:
+            continue
+        image = recorded.get(b.slug, "")
+        current = image.endswith("-" + b.digest[:DIGEST_LENGTH])
+        if not current or not engine.image_exists(image):
+            missing.append(b.slug)
+    return missing
