@@ -236,10 +236,10 @@ class HubServer:
         password = password or f"{username}-Pass-{os.urandom(4).hex()}"
         self.signup(username, password)
         self.authorize(username)
+        session = self.login(username, password)  # the hub's user record exists from here
         for group in groups:
             r = self.api("POST", f"/groups/{group}/users", json={"users": [username]})
             r.raise_for_status()
-        session = self.login(username, password)
         return session, self.new_token(session, username)
 
     def new_token(self, session: requests.Session, username: str) -> str:
