@@ -95,12 +95,22 @@ class HubServer:
     def server_processes(self) -> list[psutil.Process]:
         """Single-user servers started by this hub (found by the hub API URL they were given)."""
         hub_api = self.env["JUPYTERHUB_HUB_BIND_URL"]
-        found = []
+        found = {}
         for p in psutil.process_iter():
             with contextlib.suppress(psutil.Error):
-                if p.environ().get("JUPYTERHUB_API_URL", "").startswith(hub_api):
-                    found.append(p)
-        return found
+                env = p.environ()
+                # Services (the culler) get the hub URL too, and their service name.
+                if env.get("JUPYTERHUB_API_URL", "").startswith(hub_api) and (
+                    "JUPYTERHUB_SERVICE_NAME" not in env
+                ):
+                    found[p.pid] = p
+        # Kernels inherit their server's environment: keep only the servers themselves.
+        roots = []
+        for p in found.values():
+            with contextlib.suppress(psutil.Error):
+                if p.ppid() not in found:
+                    roots.append(p)
+        return roots
 
     def kill_servers(self) -> None:
         """Kill leftovers of a failed test (servers survive the hub: cleanup_servers=False)."""

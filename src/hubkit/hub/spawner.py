@@ -303,8 +303,8 @@ class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
 
         JupyterHub 6.1.1 answers a bare 500 (InvalidStateError) when the process dies while
         the hub waits for it; waiting here turns that into `SpawnFailed` with the log's tail.
-        A start that hangs is cancelled by the hub after `start_timeout`, which then stops
-        (kills) the process.
+        A start that hangs past `start_timeout` fails the same way; the hub then stops (kills)
+        the process.
         """
         Path(self.home_dir).mkdir(parents=True, exist_ok=True)
         log_path = self.server_log
@@ -318,6 +318,9 @@ class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
                 "stderr": subprocess.STDOUT,
             }
             ip, port = await super().start()
+        # Give up just before the hub's own start_timeout, whose TimeoutError reaches REST
+        # clients as a bare "Internal Server Error"; the hub still stops the process.
+        deadline = time.monotonic() + max(0.5, self.start_timeout - 1)
         while True:
             status = self.proc.poll()
             if status is not None:
@@ -326,6 +329,10 @@ class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
                 raise SpawnFailed(message, tail(log_path, self.log_tail_lines))
             if await port_open(ip, port):
                 return ip, port
+            if time.monotonic() > deadline:
+                message = f"Your server did not start within {self.start_timeout} seconds."
+                self.log.error("%s: %s", self._log_name, message)
+                raise SpawnFailed(message, tail(log_path, self.log_tail_lines))
             await asyncio.sleep(0.2)
 
     async def get_usage(self) -> usage.ServerUsage | None:

@@ -1,0 +1,154 @@
+"""Tests for the servers' lifecycle: PostgreSQL hub state, waiting for the database, an external
+proxy across hub restarts, the idle culler, and starts that fail or hang."""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from hubkit.cli import ROOT
+from hubkit.hub.database import wait_for_database
+
+from ..hubserver import ADMIN, ADMIN_PASSWORD, free_port
+
+pytestmark = pytest.mark.slow
+
+
+async def test_signup_to_running_code_with_postgresql(make_hub, postgres, available_profiles):
+    # Given a hub keeping its state in a real PostgreSQL
+    hub = make_hub("pg", JUPYTERHUB_DB_URL=postgres.create_database("hub_e2e"))
+    # When a user signs up, is approved by the admin and logs in
+    session, token = hub.add_account("paula", "paula-long-Passphrase")
+    # And starts a server with a profile and a size through the form
+    slug = available_profiles[0]
+    r = session.post(
+        f"{hub.url}/hub/spawn",
+        data={
+            "profile": slug,
+            f"profile-option-{slug}--size": "medium",
+            "_xsrf": session.cookies["_xsrf"],
+        },
+    )
+    assert r.status_code == 200, r.text
+    hub.wait_for(
+        lambda: (hub.api("GET", "/users/paula").json()["servers"].get("") or {}).get("ready"),
+        120,
+        "paula's server",
+    )
+    # Then code runs in it, and the choice is recorded for the admin
+    assert "42" in await hub.execute("paula", token, "python3", "print(6 * 7)")
+    server = hub.api("GET", "/users/paula").json()["servers"][""]
+    assert server["user_options"] == {"profile": slug, "size": "medium"}
+    # When she stops it, it is gone
+    assert hub.api("DELETE", "/users/paula/server", token).status_code in (202, 204)
+    hub.wait_for(lambda: not hub.api("GET", "/users/paula").json()["servers"], 60, "stopped")
+    assert hub.server_processes() == []
+
+
+def test_unreachable_database_is_one_clear_line(tmp_path, hub):
+    # Given a database URL whose host does not answer (with a password that must not leak)
+    port = free_port()
+    env = {
+        **hub.env,
+        "JUPYTERHUB_DB_URL": f"postgresql+psycopg://hub:s3cret@127.0.0.1:{port}/jupyterhub",
+        "HUBKIT_DB_WAIT_SECONDS": "2",
+    }
+    # When the hub starts
+    started = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "-m", "jupyterhub", "-f", str(ROOT / "hub" / "jupyterhub_config.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # Then it exits after the bounded wait with one line naming the variable and the host
+    assert run.returncode != 0
+    assert time.monotonic() - started < 30
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"JUPYTERHUB_DB_URL: cannot reach the database at 127.0.0.1:{port}")
+    assert "Traceback" not in run.stderr and "s3cret" not in run.stderr
+
+
+def test_wait_for_database(postgres):
+    # Then a reachable database returns at once, a malformed URL is named
+    wait_for_database(postgres.url(), timeout=0)
+    with pytest.raises(SystemExit, match="JUPYTERHUB_DB_URL is not a database URL"):
+        wait_for_database("not a url", timeout=0)
+
+
+def test_servers_survive_a_hub_restart_with_an_external_proxy(make_hub):
+    # Given the proxy as its own process and a running server with a kernel
+    hub = make_hub("external", external_proxy=True)
+    hub.spawn(ADMIN, hub.admin_token, {})
+    headers = {"Authorization": f"token {hub.admin_token}"}
+    base = f"{hub.url}/user/{ADMIN}"
+    kernel = requests.post(f"{base}/api/kernels", json={"name": "python3"}, headers=headers)
+    kernel.raise_for_status()
+    pids = {p.pid for p in hub.server_processes()}
+    # When the hub is stopped, the proxy keeps routing to the server
+    hub.stop()
+    assert requests.get(f"{base}/api/kernels", headers=headers).status_code == 200
+    # And when it is started again
+    hub.start()
+    # Then the same server process is still running, reachable, with its kernel
+    assert {p.pid for p in hub.server_processes()} == pids
+    r = requests.get(f"{base}/api/kernels", headers=headers)
+    assert r.status_code == 200 and kernel.json()["id"] in {k["id"] for k in r.json()}
+    assert hub.api("GET", f"/users/{ADMIN}").json()["servers"][""]["ready"]
+    assert hub.login(ADMIN, ADMIN_PASSWORD).get(f"{base}/lab").status_code == 200
+
+
+def test_idle_culler_stops_an_idle_server(make_hub):
+    # Given a culler stopping servers idle for 10 s, checking every 5 s
+    hub = make_hub("cull", HUBKIT_CULL_TIMEOUT="10", HUBKIT_CULL_EVERY="5")
+    hub.spawn(ADMIN, hub.admin_token, {})
+    started = time.monotonic()
+    # When nobody uses the server, it is stopped within timeout + interval (+ margin)
+    hub.wait_for(lambda: not hub.api("GET", f"/users/{ADMIN}").json()["servers"], 60, "culled")
+    assert time.monotonic() - started >= 5
+    assert f"Culling server {ADMIN}" in hub.log_path.read_text()
+    assert hub.server_processes() == []
+
+
+def test_a_server_that_dies_at_start_says_why(make_hub):
+    # Given a single-user server that cannot start (its application cannot be imported)
+    hub = make_hub("broken", JUPYTERHUB_SINGLEUSER_APP="hubkit_no_such_module.App")
+    # When it is started through the REST API
+    r = hub.api("POST", f"/users/{ADMIN}/server", json={})
+    # Then the answer says it exited, with the end of its log, not a bare 500
+    assert r.status_code == 500
+    message = r.json()["message"]
+    assert "Your server exited with status" in message
+    assert "hubkit_no_such_module" in message
+    # And through the form, the spawn page's progress stream shows the same
+    session = hub.login(ADMIN, ADMIN_PASSWORD)
+    page = session.post(f"{hub.url}/hub/spawn", data={"_xsrf": session.cookies["_xsrf"]})
+    assert page.status_code in (200, 500)
+    progress = session.get(
+        f"{hub.url}/hub/api/users/{ADMIN}/server/progress",
+        headers={"X-XSRFToken": session.cookies["_xsrf"]},
+        timeout=60,
+    ).text
+    shown = page.text + progress
+    assert "Your server exited with status" in shown and "hubkit_no_such_module" in shown
+    assert not hub.api("GET", f"/users/{ADMIN}").json()["servers"]
+
+
+def test_a_start_past_the_timeout_is_cleaned_up(make_hub):
+    # Given a start timeout shorter than the server needs to start
+    hub = make_hub("slow", HUBKIT_START_TIMEOUT="1")
+    # When a server is started
+    r = hub.api("POST", f"/users/{ADMIN}/server", json={})
+    # Then the hub gives up with a timeout and leaves neither a server nor a process behind
+    assert r.status_code >= 400
+    assert "did not start within 1 seconds" in r.json()["message"]
+    hub.wait_for(lambda: not hub.server_processes(), 20, "process killed")
+    assert not hub.api("GET", f"/users/{ADMIN}").json()["servers"]
