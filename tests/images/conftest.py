@@ -53,7 +53,10 @@ def conda_pkg(name: str, version: str, platform: str = "linux-64") -> dict:
 
 def write_lock(root: Path, env: str, packages: list[dict] | None = None) -> Path:
     """A synthetic lock for tests (never committed): conda-lock's format with fake URLs."""
-    packages = packages or [conda_pkg("python", "3.12.7"), conda_pkg("python", "3.12.7", "linux-aarch64")]
+    packages = packages or [
+        conda_pkg("python", "3.12.7"),
+        conda_pkg("python", "3.12.7", "linux-aarch64"),
+    ]
     path = root / "envs" / env / "conda-lock.yml"
     path.write_text(yaml.safe_dump(lock_data(packages)))
     return path

@@ -134,7 +134,11 @@ def test_profiles_not_available_on_the_platform_are_skipped(locked, tmp_path):
     engine = FakeEngine()
     logs = []
     build_images(
-        locked, engine, plan, platform="linux/arm64", images_file=tmp_path / "i.json",
+        locked,
+        engine,
+        plan,
+        platform="linux/arm64",
+        images_file=tmp_path / "i.json",
         log=logs.append,
     )
     assert "r" not in [c[1] for c in engine.calls if c[0] == "build"]

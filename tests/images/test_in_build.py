@@ -83,17 +83,25 @@ def fake_prefix(root, prefix, packages, pip=()):
             )
         )
     for name, version in pip:
-        dist = root / prefix.lstrip("/") / f"lib/python3.12/site-packages/{name}-{version}.dist-info"
+        dist = (
+            root / prefix.lstrip("/") / f"lib/python3.12/site-packages/{name}-{version}.dist-info"
+        )
         dist.mkdir(parents=True)
         (dist / "INSTALLER").write_text("pip\n")
-        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nbody")
+        (dist / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nbody"
+        )
 
 
 def test_finalize_writes_the_profiles_kernels_and_a_manifest(repo_copy, tmp_path):
     # Given an image's file system with the r profile's prefixes
     root = tmp_path / "image"
-    fake_prefix(root, "/opt/envs/python", [("python", "3.12.7"), ("jupyterlab", "4.6.6")],
-                pip=[("variable-inspector", "1.4.4")])
+    fake_prefix(
+        root,
+        "/opt/envs/python",
+        [("python", "3.12.7"), ("jupyterlab", "4.6.6")],
+        pip=[("variable-inspector", "1.4.4")],
+    )
     fake_prefix(root, "/opt/envs/r", [("r-base", "4.4.3")])
     out = root / "opt/hubkit"
     # When
@@ -110,7 +118,9 @@ def test_finalize_writes_the_profiles_kernels_and_a_manifest(repo_copy, tmp_path
     assert written["profile"] == "r" and written["image"] == "hubkit/r-notebook:t"
     python = written["prefixes"]["/opt/envs/python"]
     assert python["conda"]["jupyterlab"] == {
-        "version": "4.6.6", "build": "h0_0", "channel": "linux-64"
+        "version": "4.6.6",
+        "build": "h0_0",
+        "channel": "linux-64",
     }
     assert python["pip"] == {"variable-inspector": {"version": "1.4.4"}}
     assert written["prefixes"]["/opt/envs/r"]["conda"]["r-base"]["version"] == "4.4.3"
@@ -134,8 +144,16 @@ def test_finalize_for_a_child_replaces_the_parents_kernels(repo_copy, tmp_path):
 
 def test_finalize_cli_names_an_unknown_profile(repo_copy, tmp_path, capsys):
     code = finalize_main(
-        ["--profile", "rust", "--catalog", str(repo_copy / "catalog.yaml"), "--out",
-         str(tmp_path), "--root", str(tmp_path)]
+        [
+            "--profile",
+            "rust",
+            "--catalog",
+            str(repo_copy / "catalog.yaml"),
+            "--out",
+            str(tmp_path),
+            "--root",
+            str(tmp_path),
+        ]
     )
     assert code == 1
     assert "unknown profile 'rust'" in capsys.readouterr().err

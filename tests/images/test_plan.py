@@ -99,7 +99,7 @@ def test_selecting_a_profile_brings_its_parents(catalog):
 
 
 def test_unknown_profile_or_platform_is_named(catalog):
-    with pytest.raises(ImageError, match="unknown profile 'rust'.*python-sql"):
+    with pytest.raises(ImageError, match=r"unknown profile 'rust'.*python-sql"):
         build_plan(catalog, profiles=["rust"])
     with pytest.raises(ImageError, match="unknown platform linux/s390x"):
         build_plan(catalog, platforms=["linux/s390x"])
@@ -125,7 +125,10 @@ def test_catalog_platforms_restrict_where_a_variant_is_built(repo_copy):
 def test_missing_locks_are_listed_per_image(repo_copy):
     catalog = load_catalog(repo_copy / "catalog.yaml")
     plan = by_slug(build_plan(catalog, date=DATE))
-    names = {b.slug: [p.relative_to(repo_copy).as_posix() for p in b.missing_locks] for b in plan.values()}
+    names = {
+        b.slug: [p.relative_to(repo_copy).as_posix() for p in b.missing_locks]
+        for b in plan.values()
+    }
     assert names["julia"] == ["envs/julia/conda-lock.yml", "envs/julia/Manifest.toml"]
     lock_all(repo_copy)
     assert all(not b.missing_locks for b in build_plan(catalog, date=DATE))

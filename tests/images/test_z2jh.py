@@ -76,7 +76,10 @@ PROFILE_LIST_SCHEMA = {
 
 @pytest.fixture
 def images(catalog):
-    return {slug: f"ghcr.io/homelab/{slug}-notebook:2026-11-25-0123456789ab" for slug in catalog.profiles}
+    return {
+        slug: f"ghcr.io/homelab/{slug}-notebook:2026-11-25-0123456789ab"
+        for slug in catalog.profiles
+    }
 
 
 def test_profile_list_matches_kubespawners_schema(catalog, images):
@@ -123,7 +126,8 @@ def test_single_platform_profiles_are_pinned_to_their_architecture(repo_copy):
     catalog = load_catalog(path)
     images = {slug: f"hubkit/{slug}-notebook:t" for slug in catalog.profiles}
     profiles = {
-        p["slug"]: p for p in z2jh_values(catalog, images, DEFAULT_SIZES)["singleuser"]["profileList"]
+        p["slug"]: p
+        for p in z2jh_values(catalog, images, DEFAULT_SIZES)["singleuser"]["profileList"]
     }
     assert profiles["ml"]["kubespawner_override"]["node_selector"] == {
         "kubernetes.io/arch": "amd64"
@@ -134,7 +138,7 @@ def test_single_platform_profiles_are_pinned_to_their_architecture(repo_copy):
 def test_errors_name_what_cannot_be_rendered(catalog, images):
     with pytest.raises(ImageError, match="no built image"):
         z2jh_values(catalog, {}, DEFAULT_SIZES)
-    with pytest.raises(ImageError, match="unknown profile.*rust"):
+    with pytest.raises(ImageError, match=r"unknown profile.*rust"):
         z2jh_values(catalog, {"rust": "x/y:z"}, DEFAULT_SIZES)
     sizes = {"gpu": {"display_name": "GPU", "gpu": True}}
     with pytest.raises(ImageError, match="size 'gpu': gpu cannot be rendered for KubeSpawner"):

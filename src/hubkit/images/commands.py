@@ -19,11 +19,9 @@ from traitlets.config import Application
 
 from .. import stackenv
 from ..cli import ROOT, HubkitError, _Base
-from ..hub.spawner import DEFAULT_SIZES
 from .build import build_images, default_images_file, host_platform, missing_images
 from .engine import DockerEngine, EngineError
 from .plan import ImageError, build_plan
-from .z2jh import z2jh_values
 
 DOCKER_SOCKET = Path("/var/run/docker.sock")
 
@@ -155,6 +153,10 @@ class ImagesZ2JH(_ImagesBase):
         path = self.images_path(catalog)
         if not path.is_file():
             raise HubkitError(f"{path} does not exist: run `hubkit images build` first")
+        # Imported here: the hub's modules load JupyterHub, which only this command needs.
+        from ..hub.spawner import DEFAULT_SIZES
+        from .z2jh import z2jh_values
+
         values = z2jh_values(catalog, json.loads(path.read_text()), DEFAULT_SIZES)
         print(yaml.safe_dump(values, sort_keys=False), end="")
 
