@@ -1,0 +1,157 @@
+"""Tests for the container configuration DockerProfileSpawner produces for each profile and size,
+without a Docker engine: only the client's calls to the engine are replaced."""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import docker
+import pytest
+from jupyterhub.objects import Hub
+from tornado import web
+from traitlets.config import Config
+
+from hubkit.hub.spawner import DEFAULT_SIZES, DockerProfileSpawner
+
+IMAGES = {"python-sql": "ghcr.io/hubkit/python-sql-notebook:1", "r": "ghcr.io/hubkit/r-notebook:1"}
+GROUP_SIZES = {
+    "gpu-users": {"gpu": {"display_name": "GPU", "cpu_limit": 4.0, "mem_limit": "16G", "gpu": True}}
+}
+
+
+class RecordingClient(docker.APIClient):
+    """The real docker-py client (so host configs are built and validated for real), with the
+    calls that would reach an engine recorded or answered from fixtures."""
+
+    def __init__(self):
+        super().__init__(base_url="unix:///nonexistent/docker.sock", version="1.44")
+        self.created: list[dict] = []
+
+    def create_container(self, **kwargs):
+        self.created.append(kwargs)
+        return {"Id": "c0ffee" * 10}
+
+    def inspect_image(self, image):
+        assert image in IMAGES.values()
+        return {"Config": {"Entrypoint": ["tini", "-g", "--"], "Cmd": ["start-notebook.py"]}}
+
+    def stats(self, container, stream=True, **kwargs):
+        assert container == "c0ffee" * 10 and stream is False
+        return {
+            "cpu_stats": {
+                "cpu_usage": {"total_usage": 3_000_000_000},
+                "system_cpu_usage": 20_000_000_000,
+                "online_cpus": 2,
+            },
+            "precpu_stats": {
+                "cpu_usage": {"total_usage": 2_000_000_000},
+                "system_cpu_usage": 10_000_000_000,
+            },
+            "memory_stats": {"usage": 600 * 2**20, "stats": {"inactive_file": 100 * 2**20}},
+        }
+
+    def df(self):
+        return {
+            "Volumes": [
+                {"Name": "hubkit-home-bob", "UsageData": {"Size": 5}},
+                {"Name": "hubkit-home-alice", "UsageData": {"Size": 7 * 2**30}},
+            ]
+        }
+
+
+@pytest.fixture
+def client(monkeypatch):
+    client = RecordingClient()
+    monkeypatch.setattr(DockerProfileSpawner, "_client", client)
+    return client
+
+
+def make_spawner(catalog, groups=()) -> DockerProfileSpawner:
+    config = Config()
+    config.DockerProfileSpawner.images = IMAGES
+    config.DockerProfileSpawner.network_name = "hubkit-internal"
+    config.DockerProfileSpawner.catalog_path = str(catalog.path)
+    config.DockerProfileSpawner.group_sizes = GROUP_SIZES
+    user = SimpleNamespace(
+        name="alice",
+        id=1,
+        url="/user/alice/",
+        groups=[SimpleNamespace(name=g, properties={}) for g in groups],
+    )
+    spawner = DockerProfileSpawner(user=user, hub=Hub(), config=config, orm_spawner=None)
+    spawner.api_token = "secret-api-token"
+    return spawner
+
+
+async def create(spawner, client, options):
+    spawner.apply_profile_options(options)
+    await spawner.create_object()
+    return client.created[-1]
+
+
+@pytest.mark.parametrize("slug", IMAGES)
+@pytest.mark.parametrize("size", DEFAULT_SIZES)
+async def test_each_profile_and_size_becomes_a_limited_container(catalog, client, slug, size):
+    # Given a spawner with an image per profile, on the internal network
+    spawner = make_spawner(catalog)
+    # When a profile and size are applied and the container is created
+    kwargs = await create(spawner, client, {"profile": slug, "size": size})
+    host = kwargs["host_config"]
+    # Then the profile's image runs with the size's limits
+    assert kwargs["image"] == IMAGES[slug]
+    assert host["Memory"] == {"2G": 2 * 2**30, "4G": 4 * 2**30}[DEFAULT_SIZES[size]["mem_limit"]]
+    assert host["CpuQuota"] == int(DEFAULT_SIZES[size]["cpu_limit"] * host["CpuPeriod"])
+    # And the container is removed on stop, with the home in the user's named volume
+    assert host["AutoRemove"] is True
+    assert host["Binds"] == ["hubkit-home-alice:/home/jovyan:rw"]
+    # And only on the internal network, reached at its address there (no published port)
+    assert host["NetworkMode"] == "hubkit-internal"
+    assert "PortBindings" not in host and spawner.use_internal_ip
+    assert "DeviceRequests" not in host
+    # And the hub's secrets stay out of the environment but for the server's own token
+    assert kwargs["environment"]["JUPYTERHUB_API_TOKEN"] == "secret-api-token"
+    assert "CONFIGPROXY_AUTH_TOKEN" not in kwargs["environment"]
+
+
+async def test_gpu_size_requests_the_gpus_and_does_not_stick(catalog, client):
+    # Given a member of gpu-users, who is offered the GPU size
+    spawner = make_spawner(catalog, groups=["gpu-users"])
+    # When they start with it, the container asks for every GPU
+    host = (await create(spawner, client, {"profile": "python-sql", "size": "gpu"}))["host_config"]
+    assert host["DeviceRequests"] == [
+        {"Driver": "", "Count": -1, "DeviceIDs": [], "Capabilities": [["gpu"]], "Options": {}}
+    ]
+    assert host["Memory"] == 16 * 2**30
+    # Then the next start with a small size has no GPU and the small limits
+    host = (await create(spawner, client, {"profile": "python-sql", "size": "small"}))[
+        "host_config"
+    ]
+    assert "DeviceRequests" not in host and host["Memory"] == 2 * 2**30
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"profile": "python-sql", "size": "gpu"},  # not a member of gpu-users
+        {"profile": "julia"},  # in the catalog, but no image
+        {"profile": "python-sql", "image": "evil/image:latest"},
+    ],
+)
+def test_what_is_not_offered_is_refused(catalog, client, options):
+    spawner = make_spawner(catalog)
+    with pytest.raises(web.HTTPError) as info:
+        spawner.apply_profile_options(options)
+    assert info.value.status_code == 400
+
+
+async def test_usage_comes_from_container_stats_and_volume_sizes(catalog, client):
+    # Given a running container
+    spawner = make_spawner(catalog)
+    spawner.object_id = "c0ffee" * 10
+    # Then CPU is computed as `docker stats` does, memory without the page cache
+    usage = await spawner.get_usage()
+    assert usage.cpu_percent == 20.0 and usage.memory_bytes == 500 * 2**20
+    # And storage is the size of the user's home volume
+    assert await spawner.get_home_bytes() == 7 * 2**30
