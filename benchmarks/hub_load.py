@@ -39,7 +39,8 @@ from hubkit.catalog import load_catalog  # noqa: E402
 from hubkit.local import LocalLayout  # noqa: E402
 from tests.hubserver import HubServer, PostgresCluster, free_port  # noqa: E402
 
-PASSWORD = "bench-long-Passphrase-1"
+# Generated per run: the simulated users only live in this run's throwaway hubs.
+PASSWORD = "bench-" + os.urandom(12).hex()
 STOCK_CONFIG = """
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
