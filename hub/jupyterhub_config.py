@@ -8,9 +8,11 @@ Everything deployment-specific comes from the environment (stack.env in producti
 
 import os
 import sys
+from pathlib import Path
 
 from hubkit.hub.database import wait_for_database
 from hubkit.hub.settings import env_bool, env_int, require_env
+from hubkit.images.build import ImageError, read_images_file
 
 c = get_config()  # noqa: F821 (injected by JupyterHub)
 
@@ -61,6 +63,10 @@ elif mode == "docker":
     c.DockerProfileSpawner.network_name = require_env("HUBKIT_DOCKER_NETWORK")
     c.DockerProfileSpawner.remove = True
     c.DockerProfileSpawner.volumes = {"hubkit-home-{username}": "/home/jovyan"}
+    try:
+        c.DockerProfileSpawner.images = read_images_file(Path(require_env("HUBKIT_IMAGES")))
+    except ImageError as e:
+        raise SystemExit(f"HUBKIT_IMAGES: {e}") from None
 else:
     raise SystemExit(f"HUBKIT_SPAWNER must be 'local' or 'docker', not {mode!r}")
 c.Spawner.start_timeout = env_int("HUBKIT_START_TIMEOUT", 120)

@@ -98,12 +98,14 @@ class LocalInstall(_Base):
     def run(self) -> None:
         catalog = self.load()
         layout = LocalLayout.default(catalog)
-        install_proxy(layout)
-        for slug in self.profiles or default_local_profiles(catalog):
+        slugs = self.profiles or default_local_profiles(catalog)
+        for slug in slugs:
             if slug not in catalog.profiles:
                 raise HubkitError(
                     f"unknown profile {slug!r}; the catalog has: {', '.join(catalog.profiles)}"
                 )
+        install_proxy(layout)
+        for slug in slugs:
             report(slug, install_profile(catalog, layout, slug))
 
 

@@ -354,9 +354,9 @@ class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
 
     images = Dict(
         Unicode(),
-        help="""Profile slug -> image to run. Default: read from the file written by
-        `pixi run build-images` (HUBKIT_IMAGES, images.json). Profiles without an image are
-        not offered.""",
+        help="""Profile slug -> image to run. hub/jupyterhub_config.py reads it from the file
+        `pixi run build-images` writes (HUBKIT_IMAGES). Profiles without an image are not
+        offered.""",
     ).tag(config=True)
 
     def available_profiles(self) -> list[str]:

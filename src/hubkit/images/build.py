@@ -95,14 +95,28 @@ def smoke_test(engine: ContainerEngine, build: ImageBuild, log: Callable[[str], 
             )
 
 
+def read_images_file(path: Path) -> dict[str, str]:
+    """The built images (profile slug -> image) that `hubkit images build` recorded."""
+    if path.is_dir():  # `docker compose up` before any build makes the bind mount a folder
+        raise ImageError(
+            f"{path} is a folder, not the built-images file: run `pixi run build-images`"
+        )
+    try:
+        images = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ImageError(f"{path} does not exist: run `pixi run build-images` first") from None
+    except json.JSONDecodeError as e:
+        raise ImageError(f"{path}: not valid JSON ({e}); delete it and build again") from e
+    if not isinstance(images, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in images.items()
+    ):
+        raise ImageError(f"{path}: expected an object of profile -> image, got {images!r:.80}")
+    return images
+
+
 def write_images_file(catalog: Catalog, path: Path, built: dict[str, str]) -> dict[str, str]:
     """Merge the built images into the file; entries of profiles no longer in the catalog go."""
-    images: dict[str, str] = {}
-    if path.is_file():
-        try:
-            images = json.loads(path.read_text())
-        except json.JSONDecodeError as e:
-            raise ImageError(f"{path}: not valid JSON ({e}); delete it and build again") from e
+    images = read_images_file(path) if path.exists() else {}
     images = {
         slug: image for slug, image in {**images, **built}.items() if slug in catalog.profiles
     }

@@ -1,0 +1,69 @@
+"""Tests for hub/jupyterhub_config.py in Docker mode, loaded as JupyterHub loads it (no engine)."""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from hubkit.cli import ROOT
+
+HUB_DIR = str(ROOT / "hub")
+LOAD = """
+import json, sys
+from traitlets.config.loader import PyFileConfigLoader
+c = PyFileConfigLoader("jupyterhub_config.py", path=sys.argv[1]).load_config()
+spawner = c.DockerProfileSpawner
+print(json.dumps({"images": spawner.images, "network": spawner.network_name,
+                  "proxy_starts": c.ConfigurableHTTPProxy.should_start}))
+"""
+
+
+def load_config(tmp_path, images_file) -> subprocess.CompletedProcess:
+    env = {
+        "PATH": os.environ["PATH"],
+        "HUBKIT_SPAWNER": "docker",
+        "JUPYTER_ADMIN_USER": "admin",
+        "JUPYTER_PASSWORD": "a-long-admin-password-1",
+        "CONFIGPROXY_AUTH_TOKEN": "t" * 64,
+        "HUBKIT_PROXY_EXTERNAL": "true",
+        "HUBKIT_HUB_HOST": "hub",
+        "HUBKIT_DOCKER_NETWORK": "hubkit",
+        "HUBKIT_IMAGES": str(images_file),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", LOAD, HUB_DIR], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+
+
+def test_built_images_are_offered(tmp_path):
+    images = {"python-sql": "hubkit/python-sql-notebook:2026-11-25-abc", "r": "hubkit/r:1"}
+    (tmp_path / "images.json").write_text(json.dumps(images))
+    result = load_config(tmp_path, tmp_path / "images.json")
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert loaded == {"images": images, "network": "hubkit", "proxy_starts": False}
+
+
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (lambda p: None, "does not exist: run `pixi run build-images` first"),
+        (lambda p: p.mkdir(), "is a folder, not the built-images file"),
+        (lambda p: p.write_text("{oops"), "not valid JSON"),
+        (lambda p: p.write_text('["python-sql"]'), "expected an object of profile -> image"),
+    ],
+)
+def test_missing_or_broken_images_file_stops_the_hub_with_one_line(tmp_path, setup, message):
+    path = tmp_path / "images.json"
+    setup(path)
+    result = load_config(tmp_path, path)
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith(f"HUBKIT_IMAGES: {path}")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
