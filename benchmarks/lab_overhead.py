@@ -246,11 +246,14 @@ def open_notebook(browser, v: Variant, idle: float, pid: int) -> dict:
     with page.expect_navigation():
         page.click("#login_submit")
     cdp = context.new_cdp_session(page)
-    sent: dict[str, str] = {}
+    sent: dict[str, str] = {}  # request id -> URL
     kind: dict[str, str] = {}
     decoded: Counter[str] = Counter()
     encoded: dict[str, int] = {}
-    cdp.on("Network.requestWillBeSent", lambda e: sent.setdefault(e["requestId"], e["type"]))
+    cdp.on(
+        "Network.requestWillBeSent",
+        lambda e: sent.setdefault(e["requestId"], e["request"]["url"].split("?")[0]),
+    )
     cdp.on("Network.responseReceived", lambda e: kind.__setitem__(e["requestId"], e["type"]))
     cdp.on("Network.dataReceived", lambda e: decoded.update({e["requestId"]: e["dataLength"]}))
     cdp.on(
@@ -285,6 +288,10 @@ def open_notebook(browser, v: Variant, idle: float, pid: int) -> dict:
         "rss_bytes": sum(rss.values()),
         "rss_server_bytes": rss.get("jupyterhub-singleuser", 0),
         "rss": rss,
+        "largest_scripts": sorted(
+            ((decoded[rid], encoded[rid], sent[rid].split("/static/")[-1]) for rid in scripts),
+            reverse=True,
+        )[:8],
     }
 
 
@@ -349,6 +356,11 @@ def report(full: Variant, plain: Variant) -> list[dict]:
         last = v.runs[-1]["rss"]
         parts = ", ".join(f"{k} {n / MB:.0f}" for k, n in sorted(last.items(), key=lambda x: -x[1]))
         print(f"\n{v.name} process tree RSS (MB, last run): {parts}")
+        big = ", ".join(
+            f"{url.rsplit('/', 1)[-1][:40]} {n / MB:.1f}/{wire / MB:.1f}"
+            for n, wire, url in v.runs[-1]["largest_scripts"][:5]
+        )
+        print(f"{v.name} largest scripts (MB uncompressed/wire): {big}")
         errors = sorted({e for r in v.runs for e in r["errors"]})
         for e in errors[:10]:
             print(f"{v.name} console error: {e[:300]}")
