@@ -197,6 +197,8 @@ def rss_by_process(pid: int) -> dict[str, int]:
 
 def describe(cmd: list[str]) -> str:
     """A short name for a process of the server's tree."""
+    if "-c" in cmd and "pylsp" in " ".join(cmd):  # pylsp launched by jupyter_server_config.py
+        return "pylsp"
     for arg in cmd[1:]:
         if arg.startswith("-m"):
             continue

@@ -1,0 +1,135 @@
+"""Tests for the server configuration the python environment ships (envs/python/etc/jupyter)."""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+
+import psutil
+import pytest
+
+from ..hubserver import ADMIN, ADMIN_PASSWORD
+
+pytestmark = pytest.mark.slow
+# pylsp with its "preload" plugin imports numpy, pandas, scipy, ... at initialize: about 250 MB.
+PYLSP_MAX_RSS = 150 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def server_venvs(catalog, layout, available_profiles):
+    """The venvs that run JupyterLab for the available profiles."""
+    venvs = set()
+    for slug in available_profiles:
+        server = catalog.server_environment(slug)
+        venvs.add(layout.venv(catalog.prefixes(slug)[server.name].name))
+    return sorted(venvs)
+
+
+def test_javascript_is_gzip_compressed_through_the_proxy(hub, available_profiles):
+    # Given a running server, reached through the hub's proxy by a logged-in browser session
+    slug = available_profiles[0]
+    session = hub.login(ADMIN, ADMIN_PASSWORD)
+    hub.spawn(ADMIN, hub.admin_token, {"profile": slug})
+    page = session.get(f"{hub.url}/user/{ADMIN}/lab", timeout=60)
+    page.raise_for_status()
+    config = json.loads(
+        re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page.text, re.S).group(1)
+    )
+    extension = next(e for e in config["federated_extensions"] if e["name"] == "@jupyterlab/git")
+    scripts = [
+        re.search(r'<script[^>]* src="([^"]+/main\.[^"]+\.js[^"]*)"', page.text).group(1),
+        f"/user/{ADMIN}/lab/extensions/{extension['name']}/{extension['load']}",
+    ]
+    for script in scripts:
+        # When JupyterLab's code is fetched as Chromium does
+        r = session.get(
+            f"{hub.url}{script}",
+            headers={"Accept-Encoding": "gzip, deflate, br, zstd"},
+            stream=True,
+            timeout=60,
+        )
+        # Then it arrives gzip-compressed (ServerApp.tornado_settings.compress_response)
+        assert r.status_code == 200, script
+        assert r.headers.get("Content-Encoding") == "gzip", (script, dict(r.headers))
+        r.close()
+
+
+def lsp_message(process: subprocess.Popen) -> dict:
+    length = 0
+    while line := process.stdout.readline().strip():
+        name, value = line.split(b":", 1)
+        if name.lower() == b"content-length":
+            length = int(value)
+    return json.loads(process.stdout.read(length))
+
+
+def send(process: subprocess.Popen, message: dict) -> None:
+    body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+    process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    process.stdin.flush()
+
+
+def reply(process: subprocess.Popen, request_id: int) -> dict:
+    while (message := lsp_message(process)).get("id") != request_id:
+        pass
+    return message
+
+
+def test_pylsp_starts_without_preloading_the_data_stack(server_venvs):
+    for venv in server_venvs:
+        # Given the language server command jupyter-lsp gets from the shipped config
+        loaded = subprocess.run(
+            [
+                venv / "bin" / "python",
+                "-c",
+                "import json; from traitlets.config.loader import PyFileConfigLoader; "
+                f"c = PyFileConfigLoader('jupyter_server_config.py', '{venv}/etc/jupyter')"
+                ".load_config(); print(json.dumps(c.LanguageServerManager.language_servers))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        argv = json.loads(loaded.stdout)["pylsp"]["argv"]
+        process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        try:
+            # When a notebook's code is opened, as jupyterlab-lsp does (no initializationOptions)
+            send(
+                process,
+                {
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {"processId": None, "rootUri": None, "capabilities": {}},
+                },
+            )
+            assert "completionProvider" in reply(process, 1)["result"]["capabilities"]
+            send(process, {"method": "initialized", "params": {}})
+            uri = "file:///tmp/hubkit-lsp-test.py"
+            document = {"uri": uri, "languageId": "python", "version": 1, "text": "import json\n"}
+            send(process, {"method": "textDocument/didOpen", "params": {"textDocument": document}})
+            time.sleep(3)
+            # Then the server stays small: the data stack was not preloaded
+            rss = psutil.Process(process.pid).memory_info().rss
+            assert rss < PYLSP_MAX_RSS, f"{venv}: pylsp uses {rss >> 20} MB idle"
+            # And it still completes
+            send(
+                process,
+                {
+                    "id": 2,
+                    "method": "textDocument/completion",
+                    "params": {
+                        "textDocument": {"uri": uri},
+                        "position": {"line": 0, "character": 11},
+                    },
+                },
+            )
+            result = reply(process, 2)["result"]
+            items = result["items"] if isinstance(result, dict) else result
+            assert "json" in [item["label"] for item in items]
+        finally:
+            process.kill()
+            process.wait()
