@@ -29,7 +29,7 @@ def load_config(tmp_path, images_file) -> subprocess.CompletedProcess:
         "PATH": os.environ["PATH"],
         "HUBKIT_SPAWNER": "docker",
         "JUPYTER_ADMIN_USER": "admin",
-        "JUPYTER_PASSWORD": "a-long-admin-password-1",
+        "JUPYTER_PASSWORD": "test-admin-password-1",
         "CONFIGPROXY_AUTH_TOKEN": "t" * 64,
         "HUBKIT_PROXY_EXTERNAL": "true",
         "HUBKIT_HUB_HOST": "hub",
