@@ -91,9 +91,9 @@ class FakeEngine(ContainerEngine):
         if not self.available:
             raise EngineError("Docker is not installed (fake)")
 
-    def build(self, build, platform):
-        self.calls.append(("build", build.slug, platform))
-        self.present.add(build.image)
+    def build(self, step, platform):
+        self.calls.append(("build", step.name, platform))
+        self.present.add(step.image)
 
     def bake(self, bake_file, targets, platform):
         self.calls.append(("bake", tuple(targets), platform))

@@ -56,7 +56,20 @@ def test_builds_in_order_smoke_tests_and_records_images(locked, tmp_path):
     images = run_build(locked, engine, tmp_path)
     # Then
     builds = [c[1] for c in engine.calls if c[0] == "build"]
-    assert builds == ["python-sql", "r", "julia", "ml", "everything"]
+    assert builds == [
+        "python-sql-layer-base",
+        "python-sql-layer-sql",
+        "python-sql",
+        "r-layer-r",
+        "r",
+        "julia-layer-julia",
+        "julia",
+        "ml-layer-ml",
+        "ml",
+        "everything-layer-ml",
+        "everything-layer-julia",
+        "everything",
+    ]
     runs = [c for c in engine.calls if c[0] == "run"]
     everything = images["everything"]
     assert ("run", everything, "r.ipynb", "ir") in runs
@@ -141,7 +154,8 @@ def test_profiles_not_available_on_the_platform_are_skipped(locked, tmp_path):
         images_file=tmp_path / "i.json",
         log=logs.append,
     )
-    assert "r" not in [c[1] for c in engine.calls if c[0] == "build"]
+    built = [c[1] for c in engine.calls if c[0] == "build"]
+    assert "r" not in built and "r-layer-r" not in built and "julia" in built
     assert any("skip r: not available on linux/arm64" in line for line in logs)
 
 
@@ -152,7 +166,9 @@ def test_bake_writes_a_bake_file_and_builds_all_targets_at_once(locked, tmp_path
         ("bake", ("python-sql", "r", "julia", "ml", "everything"), "linux/amd64")
     ]
     bake = json.loads((locked.root / ".hubkit/build/docker-bake.json").read_text())
-    assert set(bake["target"]) == set(locked.profiles)
+    assert bake["group"]["default"]["targets"] == list(locked.profiles)
+    steps = {s.name for b in build_plan(locked, date=DATE) for s in b.steps}
+    assert set(bake["target"]) == steps
 
 
 def test_missing_images_compares_digests_and_presence(locked, tmp_path):
@@ -201,4 +217,7 @@ def test_cli_plan_json_is_the_ci_matrix():
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     assert [r["profile"] for r in rows] == ["python-sql", "r", "julia", "ml", "everything"]
-    assert rows[1]["build_args"]["BASE_IMAGE"] == rows[0]["image"]
+    assert rows[1]["base_image"] == rows[0]["image"]
+    assert rows[1]["steps"][0]["build_args"]["BASE_IMAGE"] == rows[0]["image"]
+    assert rows[1]["steps"][-1]["image"] == rows[1]["image"]
+    assert rows[1]["steps"][-1]["dockerfile"] == "images/profile/Dockerfile"

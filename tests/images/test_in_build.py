@@ -6,10 +6,12 @@ the static kernelspecs and the package manifest."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 import yaml
 
+from hubkit.cli import ROOT
 from hubkit.images import explicit
 from hubkit.images.finalize import finalize
 from hubkit.images.finalize import main as finalize_main
@@ -162,7 +164,6 @@ def test_finalize_cli_names_an_unknown_profile(repo_copy, tmp_path, capsys):
 def test_finalize_imports_nothing_the_image_lacks():
     # The image's Python has PyYAML and jsonschema (JupyterLab deps), not py-rattler or traitlets
     # of the hub: finalize must not pull in hubkit.envs, hubkit.hub or the CLI.
-    import subprocess
     import sys
 
     code = (
@@ -172,3 +173,82 @@ def test_finalize_imports_nothing_the_image_lacks():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- images/layer/hubkit-install-lock, run with stand-ins for micromamba and julia ------------
+
+INSTALL_LOCK = ROOT / "images/layer/hubkit-install-lock"
+FAKE_MICROMAMBA = """#!/usr/bin/env bash
+# records its arguments; `create`/`install` make the prefix and put the env's julia in it
+echo "$*" >> "$FAKE_LOG"
+if [ "$1" = create ] || [ "$1" = install ]; then
+    mkdir -p "$4/bin" "$4/share/jupyter/labextensions/jupysql-plugin"
+    cp "$FAKE_JULIA" "$4/bin/julia"
+fi
+"""
+FAKE_JULIA = """#!/usr/bin/env bash
+echo "julia $* CPU=$JULIA_CPU_TARGET DEPOT=$JULIA_DEPOT_PATH PROJECT=$JULIA_PROJECT" >> "$FAKE_LOG"
+mkdir -p "$JULIA_DEPOT_PATH/registries" "$JULIA_DEPOT_PATH/compiled"
+"""
+
+
+def run_install(tmp_path, spec, *args):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, text in (("micromamba", FAKE_MICROMAMBA), ("julia", FAKE_JULIA)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "FAKE_LOG": str(tmp_path / "log"),
+        "FAKE_JULIA": str(bin_dir / "julia"),
+    }
+    result = subprocess.run(
+        ["bash", str(INSTALL_LOCK), "--spec", str(spec), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    log = (tmp_path / "log").read_text() if (tmp_path / "log").exists() else ""
+    return result, log
+
+
+def test_install_lock_copies_etc_share_and_drops_extensions(tmp_path):
+    spec = tmp_path / "spec"
+    (spec / "etc/jupyter").mkdir(parents=True)
+    (spec / "etc/jupyter/jupyter_server_config.py").write_text("c = 1\n")
+    (spec / "share/jupyter/lab/settings").mkdir(parents=True)
+    (spec / "conda.txt").write_text("# platform: linux-64\n@EXPLICIT\n")
+    (spec / "pip.txt").write_text("# no pip packages\n")
+    prefix = tmp_path / "opt/envs/python"
+    result, log = run_install(
+        tmp_path, spec, "--mode", "update", "--prefix", str(prefix), "--drop", "jupysql-plugin"
+    )
+    assert result.returncode == 0, result.stderr
+    assert log.splitlines()[0] == f"install --yes --prefix {prefix} --file {spec}/conda.txt"
+    assert (prefix / "etc/jupyter/jupyter_server_config.py").read_text() == "c = 1\n"
+    assert (prefix / "share/jupyter/lab/settings").is_dir()
+    assert not (prefix / "share/jupyter/labextensions/jupysql-plugin").exists()
+    assert "julia" not in log and not (prefix / "project").exists()
+
+
+def test_install_lock_instantiates_a_julia_project_into_the_prefix_depot(tmp_path):
+    spec = tmp_path / "spec"
+    spec.mkdir()
+    (spec / "conda.txt").write_text("@EXPLICIT\n")
+    (spec / "Project.toml").write_text('[deps]\nIJulia = "7073ff75-c697-5162-941a-fcdaad2a7d2a"\n')
+    (spec / "Manifest.toml").write_text('manifest_format = "2.0"\n')
+    prefix = tmp_path / "opt/envs/julia"
+    args = ("--mode", "create", "--prefix", str(prefix), "--drop", "", "--arch", "arm64")
+    result, log = run_install(tmp_path, spec, *args)
+    assert result.returncode == 0, result.stderr
+    julia = next(line for line in log.splitlines() if line.startswith("julia "))
+    assert "Pkg.instantiate(); Pkg.precompile()" in julia
+    assert "CPU=generic;cortex-a57;" in julia
+    assert f"DEPOT={prefix}/depot PROJECT={prefix}/project" in julia
+    assert (prefix / "project/Manifest.toml").is_file()
+    assert not (prefix / "depot/registries").exists() and (prefix / "depot/compiled").is_dir()
+    # a Project.toml without its Manifest stops the build
+    (spec / "Manifest.toml").unlink()
+    result, _ = run_install(tmp_path, spec, *args)
+    assert result.returncode == 2 and "without Manifest.toml" in result.stderr

@@ -13,7 +13,10 @@ import yaml
 
 from hubkit.catalog import load_catalog
 from hubkit.images.plan import (
+    LAYER_DOCKERFILE,
     MICROMAMBA_IMAGE,
+    PROFILE_DOCKERFILE,
+    ROOT_DOCKERFILE,
     ROOT_IMAGE,
     ImageError,
     bake_file,
@@ -44,15 +47,60 @@ def test_parents_are_built_before_their_children(catalog):
 
 def test_each_image_is_built_from_its_parent_image(catalog):
     plan = by_slug(build_plan(catalog, date=DATE))
-    assert plan["python-sql"].base_image == ROOT_IMAGE
-    assert plan["python-sql"].build_args["MICROMAMBA_IMAGE"] == MICROMAMBA_IMAGE
-    assert "BASE_IMAGE" not in plan["python-sql"].build_args
+    root = plan["python-sql"].steps[0]
+    assert plan["python-sql"].base_image == root.base_image == ROOT_IMAGE
+    assert root.dockerfile == catalog.root / ROOT_DOCKERFILE
+    assert root.build_args == {"ROOT_IMAGE": ROOT_IMAGE, "MICROMAMBA_IMAGE": MICROMAMBA_IMAGE}
     for slug in ("r", "julia", "ml"):
-        assert plan[slug].build_args["BASE_IMAGE"] == plan["python-sql"].image
-    assert plan["everything"].build_args["BASE_IMAGE"] == plan["r"].image
+        assert plan[slug].base_image == plan["python-sql"].image
+        assert plan[slug].steps[0].build_args["BASE_IMAGE"] == plan["python-sql"].image
+    assert plan["everything"].steps[0].build_args["BASE_IMAGE"] == plan["r"].image
     for build in plan.values():
-        assert build.build_args["HUBKIT_PROFILE"] == build.slug
-        assert build.build_args["ROOT_IMAGE"] == ROOT_IMAGE
+        # each step builds FROM the one before it; the last one is the profile step
+        for before, step in zip(build.steps, build.steps[1:], strict=False):
+            assert step.build_args["BASE_IMAGE"] == step.base_image == before.image
+        last = build.steps[-1]
+        assert last.dockerfile == catalog.root / PROFILE_DOCKERFILE
+        assert last.build_args["HUBKIT_PROFILE"] == build.slug
+        assert last.image == build.image and last.final
+        for step in build.steps:
+            if step.dockerfile == catalog.root / LAYER_DOCKERFILE:
+                assert step.build_args["ROOT_IMAGE"] == ROOT_IMAGE
+
+
+def test_only_the_profile_step_carries_the_profiles_tag(catalog):
+    plan = by_slug(build_plan(catalog, date=DATE))
+    everything = plan["everything"]
+    assert [(s.name, s.image) for s in everything.steps] == [
+        ("everything-layer-ml", everything.image + "-layer-ml"),
+        ("everything-layer-julia", everything.image + "-layer-julia"),
+        ("everything", everything.image),
+    ]
+    assert plan["python-sql"].steps[0].image == plan["python-sql"].image + "-layer-base"
+    finals = [s for b in plan.values() for s in b.steps if s.final]
+    assert [s.image for s in finals] == [b.image for b in plan.values()]
+
+
+LAYERS = {
+    # profile: (HUBKIT_ENV, PREFIX, MODE, FILES, DROP, RUNTIME) per layer, in build order
+    "python-sql": [("sql", "/opt/envs/python", "create", "python", "jupysql-plugin", "conda")],
+    "r": [("r", "/opt/envs/r", "create", "", "", "conda")],
+    "julia": [("julia", "/opt/envs/julia", "create", "", "", "julia")],
+    "ml": [("ml", "/opt/envs/python", "update", "python", "jupysql-plugin", "conda")],
+    "everything": [
+        ("ml", "/opt/envs/python", "update", "python", "jupysql-plugin", "conda"),
+        ("julia", "/opt/envs/julia", "create", "", "", "julia"),
+    ],
+}
+
+
+@pytest.mark.parametrize("slug", list(LAYERS))
+def test_one_layer_per_added_environment_with_its_catalog_arguments(catalog, slug):
+    build = by_slug(build_plan(catalog, date=DATE))[slug]
+    layers = [s for s in build.steps if s.dockerfile == catalog.root / LAYER_DOCKERFILE]
+    names = ("HUBKIT_ENV", "PREFIX", "MODE", "FILES", "DROP", "RUNTIME")
+    assert [tuple(s.build_args[n] for n in names) for s in layers] == LAYERS[slug]
+    assert [s.install for s in layers] == list(build.installs)
 
 
 def test_tags_carry_the_date_and_content_digest_never_latest(catalog):
@@ -146,71 +194,114 @@ def test_bake_file_links_children_to_their_parent_target(catalog):
     bake = bake_file(plan)
     targets = bake["target"]
     assert bake["group"]["default"]["targets"] == [b.slug for b in plan]
-    r = targets["r"]
-    assert r["contexts"] == {by_slug(plan)["python-sql"].image: "target:python-sql"}
-    assert r["dockerfile"] == "images/r/Dockerfile"
+    builds = by_slug(plan)
+    layer, r = targets["r-layer-r"], targets["r"]
+    assert layer["contexts"] == {builds["python-sql"].image: "target:python-sql"}
+    assert layer["dockerfile"] == "images/layer/Dockerfile"
+    assert layer["args"]["HUBKIT_ENV"] == "r"
+    assert r["contexts"] == {builds["r"].image + "-layer-r": "target:r-layer-r"}
+    assert r["dockerfile"] == "images/profile/Dockerfile"
     assert r["platforms"] == ["linux/amd64", "linux/arm64"]
-    assert "contexts" not in targets["python-sql"]
-    assert r["tags"] == [by_slug(plan)["r"].image]
+    assert "contexts" not in targets["python-sql-layer-base"]
+    assert targets["python-sql-layer-base"]["dockerfile"] == "images/python-sql/Dockerfile"
+    assert r["tags"] == [builds["r"].image]
+    pushed = bake_file(plan, push=True)["target"]
+    assert pushed["r"]["output"] == ["type=registry"] and "output" not in pushed["r-layer-r"]
 
 
 # --- The Dockerfiles do what the plan says ---------------------------------------------------
 
-
-def dockerfile(build) -> str:
-    return build.dockerfile.read_text()
+AUTOMATIC = {"TARGETARCH", "TARGETPLATFORM", "TARGETOS", "BUILDPLATFORM"}
 
 
-@pytest.mark.parametrize("slug", ["python-sql", "r", "julia", "ml", "everything"])
-def test_dockerfile_installs_the_planned_locks(catalog, slug):
-    build = by_slug(build_plan(catalog, date=DATE))[slug]
-    text = dockerfile(build)
-    assert text.startswith("# Copyright (c) hubkit contributors.")
-    for install in build.installs:
-        lock = install.lock.relative_to(catalog.root).as_posix()
-        assert f"COPY {lock} " in text, f"{slug} does not copy {lock}"
-        assert re.search(
-            rf"hubkit-install-lock --mode {install.mode} --prefix {install.prefix} "
-            rf"--locks /tmp/locks/{install.env}\b",
-            text,
-        ), f"{slug} does not {install.mode} {install.prefix} from {install.env}"
-        for env in catalog.chain(install.env):
-            for name in env.drop_labextensions:
-                assert f"--drop {name}" in text, f"{slug} keeps {name} ({env.name})"
-            for sub in ("etc", "share"):
-                if (env.spec_dir / sub).is_dir():
-                    assert f"COPY envs/{env.name}/{sub} " in text, f"{slug}: envs/{env.name}/{sub}"
-    # Nothing is solved: only explicit lists go to micromamba.
-    assert "micromamba install" not in text and "micromamba create" not in text
-    assert "conda install" not in text and "mamba install" not in text
+def steps(catalog):
+    return [step for build in build_plan(catalog, date=DATE) for step in build.steps]
 
 
-@pytest.mark.parametrize("slug", ["python-sql", "r", "julia", "ml", "everything"])
-def test_dockerfile_args_are_given_by_the_plan(catalog, slug):
-    build = by_slug(build_plan(catalog, date=DATE))[slug]
-    text = dockerfile(build)
-    automatic = {"TARGETARCH", "TARGETPLATFORM", "TARGETOS", "BUILDPLATFORM"}
-    for name, default in re.findall(r"^ARG (\w+)(=\S+)?", text, re.M):
-        if name in automatic:
-            continue
-        assert name in build.build_args, f"{slug}: ARG {name} is not passed by the plan"
-        if default:
-            assert default[1:] == build.build_args[name] or name == "HUBKIT_PROFILE"
-    if build.parent:
-        assert re.search(r"^FROM \$\{BASE_IMAGE\} AS " + re.escape(slug) + "$", text, re.M)
+def test_only_generic_dockerfiles_build_the_single_user_images(catalog):
+    used = {s.dockerfile.relative_to(catalog.root).as_posix() for s in steps(catalog)}
+    assert used == {ROOT_DOCKERFILE, LAYER_DOCKERFILE, PROFILE_DOCKERFILE}
 
 
-@pytest.mark.parametrize("slug", ["python-sql", "r", "julia", "ml", "everything"])
-def test_dockerfile_finishes_as_jovyan_with_kernelspecs_and_manifest(catalog, slug):
-    text = dockerfile(by_slug(build_plan(catalog, date=DATE))[slug])
-    users = re.findall(r"^USER (.+)$", text, re.M)
-    assert users[-1] == "${NB_UID}"
-    assert "python -m hubkit.images.finalize --profile" in text
+def test_dockerfiles_consume_every_arg_the_plan_passes(catalog):
+    for step in steps(catalog):
+        text = step.dockerfile.read_text()
+        assert text.startswith("# Copyright (c) hubkit contributors.")
+        declared = dict(re.findall(r"^ARG (\w+)(?:=(\S+))?", text, re.M))
+        declared = {k: v for k, v in declared.items() if k not in AUTOMATIC}
+        where = f"{step.name} ({step.dockerfile.relative_to(catalog.root)})"
+        assert set(declared) == set(step.build_args), where
+        for name in declared:
+            assert "${" + name + "}" in text, f"{where}: ARG {name} is never used"
+        for name, value in (("ROOT_IMAGE", ROOT_IMAGE), ("MICROMAMBA_IMAGE", MICROMAMBA_IMAGE)):
+            if declared.get(name):
+                assert declared[name] == value == step.build_args[name]
+
+
+def layer_text(catalog) -> str:
+    return (catalog.root / LAYER_DOCKERFILE).read_text()
+
+
+def install_script(catalog) -> str:
+    return (catalog.root / "images/layer/hubkit-install-lock").read_text()
+
+
+def test_layer_installs_the_rendered_lock_of_its_environment(catalog):
+    text = layer_text(catalog)
+    assert "COPY images/layer/hubkit-install-lock /usr/local/bin/hubkit-install-lock" in text
+    assert '"/tmp/envs/${HUBKIT_ENV}/conda-lock.yml" /spec' in text
+    assert re.search(r'hubkit-install-lock --mode "\$\{MODE\}" --prefix "\$\{PREFIX\}"', text)
+    assert '--drop "${DROP}"' in text and '--arch "${TARGETARCH}"' in text
+    # Nothing is solved: only explicit lists go to micromamba, in the install script.
+    for recipe in (text, (catalog.root / ROOT_DOCKERFILE).read_text()):
+        assert "micromamba install" not in recipe and "micromamba create" not in recipe
+        assert "conda install" not in recipe and "mamba install" not in recipe
+    script = install_script(catalog)
+    assert 'micromamba create --yes --prefix "${prefix}" --file "${spec}/conda.txt"' in script
+    assert 'micromamba install --yes --prefix "${prefix}" --file "${spec}/conda.txt"' in script
+
+
+def test_python_prefix_layers_copy_etc_share_and_drop_jupysql_plugin(catalog):
+    # The plan names python's folder and jupysql's plugin for every layer into its prefix ...
+    for step in steps(catalog):
+        if step.install and step.install.prefix == "/opt/envs/python":
+            assert step.build_args["FILES"].split() == ["python"], step.name
+            assert step.build_args["DROP"].split() == ["jupysql-plugin"], step.name
+    assert (catalog.root / "envs/python/etc").is_dir()
+    assert (catalog.root / "envs/python/share").is_dir()
+    # ... and the layer copies those folders' etc/ and share/ into the spec it installs.
+    text = layer_text(catalog)
+    assert "for env in ${FILES}; do" in text and "for sub in etc share; do" in text
+    assert 'cp -a "/tmp/envs/${env}/${sub}/." "/spec/${sub}/"' in text
+
+
+def test_julia_packages_come_from_the_manifest_into_the_prefix_depot(catalog):
+    text = layer_text(catalog)
+    assert "for file in Project.toml Manifest.toml; do" in text
+    assert "FROM runtime-${RUNTIME} AS layer" in text
+    julia_stage = text.split("AS runtime-julia", 1)[1].split("\nFROM ", 1)[0]
+    assert "JULIA_DEPOT_PATH=/home/jovyan/.julia:${PREFIX}/depot" in julia_stage
+    assert "JULIA_LOAD_PATH=@:@v#.#:${PREFIX}/project:@stdlib" in julia_stage
+    script = install_script(catalog)
+    assert 'if [ -f "${spec}/Project.toml" ]; then' in script
+    assert "Pkg.instantiate()" in script and "Pkg.precompile()" in script
+    assert 'JULIA_DEPOT_PATH="${prefix}/depot"' in script
+    assert "JULIA_CPU_TARGET=" in script and "amd64)" in script and "arm64)" in script
+    assert "Pkg.add" not in script  # never a fresh resolve in the image
+
+
+def test_every_step_finishes_as_jovyan_and_the_profile_step_finalizes(catalog):
+    for path in (ROOT_DOCKERFILE, LAYER_DOCKERFILE, PROFILE_DOCKERFILE):
+        users = re.findall(r"^USER (.+)$", (catalog.root / path).read_text(), re.M)
+        assert users[-1] == "${NB_UID}", path
+    text = (catalog.root / PROFILE_DOCKERFILE).read_text()
+    assert 'python -m hubkit.images.finalize --profile "${HUBKIT_PROFILE}"' in text
+    assert "ENV HUBKIT_PROFILE=${HUBKIT_PROFILE}" in text
     assert "COPY src/hubkit /opt/hubkit/src/hubkit" in text
 
 
 def test_base_image_has_user_healthcheck_and_singleuser_entrypoint(catalog):
-    text = (catalog.root / "images/python-sql/Dockerfile").read_text()
+    text = (catalog.root / ROOT_DOCKERFILE).read_text()
     assert "NB_UID=1000" in text and "useradd --create-home" in text
     assert "HEALTHCHECK" in text and "hubkit-healthcheck" in text
     assert 'CMD ["jupyterhub-singleuser"]' in text
@@ -218,19 +309,68 @@ def test_base_image_has_user_healthcheck_and_singleuser_entrypoint(catalog):
     assert "JUPYTER_PATH=/opt/hubkit/share/jupyter" in text
 
 
-@pytest.mark.parametrize("slug", ["julia", "everything"])
-def test_julia_packages_come_from_the_manifest_into_the_prefix_depot(catalog, slug):
-    text = (catalog.root / "images" / slug / "Dockerfile").read_text()
-    assert "COPY envs/julia/Project.toml envs/julia/Manifest.toml /opt/envs/julia/project/" in text
-    assert "Pkg.instantiate()" in text
-    assert "JULIA_DEPOT_PATH=/opt/envs/julia/depot" in text
-    assert "JULIA_CPU_TARGET=" in text and "amd64)" in text and "arm64)" in text
-    assert "Pkg.add" not in text  # never a fresh resolve in the image
-
-
-def test_every_profile_has_an_image_folder_with_readme(catalog):
+def test_every_profile_has_an_image_folder_with_readme_and_no_dockerfile_of_its_own(catalog):
     for slug in catalog.profiles:
         folder = catalog.root / "images" / slug
-        assert (folder / "Dockerfile").is_file(), slug
         assert (folder / "README.md").is_file(), slug
+        if catalog.profiles[slug].parent:
+            assert not (folder / "Dockerfile").exists(), f"{slug}: use images/layer instead"
     assert (catalog.root / "images/hub/Dockerfile").is_file()
+
+
+def test_a_new_environment_needs_a_folder_and_a_catalog_entry_not_a_dockerfile(repo_copy):
+    # Given a new language: one envs/<name>/ folder, one environment and one profile
+    dockerfiles = sorted(repo_copy.glob("images/**/Dockerfile"))
+    (repo_copy / "envs/rust").mkdir()
+    (repo_copy / "envs/rust/environment.yml").write_text(
+        "channels: [conda-forge]\ndependencies:\n  - rust\n  - evcxr_jupyter\n"
+    )
+    path = repo_copy / "catalog.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["environments"]["rust"] = {
+        "description": "Rust with the evcxr kernel.",
+        "prefix": "/opt/envs/rust",
+        "kernels": [
+            {
+                "name": "rust",
+                "display_name": "Rust",
+                "language": "rust",
+                "argv": ["{prefix}/bin/evcxr_jupyter", "--control_file", "{connection_file}"],
+            }
+        ],
+        "local": {"from": "system", "command": "evcxr_jupyter"},
+    }
+    data["profiles"].append(
+        {
+            "slug": "rust",
+            "display_name": "Python, SQL & Rust",
+            "description": "Adds Rust.",
+            "parent": "python-sql",
+            "environments": ["rust"],
+        }
+    )
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    catalog = load_catalog(path)
+    # When
+    plan = by_slug(build_plan(catalog, date=DATE))
+    # Then it is built FROM python-sql with the generic layer and profile steps
+    rust = plan["rust"]
+    assert rust.base_image == plan["python-sql"].image
+    assert [s.dockerfile.relative_to(repo_copy).as_posix() for s in rust.steps] == [
+        LAYER_DOCKERFILE,
+        PROFILE_DOCKERFILE,
+    ]
+    layer = rust.steps[0].build_args
+    assert layer["BASE_IMAGE"] == plan["python-sql"].image
+    assert (layer["HUBKIT_ENV"], layer["PREFIX"], layer["MODE"]) == (
+        "rust",
+        "/opt/envs/rust",
+        "create",
+    )
+    assert (layer["FILES"], layer["DROP"], layer["RUNTIME"]) == ("", "", "conda")
+    assert rust.steps[-1].build_args["HUBKIT_PROFILE"] == "rust"
+    assert [p.relative_to(repo_copy).as_posix() for p in rust.missing_locks] == [
+        "envs/rust/conda-lock.yml"
+    ]
+    assert "rust" in bake_file(list(plan.values()))["target"]
+    assert sorted(repo_copy.glob("images/**/Dockerfile")) == dockerfiles

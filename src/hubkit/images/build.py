@@ -151,9 +151,14 @@ def build_images(
         log(f"bake {', '.join(b.slug for b in todo)} ({platform}) from {bake_path}")
         engine.bake(bake_path, [b.slug for b in todo], platform)
     else:
-        for i, b in enumerate(todo, 1):
-            log(f"[{i}/{len(todo)}] build {b.image} ({platform}) FROM {b.base_image}")
-            engine.build(b, platform)
+        steps = [step for b in todo for step in b.steps]
+        for i, step in enumerate(steps, 1):
+            what = f"{step.dockerfile.parent.name} {step.install.env}" if step.install else ""
+            what = what or step.dockerfile.relative_to(step.context).as_posix()
+            log(
+                f"[{i}/{len(steps)}] build {step.image} ({platform}, {what}) FROM {step.base_image}"
+            )
+            engine.build(step, platform)
     if smoke:
         for b in todo:
             smoke_test(engine, b, log)

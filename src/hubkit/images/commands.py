@@ -97,8 +97,15 @@ class ImagesPlan(_ImagesBase):
                     "image": b.image,
                     "base_image": b.base_image,
                     "platforms": list(b.platforms),
-                    "build_args": b.build_args,
-                    "dockerfile": b.dockerfile.relative_to(catalog.root).as_posix(),
+                    "steps": [
+                        {
+                            "target": s.name,
+                            "image": s.image,
+                            "dockerfile": s.dockerfile.relative_to(catalog.root).as_posix(),
+                            "build_args": s.build_args,
+                        }
+                        for s in b.steps
+                    ],
                     "missing_locks": [
                         p.relative_to(catalog.root).as_posix() for p in b.missing_locks
                     ],
@@ -110,9 +117,15 @@ class ImagesPlan(_ImagesBase):
         for i, b in enumerate(plan, 1):
             print(f"{i}. {b.slug}: {b.image}")
             print(f"     FROM {b.base_image}  [{', '.join(b.platforms)}]")
-            for install in b.installs:
-                lock = install.lock.relative_to(catalog.root)
-                print(f"     {install.mode} {install.prefix} from {lock}")
+            for step in b.steps:
+                dockerfile = step.dockerfile.relative_to(catalog.root)
+                if step.install:
+                    lock = step.install.lock.relative_to(catalog.root)
+                    print(
+                        f"     {dockerfile}: {step.install.mode} {step.install.prefix} from {lock}"
+                    )
+                else:
+                    print(f"     {dockerfile}")
             for path in b.missing_locks:
                 print(f"     missing: {path.relative_to(catalog.root)} (run `pixi run lock`)")
 

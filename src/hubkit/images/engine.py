@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .plan import ImageBuild
+from .plan import BuildStep
 
 
 class EngineError(Exception):
@@ -38,8 +38,9 @@ class ContainerEngine(ABC):
         """Raise EngineError saying what is missing (the client, the daemon, a plugin)."""
 
     @abstractmethod
-    def build(self, build: ImageBuild, platform: str) -> None:
-        """Build one image for one platform into the local image store, showing progress."""
+    def build(self, step: BuildStep, platform: str) -> None:
+        """Build one step of an image for one platform into the local image store, showing
+        progress; the plan orders the steps so each one's FROM is already there."""
 
     @abstractmethod
     def bake(self, bake_file: Path, targets: Sequence[str], platform: str | None) -> None:
@@ -89,14 +90,14 @@ class DockerEngine(ContainerEngine):
                 f"this user use it?): {(info.stderr or info.stdout).strip()}"
             )
 
-    def build(self, build: ImageBuild, platform: str) -> None:
-        args = ["build", "--platform", platform, "-f", str(build.dockerfile), "-t", build.image]
-        for key, value in build.build_args.items():
+    def build(self, step: BuildStep, platform: str) -> None:
+        args = ["build", "--platform", platform, "-f", str(step.dockerfile), "-t", step.image]
+        for key, value in step.build_args.items():
             args += ["--build-arg", f"{key}={value}"]
-        args += ["--label", f"io.hubkit.profile={build.slug}"]
-        args += ["--label", f"io.hubkit.digest={build.digest}", str(build.context)]
+        args += ["--label", f"io.hubkit.profile={step.slug}"]
+        args += ["--label", f"io.hubkit.digest={step.digest}", str(step.context)]
         if self._run(args).returncode != 0:
-            raise EngineError(f"docker build of {build.image} ({platform}) failed: see above")
+            raise EngineError(f"docker build of {step.image} ({platform}) failed: see above")
 
     def bake(self, bake_file: Path, targets: Sequence[str], platform: str | None) -> None:
         args = ["buildx", "bake", "-f", str(bake_file), "--load"]

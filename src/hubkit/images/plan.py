@@ -1,11 +1,20 @@
 """The image build plan, computed from the catalog as pure functions.
 
 One image per catalog profile, built FROM its parent profile's image (docker-stacks' layering).
-For every prefix of a profile, the deepest environment installed into it names the lock to
-install (envs/<leaf>/conda-lock.yml pins the whole chain, "layers in the lock"); a child image
-installs only the prefixes whose leaf changed. Tags say what is inside: the build date and a
-digest of everything that goes into the image (locks, Julia's Manifest, the image recipes, the
-files copied into the prefixes), never `latest`.
+No profile has a Dockerfile of its own: each image is a sequence of builds of the generic ones,
+
+- images/python-sql/Dockerfile: the root of the hierarchy (OS, user, micromamba), the first
+  step of a profile without a parent;
+- images/layer/Dockerfile: ONE environment onto the previous step, once per prefix whose
+  deepest environment changed (envs/<leaf>/conda-lock.yml pins the whole chain, "layers in the
+  lock"), with its prefix, create/update mode, copied files and dropped extensions as arguments;
+- images/profile/Dockerfile: the profile's kernelspecs, server config and manifest.
+
+Only the last step is the profile's image. The steps before it are tagged
+`<image>-layer-<env>` (`-layer-base` for the root) so sequential builds can name them as the
+next FROM; they stay local (a bake file links them as targets and never exports them). Tags say
+what is inside: the build date and a digest of everything that goes into the image (locks,
+Julia's Manifest, the image recipes, the files copied into the prefixes), never `latest`.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -32,6 +41,11 @@ BUILD_SOURCES = (
     "src/hubkit/images/manifest.py",
     "src/hubkit/kernelspecs.py",
 )
+# The generic recipes every image is built with (images/README.md).
+ROOT_DOCKERFILE = "images/python-sql/Dockerfile"  # OS, user, micromamba: for parentless profiles
+LAYER_DOCKERFILE = "images/layer/Dockerfile"
+PROFILE_DOCKERFILE = "images/profile/Dockerfile"
+LAYER_TAG = "-layer-"
 
 
 class ImageError(Exception):
@@ -49,19 +63,37 @@ class EnvInstall:
 
 
 @dataclass(frozen=True)
+class BuildStep:
+    """One `docker build` of a generic Dockerfile; a profile's image is a sequence of them."""
+
+    name: str  # bake target: the profile's slug for its last step, else <slug>-layer-<env>
+    slug: str  # the profile this step belongs to
+    dockerfile: Path
+    context: Path
+    image: str  # name:tag; the profile's image for the last step, `<image>-layer-<env>` before
+    base_image: str  # its FROM: the previous step's image, the parent profile's, or ROOT_IMAGE
+    build_args: dict[str, str]
+    digest: str  # the profile's content digest
+    install: EnvInstall | None = None  # the environment a layer step adds
+
+    @property
+    def final(self) -> bool:
+        return self.name == self.slug
+
+
+@dataclass(frozen=True)
 class ImageBuild:
     """Everything needed to build and smoke-test one profile's image."""
 
     slug: str
     parent: str | None
-    dockerfile: Path
     context: Path
     image: str  # name:tag
-    base_image: str  # the FROM of the final stage: the parent's image, or ROOT_IMAGE
-    build_args: dict[str, str]
+    base_image: str  # what the image is built FROM: the parent's image, or ROOT_IMAGE
     platforms: tuple[str, ...]  # Docker platforms (linux/amd64, linux/arm64)
     digest: str
     installs: tuple[EnvInstall, ...]
+    steps: tuple[BuildStep, ...]  # in build order; the last one is tagged `image`
     smoke: tuple[tuple[Path, str], ...]  # (notebook, kernel name) pairs
     missing_locks: tuple[Path, ...] = field(default=())
 
@@ -111,10 +143,70 @@ def _julia_manifest(env: Environment) -> Path | None:
     return env.spec_dir / "Manifest.toml" if (env.spec_dir / "Project.toml").is_file() else None
 
 
+def layer_args(catalog: Catalog, install: EnvInstall) -> dict[str, str]:
+    """images/layer/Dockerfile's arguments for one environment, from the catalog.
+
+    FILES: the environments of the lock's chain (root first) that have etc/ or share/ to copy
+    into the prefix; DROP: their `drop_labextensions`; RUNTIME: `julia` when the environment's
+    folder has a Project.toml (its packages come from Manifest.toml), else `conda`.
+    """
+    chain = catalog.chain(install.env)
+    files = [
+        env.name for env in chain if any((env.spec_dir / sub).is_dir() for sub in ("etc", "share"))
+    ]
+    drops = [name for env in chain for name in env.drop_labextensions]
+    env = catalog.environments[install.env]
+    return {
+        "HUBKIT_ENV": install.env,
+        "PREFIX": install.prefix,
+        "MODE": install.mode,
+        "FILES": " ".join(files),
+        "DROP": " ".join(dict.fromkeys(drops)),
+        "RUNTIME": "julia" if (env.spec_dir / "Project.toml").is_file() else "conda",
+    }
+
+
+def build_steps(catalog: Catalog, slug: str, image: str, base: str, digest: str) -> list[BuildStep]:
+    """The builds that make one profile's image FROM `base`: the root recipe (a profile without
+    parent), a layer per environment it adds, then the profile step tagged `image`."""
+    root = catalog.root
+    profile = catalog.profiles[slug]
+    steps: list[BuildStep] = []
+
+    def add(layer: str | None, dockerfile: str, args: dict[str, str], install=None) -> None:
+        """`layer` names an intermediate step (`-layer-<layer>`); None is the profile's image."""
+        name, tag = (
+            (slug, image)
+            if layer is None
+            else (slug + LAYER_TAG + layer, image + LAYER_TAG + layer)
+        )
+        from_ = steps[-1].image if steps else base
+        if steps or profile.parent:
+            args = {"BASE_IMAGE": from_, **args}
+        steps.append(
+            BuildStep(name, slug, root / dockerfile, root, tag, from_, args, digest, install)
+        )
+
+    if not profile.parent:
+        add(
+            "base",
+            ROOT_DOCKERFILE,
+            {"ROOT_IMAGE": ROOT_IMAGE, "MICROMAMBA_IMAGE": MICROMAMBA_IMAGE},
+        )
+    for install in installs(catalog, slug):
+        args = {"ROOT_IMAGE": ROOT_IMAGE, **layer_args(catalog, install)}
+        add(install.env, LAYER_DOCKERFILE, args, install)
+    add(None, PROFILE_DOCKERFILE, {"HUBKIT_PROFILE": slug})
+    return steps
+
+
 def digest_inputs(catalog: Catalog, slug: str) -> list[Path]:
     """Every repository file whose content ends up in the profile's image, sorted."""
     root = catalog.root
     files: set[Path] = {catalog.path, *(root / s for s in BUILD_SOURCES)}
+    for generic in (ROOT_DOCKERFILE, LAYER_DOCKERFILE, PROFILE_DOCKERFILE):
+        folder = (root / generic).parent
+        files |= {p for p in folder.rglob("*") if p.is_file()} if folder.is_dir() else set()
     for profile in catalog.profile_chain(slug):
         folder = root / "images" / profile.slug
         files |= {p for p in folder.rglob("*") if p.is_file()} if folder.is_dir() else set()
@@ -206,22 +298,16 @@ def build_plan(
         digest = content_digest(catalog, profile.slug)
         image = f"{image_name(profile.slug, registry, owner)}:{image_tag(date, digest)}"
         base = plan[profile.parent].image if profile.parent else ROOT_IMAGE
-        args = {"ROOT_IMAGE": ROOT_IMAGE, "HUBKIT_PROFILE": profile.slug}
-        if profile.parent:
-            args["BASE_IMAGE"] = base
-        else:
-            args["MICROMAMBA_IMAGE"] = MICROMAMBA_IMAGE
         plan[profile.slug] = ImageBuild(
             slug=profile.slug,
             parent=profile.parent,
-            dockerfile=catalog.root / "images" / profile.slug / "Dockerfile",
             context=catalog.root,
             image=image,
             base_image=base,
-            build_args=args,
             platforms=where,
             digest=digest,
             installs=tuple(installs(catalog, profile.slug)),
+            steps=tuple(build_steps(catalog, profile.slug, image, base, digest)),
             smoke=tuple(smoke_cases(catalog, profile.slug)),
             missing_locks=tuple(missing_locks(catalog, profile.slug)),
         )
@@ -229,26 +315,29 @@ def build_plan(
 
 
 def bake_file(plan: list[ImageBuild], push: bool = False) -> dict:
-    """A `docker buildx bake` JSON file: one target per image; a child's FROM its parent's
-    target through a named context, so nothing has to be pushed between them."""
-    by_slug = {b.slug: b for b in plan}
+    """A `docker buildx bake` JSON file: one target per build step. A step's FROM is the
+    previous step's (or the parent profile's last) target through a named context, so nothing
+    has to be pushed between them; the default group names only the profiles' images, so the
+    layer steps are built as their dependencies and never exported."""
+    by_image = {s.image: s.name for b in plan for s in b.steps}
     targets = {}
     for build in plan:
-        target: dict = {
-            "context": str(build.context),
-            "dockerfile": build.dockerfile.relative_to(build.context).as_posix(),
-            "args": dict(build.build_args),
-            "tags": [build.image],
-            "platforms": list(build.platforms),
-            "labels": {
-                "org.opencontainers.image.title": build.name,
-                "io.hubkit.profile": build.slug,
-                "io.hubkit.digest": build.digest,
-            },
-        }
-        if build.parent:
-            target["contexts"] = {build.base_image: f"target:{by_slug[build.parent].slug}"}
-        if push:
-            target["output"] = ["type=registry"]
-        targets[build.slug] = target
+        for step in build.steps:
+            target: dict = {
+                "context": str(step.context),
+                "dockerfile": step.dockerfile.relative_to(step.context).as_posix(),
+                "args": dict(step.build_args),
+                "tags": [step.image],
+                "platforms": list(build.platforms),
+                "labels": {
+                    "org.opencontainers.image.title": build.name,
+                    "io.hubkit.profile": build.slug,
+                    "io.hubkit.digest": build.digest,
+                },
+            }
+            if step.base_image in by_image:
+                target["contexts"] = {step.base_image: f"target:{by_image[step.base_image]}"}
+            if push and step.final:
+                target["output"] = ["type=registry"]
+            targets[step.name] = target
     return {"group": {"default": {"targets": [b.slug for b in plan]}}, "target": targets}
