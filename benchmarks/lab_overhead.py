@@ -207,6 +207,14 @@ def describe(cmd: list[str]) -> str:
     return Path(cmd[0]).name if cmd else "?"
 
 
+def script_name(url: str) -> str:
+    """The extension and file of a script URL ("jupyterlab-plotly/0.0395.js"), or the file."""
+    _, _, rest = url.partition("/lab/extensions/")
+    if rest:
+        return rest.replace("/static/", "/")
+    return url.rsplit("/", 1)[-1]
+
+
 def spawn(v: Variant, token: str) -> dict:
     """Start the server; return spawn-to-ready seconds and the server's CPU seconds."""
     hub = v.hub
@@ -291,7 +299,7 @@ def open_notebook(browser, v: Variant, idle: float, pid: int) -> dict:
         "rss_server_bytes": rss.get("jupyterhub-singleuser", 0),
         "rss": rss,
         "largest_scripts": sorted(
-            ((decoded[rid], encoded[rid], sent[rid].split("/static/")[-1]) for rid in scripts),
+            ((decoded[rid], encoded[rid], script_name(sent[rid])) for rid in scripts),
             reverse=True,
         )[:8],
     }
@@ -359,7 +367,7 @@ def report(full: Variant, plain: Variant) -> list[dict]:
         parts = ", ".join(f"{k} {n / MB:.0f}" for k, n in sorted(last.items(), key=lambda x: -x[1]))
         print(f"\n{v.name} process tree RSS (MB, last run): {parts}")
         big = ", ".join(
-            f"{url.rsplit('/', 1)[-1][:40]} {n / MB:.1f}/{wire / MB:.1f}"
+            f"{url} {n / MB:.1f}/{wire / MB:.1f}"
             for n, wire, url in v.runs[-1]["largest_scripts"][:5]
         )
         print(f"{v.name} largest scripts (MB uncompressed/wire): {big}")

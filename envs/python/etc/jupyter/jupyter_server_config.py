@@ -7,8 +7,6 @@ Copied into the environment's prefix (etc/jupyter), beside jupyter_server_config
 
 import sys
 
-from jupyter_lsp.specs.python_lsp_server import PythonLSPServer
-
 c = get_config()  # noqa: F821 (injected by the config loader)
 
 # pylsp's "preload" plugin imports numpy, pandas, scipy, sklearn, matplotlib and 40 more modules
@@ -20,7 +18,12 @@ PYLSP_WITHOUT_PRELOAD = (
     "import pylsp.plugins.preload_imports as p; p.MODULES.clear(); "
     "from pylsp.__main__ import main; main()"
 )
-pylsp = PythonLSPServer()(None)["pylsp"]
-if pylsp["argv"]:  # pylsp is installed in this prefix
-    pylsp["argv"] = [sys.executable, "-c", PYLSP_WITHOUT_PRELOAD]
-    c.LanguageServerManager.language_servers = {"pylsp": pylsp}
+try:
+    from jupyter_lsp.specs.python_lsp_server import PythonLSPServer
+except ImportError:  # no jupyter-lsp in this prefix: nothing to configure
+    PythonLSPServer = None
+if PythonLSPServer is not None:
+    pylsp = PythonLSPServer()(None)["pylsp"]
+    if pylsp["argv"]:  # pylsp is installed in this prefix
+        pylsp["argv"] = [sys.executable, "-c", PYLSP_WITHOUT_PRELOAD]
+        c.LanguageServerManager.language_servers = {"pylsp": pylsp}
