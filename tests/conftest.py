@@ -6,6 +6,7 @@
 - hub: a real JupyterHub with configurable-http-proxy and the local spawner (tests/hubserver.py).
 - make_hub: a factory for hubs with extra environment (HUBKIT_* settings), stopped at the end.
 - postgres: a real PostgreSQL cluster for the session (tests/hubserver.py PostgresCluster).
+- browser: headless Chromium (tests/browser.py); its pages record console errors.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -19,6 +20,7 @@ import pytest
 from hubkit.catalog import Catalog, load_catalog
 from hubkit.local import LocalLayout, profile_status
 
+from . import browser as chromium
 from .hubserver import HubServer, PostgresCluster
 
 
@@ -70,3 +72,12 @@ def postgres():
         pytest.skip(f"PostgreSQL is not installed at {PostgresCluster.BIN}")
     with PostgresCluster() as cluster:
         yield cluster
+
+
+@pytest.fixture
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = chromium.launch(p)
+        yield browser
+        browser.close()

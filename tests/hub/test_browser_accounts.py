@@ -5,40 +5,12 @@ they log in, pick a profile with the keyboard and JupyterLab opens."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
+from ..browser import log_in
 from ..hubserver import ADMIN, ADMIN_PASSWORD
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# As root and without network: no sandbox, no background connections to Google.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def log_in(page, url: str, username: str, password: str) -> None:
-    page.goto(f"{url}/hub/login")
-    page.fill("#username_input", username)
-    page.fill("#password_input", password)
-    page.click("#login_submit")
 
 
 def test_signup_approval_login_and_jupyterlab(hub, catalog, available_profiles, browser):

@@ -5,47 +5,29 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
+from ..browser import log_in
 from ..hubserver import ADMIN, ADMIN_PASSWORD
 from .extension_set import EXTENSION_SET, SIDEBAR_PANELS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# As root and without network: no sandbox, no background connections to Google.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
-def page():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.console_errors = []
-        page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-        page.on("pageerror", lambda e: page.console_errors.append(str(e)))
-        yield page
-        browser.close()
+def page(browser):
+    page = browser.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    return page
 
 
 def test_login_pick_profile_and_open_jupyterlab(hub, catalog, available_profiles, page):
     slug = available_profiles[-1]
     # Given the login page
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("#username_input", ADMIN)
-    page.fill("#password_input", ADMIN_PASSWORD)
-    page.click("#login_submit")
+    log_in(page, hub.url, ADMIN, ADMIN_PASSWORD)
     # Then the profile form lists each available profile with its kernels
     page.wait_for_selector("input[name=profile]")
     for available in available_profiles:
