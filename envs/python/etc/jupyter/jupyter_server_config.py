@@ -1,13 +1,20 @@
-"""Server configuration that needs Python: the language server's command line.
+"""Server configuration that needs Python: the language server's command line, fastmcp.
 
 Copied into the environment's prefix (etc/jupyter), beside jupyter_server_config.json.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
+import os
 import sys
 
 c = get_config()  # noqa: F821 (injected by the config loader)
+
+# jupyter-ai's MCP server (fastmcp) prints a banner and asks PyPI for a newer fastmcp at every
+# server start: an outbound request per spawn, and a stale hint users cannot act on. Read when
+# fastmcp is imported, which happens after this file is loaded.
+os.environ.setdefault("FASTMCP_CHECK_FOR_UPDATES", "off")
+os.environ.setdefault("FASTMCP_SHOW_SERVER_BANNER", "false")
 
 # pylsp's "preload" plugin imports numpy, pandas, scipy, sklearn, matplotlib and 40 more modules
 # when a notebook opens (about 210 MB per user server, before anyone asks for a completion);
