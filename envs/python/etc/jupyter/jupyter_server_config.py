@@ -10,11 +10,10 @@ import sys
 
 c = get_config()  # noqa: F821 (injected by the config loader)
 
-# jupyter-ai's MCP server (fastmcp) prints a banner and asks PyPI for a newer fastmcp at every
-# server start: an outbound request per spawn, and a stale hint users cannot act on. Read when
-# fastmcp is imported, which happens after this file is loaded.
+# jupyter-ai's MCP server (jupyter_server_mcp) logs fastmcp's banner, which asks PyPI for a newer
+# fastmcp at every server start: an outbound request per spawn and an "Update available" hint
+# users cannot act on. fastmcp reads this when it is imported, after this file is loaded.
 os.environ.setdefault("FASTMCP_CHECK_FOR_UPDATES", "off")
-os.environ.setdefault("FASTMCP_SHOW_SERVER_BANNER", "false")
 
 # pylsp's "preload" plugin imports numpy, pandas, scipy, sklearn, matplotlib and 40 more modules
 # when a notebook opens (about 210 MB per user server, before anyone asks for a completion);
