@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 MARKER = "hubkit-requirements.sha256"
 # Folders of an environment's spec dir copied into its prefix (server config, lab settings).
 PREFIX_FILES = ("etc", "share")
+PREFIX_RECORD = "hubkit-prefix-files.txt"
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ def install_venv(catalog: Catalog, layout: LocalLayout, leaf: Environment) -> Pa
     requirements = _requirements(catalog, leaf.name)
     if pypi_status(catalog, layout, leaf).available:
         log.info("%s: up to date (%s)", leaf.name, venv)
+        sync_prefix_files(catalog, venv, leaf)
         return venv
     if not (venv / "bin" / "python").exists():
         log.info("%s: creating venv %s", leaf.name, venv)
@@ -131,27 +133,35 @@ def install_venv(catalog: Catalog, layout: LocalLayout, leaf: Environment) -> Pa
     req_file = venv / "hubkit-requirements.txt"
     req_file.write_text("\n".join(requirements) + "\n")
     log.info("%s: installing %d packages from PyPI", leaf.name, len(requirements))
-    subprocess.run(
-        [
-            str(venv / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "-q",
-            "-r",
-            str(req_file),
-        ],
-        check=True,
-    )
-    for env in catalog.chain(leaf.name):
-        for folder in PREFIX_FILES:
-            if (env.spec_dir / folder).is_dir():
-                shutil.copytree(env.spec_dir / folder, venv / folder, dirs_exist_ok=True)
-        for name in env.drop_labextensions:
-            shutil.rmtree(venv / "share" / "jupyter" / "labextensions" / name, ignore_errors=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-q", "-r", str(req_file)], check=True)
+    sync_prefix_files(catalog, venv, leaf)
     (venv / MARKER).write_text(_digest(requirements) + "\n")
     return venv
+
+
+def sync_prefix_files(catalog: Catalog, venv: Path, leaf: Environment) -> None:
+    """Copy the chain's etc/ and share/ files into the prefix and drop unwanted lab extensions.
+
+    Runs on every install, so a config edit reaches an installed venv without a reinstall;
+    files copied before and since removed from envs/ are deleted (listed in PREFIX_RECORD).
+    """
+    record = venv / PREFIX_RECORD
+    previous = set(record.read_text().splitlines()) if record.is_file() else set()
+    copied: set[str] = set()
+    for env in catalog.chain(leaf.name):
+        for folder in PREFIX_FILES:
+            source = env.spec_dir / folder
+            for path in sorted(p for p in source.rglob("*") if p.is_file()):
+                relative = path.relative_to(env.spec_dir).as_posix()
+                (venv / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, venv / relative)
+                copied.add(relative)
+        for name in env.drop_labextensions:
+            shutil.rmtree(venv / "share" / "jupyter" / "labextensions" / name, ignore_errors=True)
+    for stale in previous - copied:
+        (venv / stale).unlink(missing_ok=True)
+    record.write_text("\n".join(sorted(copied)) + "\n")
 
 
 def write_profile(catalog: Catalog, layout: LocalLayout, slug: str) -> bool:
