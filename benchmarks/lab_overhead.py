@@ -44,18 +44,9 @@ from hubkit.catalog import Catalog, load_catalog  # noqa: E402
 from hubkit.envs import load_spec  # noqa: E402
 from hubkit.envs.pypi import pip_requirements  # noqa: E402
 from hubkit.local import LocalLayout, profile_status  # noqa: E402
+from tests import browser as chromium  # noqa: E402
 from tests.hubserver import ADMIN, ADMIN_PASSWORD, HubServer  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # The plain venv: these packages of the python spec, at the versions it pins.
 PLAIN_PACKAGES = ("jupyterhub", "jupyterlab", "ipykernel")
 MARKER = "hubkit-requirements.sha256"
@@ -411,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
                 "full", full_hub, {"profile": args.profile}, Path(full_hub.env["HUBKIT_HOMES_DIR"])
             )
             plain = Variant("plain", plain_hub, None, Path(plain_hub.env["HUBKIT_HOMES_DIR"]))
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = chromium.launch(p)
             for i in range(args.warmup + args.repeat):
                 measured = i >= args.warmup
                 # Alternate the order so drift (caches, the other hub) hits both alike.
