@@ -15,16 +15,6 @@ pytestmark = pytest.mark.slow
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-@pytest.fixture(scope="module")
-def server_venvs(catalog, layout, available_profiles):
-    """The venvs that run JupyterLab for the available profiles."""
-    venvs = set()
-    for slug in available_profiles:
-        server = catalog.server_environment(slug)
-        venvs.add(layout.venv(catalog.prefixes(slug)[server.name].name))
-    return sorted(venvs)
-
-
 def test_labextension_list_reports_no_incompatible_or_disabled_extension(server_venvs):
     for venv in server_venvs:
         result = subprocess.run(

@@ -19,16 +19,6 @@ pytestmark = pytest.mark.slow
 PYLSP_MAX_RSS = 150 * 1024 * 1024
 
 
-@pytest.fixture(scope="module")
-def server_venvs(catalog, layout, available_profiles):
-    """The venvs that run JupyterLab for the available profiles."""
-    venvs = set()
-    for slug in available_profiles:
-        server = catalog.server_environment(slug)
-        venvs.add(layout.venv(catalog.prefixes(slug)[server.name].name))
-    return sorted(venvs)
-
-
 def test_javascript_is_gzip_compressed_through_the_proxy(hub, available_profiles):
     # Given a running server, reached through the hub's proxy by a logged-in browser session
     slug = available_profiles[0]

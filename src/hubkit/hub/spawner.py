@@ -282,8 +282,7 @@ class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
         return available
 
     def apply_profile(self, slug: str) -> None:
-        server = self.catalog.server_environment(slug)
-        venv = self.layout.venv(self.catalog.prefixes(slug)[server.name].name)
+        venv = self.layout.server_venv(self.catalog, slug)
         self.cmd = [str(venv / "bin" / "jupyterhub-singleuser")]
         if os.geteuid() == 0:
             self.args = [*self.args, "--ServerApp.allow_root=True"]

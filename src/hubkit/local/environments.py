@@ -44,6 +44,11 @@ class LocalLayout:
     def venv(self, leaf: str) -> Path:
         return self.root / "envs" / leaf
 
+    def server_venv(self, catalog: Catalog, slug: str) -> Path:
+        """The venv that runs JupyterLab for a profile (its server prefix's deepest layer)."""
+        server = catalog.server_environment(slug)
+        return self.venv(catalog.prefixes(slug)[server.name].name)
+
     def profile_dir(self, slug: str) -> Path:
         return self.root / "profiles" / slug
 
