@@ -106,12 +106,9 @@ c.JupyterHub.services = [
         ],
     }
 ]
+CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
 c.JupyterHub.load_roles = [
-    {
-        "name": "idle-culler",
-        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
-        "services": ["idle-culler"],
-    },
+    {"name": "idle-culler", "scopes": CULLER_SCOPES, "services": ["idle-culler"]},
     {
         # Read-only: dashboards, the admin panel and the usage page, without any write scope.
         "name": "monitoring",
@@ -131,6 +128,32 @@ c.JupyterHub.load_roles = [
         "groups": ["monitoring"],
     },
 ]
+if cull_users_after := env_int("HUBKIT_CULL_USERS_AFTER", 0):
+    # Optional: delete accounts unused for this long (their login; home volumes stay). A culler
+    # of its own, because jupyterhub-idle-culler applies one timeout to servers and users alike.
+    c.JupyterHub.services.append(
+        {
+            "name": "account-culler",
+            "command": [
+                sys.executable,
+                "-m",
+                "jupyterhub_idle_culler",
+                "--cull-users=True",
+                "--cull-admin-users=False",
+                f"--timeout={cull_users_after}",
+                f"--cull-every={env_int('HUBKIT_CULL_EVERY', 300)}",
+            ],
+        }
+    )
+    c.JupyterHub.load_roles.append(
+        {
+            "name": "account-culler",
+            "description": "Delete accounts unused for HUBKIT_CULL_USERS_AFTER seconds.",
+            # admin:users is the only scope that deletes users; admins are never culled.
+            "scopes": [*CULLER_SCOPES, "admin:users"],
+            "services": ["account-culler"],
+        }
+    )
 if metrics_token := os.environ.get("HUBKIT_METRICS_TOKEN", "").strip():
     # Prometheus scrapes /hub/metrics with this token (bearer_token in its scrape config).
     c.JupyterHub.services.append({"name": "metrics", "api_token": metrics_token})

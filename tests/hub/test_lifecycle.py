@@ -118,6 +118,21 @@ def test_idle_culler_stops_an_idle_server(make_hub):
     assert hub.server_processes() == []
 
 
+def test_account_culler_deletes_unused_accounts_only_when_asked(make_hub):
+    # Given accounts unused for 8 s are culled, checking every 3 s
+    hub = make_hub("cull-users", HUBKIT_CULL_USERS_AFTER="8", HUBKIT_CULL_EVERY="3")
+    hub.signup("idle-ida", "ida-long-passphrase-7")
+    hub.authorize("idle-ida")
+    hub.login("idle-ida", "ida-long-passphrase-7")
+    assert hub.api("GET", "/users/idle-ida").status_code == 200
+    # When she does not come back, Then her account goes, and the admin's stays
+    hub.wait_for(lambda: hub.api("GET", "/users/idle-ida").status_code == 404, 60, "culled")
+    assert hub.api("GET", f"/users/{ADMIN}").status_code == 200
+    # And the culler holds no admin role, only its scopes
+    service = hub.api("GET", "/services/account-culler").json()
+    assert service["roles"] == ["account-culler"]
+
+
 def test_a_server_that_dies_at_start_says_why(make_hub):
     # Given a single-user server that cannot start (its application cannot be imported)
     hub = make_hub("broken", JUPYTERHUB_SINGLEUSER_APP="hubkit_no_such_module.App")
