@@ -83,12 +83,12 @@ def test_only_the_profile_step_carries_the_profiles_tag(catalog):
 
 LAYERS = {
     # profile: (HUBKIT_ENV, PREFIX, MODE, FILES, DROP, RUNTIME) per layer, in build order
-    "python-sql": [("sql", "/opt/envs/python", "create", "python", "jupysql-plugin", "conda")],
+    "python-sql": [("sql", "/opt/envs/python", "create", "python sql", "jupysql-plugin", "conda")],
     "r": [("r", "/opt/envs/r", "create", "", "", "conda")],
     "julia": [("julia", "/opt/envs/julia", "create", "", "", "julia")],
-    "ml": [("ml", "/opt/envs/python", "update", "python", "jupysql-plugin", "conda")],
+    "ml": [("ml", "/opt/envs/python", "update", "python sql", "jupysql-plugin", "conda")],
     "everything": [
-        ("ml", "/opt/envs/python", "update", "python", "jupysql-plugin", "conda"),
+        ("ml", "/opt/envs/python", "update", "python sql", "jupysql-plugin", "conda"),
         ("julia", "/opt/envs/julia", "create", "", "", "julia"),
     ],
 }
@@ -262,10 +262,11 @@ def test_layer_installs_the_rendered_lock_of_its_environment(catalog):
 
 
 def test_python_prefix_layers_copy_etc_share_and_drop_jupysql_plugin(catalog):
-    # The plan names python's folder and jupysql's plugin for every layer into its prefix ...
+    # The plan names the python and sql folders and jupysql's plugin for every layer into the
+    # python prefix (sql's folder turns jupysql's server extension off) ...
     for step in steps(catalog):
         if step.install and step.install.prefix == "/opt/envs/python":
-            assert step.build_args["FILES"].split() == ["python"], step.name
+            assert step.build_args["FILES"].split() == ["python", "sql"], step.name
             assert step.build_args["DROP"].split() == ["jupysql-plugin"], step.name
     assert (catalog.root / "envs/python/etc").is_dir()
     assert (catalog.root / "envs/python/share").is_dir()
