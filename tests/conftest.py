@@ -6,7 +6,8 @@
 - hub: a real JupyterHub with configurable-http-proxy and the local spawner (tests/hubserver.py).
 - make_hub: a factory for hubs with extra environment (HUBKIT_* settings), stopped at the end.
 - postgres: a real PostgreSQL cluster for the session (tests/hubserver.py PostgresCluster).
-- browser: headless Chromium (tests/browser.py); its pages record console errors.
+- browser: headless Chromium (tests/browser.py).
+- repo_copy: a writable copy of catalog.yaml, envs/ and notebooks/ (edit with tests/utils.py).
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -14,10 +15,13 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
+from pathlib import Path
 
 import pytest
 
 from hubkit.catalog import Catalog, load_catalog
+from hubkit.cli import ROOT
 from hubkit.local import LocalLayout, profile_status
 
 from . import browser as chromium
@@ -81,3 +85,13 @@ def browser():
         browser = chromium.launch(p)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    shutil.copy(ROOT / "catalog.yaml", root / "catalog.yaml")
+    for folder in ("envs", "notebooks"):
+        shutil.copytree(ROOT / folder, root / folder)
+    return root

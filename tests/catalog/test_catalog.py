@@ -4,30 +4,11 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-import yaml
 
 from hubkit.catalog import CatalogError, load_catalog
-from hubkit.cli import ROOT
 
-
-@pytest.fixture
-def catalog_copy(tmp_path: Path):
-    """A writable copy of the repository's catalog with its specs and notebooks."""
-    shutil.copy(ROOT / "catalog.yaml", tmp_path / "catalog.yaml")
-    shutil.copytree(ROOT / "envs", tmp_path / "envs")
-    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-
-    def edit(change) -> Path:
-        data = yaml.safe_load((tmp_path / "catalog.yaml").read_text())
-        change(data)
-        (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-        return tmp_path / "catalog.yaml"
-
-    return edit
+from ..utils import edit_catalog
 
 
 def test_repository_catalog_composes_profiles(catalog):
@@ -117,8 +98,8 @@ def test_repository_catalog_composes_profiles(catalog):
         (lambda d: d.update(extra=1), "(top level)", "Additional properties"),
     ],
 )
-def test_malformed_catalog_names_file_entry_and_problem(catalog_copy, change, entry, message):
-    path = catalog_copy(change)
+def test_malformed_catalog_names_file_entry_and_problem(repo_copy, change, entry, message):
+    path = edit_catalog(repo_copy, change)
     with pytest.raises(CatalogError) as info:
         load_catalog(path)
     assert info.value.path == path
@@ -140,9 +121,9 @@ def test_missing_catalog_is_reported(tmp_path):
         load_catalog(tmp_path / "nope.yaml")
 
 
-def test_missing_spec_is_reported(catalog_copy, tmp_path):
-    path = catalog_copy(lambda d: None)
-    (tmp_path / "envs" / "julia" / "environment.yml").unlink()
+def test_missing_spec_is_reported(repo_copy):
+    path = repo_copy / "catalog.yaml"
+    (repo_copy / "envs" / "julia" / "environment.yml").unlink()
     with pytest.raises(
         CatalogError, match=r"environments\.julia: spec .*environment\.yml does not exist"
     ):

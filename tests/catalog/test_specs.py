@@ -4,13 +4,10 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from packaging.requirements import Requirement
 
 from hubkit.catalog import CatalogError, load_catalog
-from hubkit.cli import ROOT
 from hubkit.envs import load_spec
 from hubkit.envs.lock import DIGEST_NAME, check_locks, inputs_digest
 from hubkit.envs.pypi import pip_requirements, pip_specifier
@@ -82,12 +79,9 @@ def test_unknown_key_and_empty_dependencies(tmp_path):
         load_spec(spec)
 
 
-def test_stale_lock_is_detected(tmp_path):
+def test_stale_lock_is_detected(repo_copy):
     # Given a catalog whose sql lock was made from the current specs
-    shutil.copy(ROOT / "catalog.yaml", tmp_path / "catalog.yaml")
-    shutil.copytree(ROOT / "envs", tmp_path / "envs")
-    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-    catalog = load_catalog(tmp_path / "catalog.yaml")
+    catalog = load_catalog(repo_copy / "catalog.yaml")
     sql = catalog.environments["sql"]
     sql.lock_file.write_text("# a lock made by conda-lock\n")
     (sql.spec_dir / DIGEST_NAME).write_text(inputs_digest(catalog, "sql") + "\n")

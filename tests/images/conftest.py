@@ -23,16 +23,13 @@ from hubkit.images.plan import BUILD_SOURCES
 
 
 @pytest.fixture
-def repo_copy(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    root.mkdir()
-    shutil.copy(ROOT / "catalog.yaml", root / "catalog.yaml")
-    for folder in ("envs", "notebooks", "images"):
-        shutil.copytree(ROOT / folder, root / folder)
+def repo_copy(repo_copy: Path) -> Path:
+    """The base copy plus images/ and the sources the image build runs."""
+    shutil.copytree(ROOT / "images", repo_copy / "images")
     for source in BUILD_SOURCES:
-        (root / source).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / source, root / source)
-    return root
+        (repo_copy / source).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / source, repo_copy / source)
+    return repo_copy
 
 
 def lock_data(packages: list[dict], platforms=("linux-64", "linux-aarch64")) -> dict:

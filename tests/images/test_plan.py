@@ -24,6 +24,7 @@ from hubkit.images.plan import (
     content_digest,
 )
 
+from ..utils import edited_catalog
 from .conftest import lock_all, write_lock
 
 DATE = dt.date(2026, 11, 25)
@@ -155,11 +156,9 @@ def test_unknown_profile_or_platform_is_named(catalog):
 
 def test_catalog_platforms_restrict_where_a_variant_is_built(repo_copy):
     # Given R is only available on linux-64
-    path = repo_copy / "catalog.yaml"
-    data = yaml.safe_load(path.read_text())
-    data["environments"]["r"]["platforms"] = ["linux-64"]
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    catalog = load_catalog(path)
+    catalog = edited_catalog(
+        repo_copy, lambda d: d["environments"]["r"].update(platforms=["linux-64"])
+    )
     # When
     plan = by_slug(build_plan(catalog, date=DATE))
     arm = by_slug(build_plan(catalog, date=DATE, platforms=["linux/arm64"]))

@@ -12,10 +12,11 @@ import jsonschema
 import pytest
 import yaml
 
-from hubkit.catalog import load_catalog
 from hubkit.hub.spawner import DEFAULT_SIZES
 from hubkit.images.plan import ImageError
 from hubkit.images.z2jh import z2jh_values
+
+from ..utils import edited_catalog
 
 # KubeSpawner's profile_list as documented for `KubeSpawner.profile_list` (kubespawner 7):
 # only these keys are understood; anything else is an error there or silently ignored.
@@ -119,11 +120,9 @@ def test_only_built_images_are_offered(catalog, images):
 
 
 def test_single_platform_profiles_are_pinned_to_their_architecture(repo_copy):
-    path = repo_copy / "catalog.yaml"
-    data = yaml.safe_load(path.read_text())
-    data["environments"]["ml"]["platforms"] = ["linux-64"]
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    catalog = load_catalog(path)
+    catalog = edited_catalog(
+        repo_copy, lambda d: d["environments"]["ml"].update(platforms=["linux-64"])
+    )
     images = {slug: f"hubkit/{slug}-notebook:t" for slug in catalog.profiles}
     profiles = {
         p["slug"]: p

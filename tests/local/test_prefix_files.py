@@ -4,19 +4,13 @@
 
 from __future__ import annotations
 
-import shutil
-
 from hubkit.catalog import load_catalog
-from hubkit.cli import ROOT
 from hubkit.local.environments import sync_prefix_files
 
 
-def test_config_edits_reach_an_installed_venv_and_removed_files_go(tmp_path):
+def test_config_edits_reach_an_installed_venv_and_removed_files_go(repo_copy, tmp_path):
     # Given a catalog copy and a venv holding python + sql, with a labextension to drop
-    shutil.copy(ROOT / "catalog.yaml", tmp_path / "catalog.yaml")
-    for folder in ("envs", "notebooks"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    catalog = load_catalog(tmp_path / "catalog.yaml")
+    catalog = load_catalog(repo_copy / "catalog.yaml")
     venv = tmp_path / "venv"
     dropped = venv / "share" / "jupyter" / "labextensions" / "jupysql-plugin"
     dropped.mkdir(parents=True)
@@ -26,9 +20,9 @@ def test_config_edits_reach_an_installed_venv_and_removed_files_go(tmp_path):
     assert (venv / "etc/jupyter/jupyter_server_config.d/jupysql_plugin.json").is_file()
     assert not dropped.exists()
     # When a setting changes and a file is removed from envs/
-    overrides = tmp_path / "envs/python/share/jupyter/lab/settings/overrides.json"
+    overrides = repo_copy / "envs/python/share/jupyter/lab/settings/overrides.json"
     overrides.write_text('{"changed": true}\n')
-    (tmp_path / "envs/python/etc/jupyter/labconfig/page_config.json").unlink()
+    (repo_copy / "envs/python/etc/jupyter/labconfig/page_config.json").unlink()
     sync_prefix_files(catalog, venv, catalog.environments["sql"])
     # Then the venv follows without a reinstall
     assert (venv / "share/jupyter/lab/settings/overrides.json").read_text() == '{"changed": true}\n'
