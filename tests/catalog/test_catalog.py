@@ -13,7 +13,7 @@ from ..utils import edit_catalog
 
 def test_repository_catalog_composes_profiles(catalog):
     # The base image brings Python & SQL in one prefix; variants add R or Julia prefixes.
-    assert catalog.default_profile.slug == "python-sql"
+    assert next(iter(catalog.profiles)) == "python-sql"
     assert {k: v.name for k, v in catalog.prefixes("python-sql").items()} == {"python": "sql"}
     assert {k: v.name for k, v in catalog.prefixes("everything").items()} == {
         "python": "ml",

@@ -77,10 +77,6 @@ class Catalog:
     def root(self) -> Path:
         return self.path.parent
 
-    @property
-    def default_profile(self) -> Profile:
-        return next(iter(self.profiles.values()))
-
     def chain(self, env_name: str) -> list[Environment]:
         """The environment and its parents, root first: the specs its lock is solved from."""
         chain = []
