@@ -27,11 +27,19 @@ def kernelspec(argv: tuple[str, ...], prefix: str, display_name: str, language: 
 
 
 def write_profile_data(
-    catalog: Catalog, slug: str, prefixes: Mapping[str, str], data_dir: Path, config_dir: Path
+    catalog: Catalog,
+    slug: str,
+    prefixes: Mapping[str, str],
+    data_dir: Path,
+    config_dir: Path,
+    only_these: bool = False,
 ) -> list[str]:
-    """Write kernelspecs under data_dir/kernels and a server config allowing only them.
+    """Write kernelspecs under data_dir/kernels and the server config choosing the default.
 
     `prefixes` maps each prefix root environment of the profile to where it is installed.
+    `only_these` hides every other kernelspec: local mode needs it, because the machine's
+    own kernelspecs (Debian's `ir`, for one) would show in every profile. Images do not: there
+    the kernels users install for environments in their home must stay visible.
     Returns the kernel names written.
     """
     names = []
@@ -42,9 +50,11 @@ def write_profile_data(
         (kdir / "kernel.json").write_text(json.dumps(body, indent=2) + "\n")
         names.append(kernel.name)
     config_dir.mkdir(parents=True, exist_ok=True)
-    server_config = {
-        "KernelSpecManager": {"allowed_kernelspecs": names, "ensure_native_kernel": False},
+    server_config: dict = {
+        "KernelSpecManager": {"ensure_native_kernel": False},
         "MappingKernelManager": {"default_kernel_name": names[0]},
     }
+    if only_these:
+        server_config["KernelSpecManager"]["allowed_kernelspecs"] = names
     (config_dir / "jupyter_server_config.json").write_text(json.dumps(server_config, indent=2))
     return names

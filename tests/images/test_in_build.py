@@ -114,7 +114,9 @@ def test_finalize_writes_the_profiles_kernels_and_a_manifest(repo_copy, tmp_path
     ir = json.loads((kernels / "ir/kernel.json").read_text())
     assert ir["argv"][0] == "/opt/envs/r/bin/R"
     config = json.loads((out / "etc/jupyter/jupyter_server_config.json").read_text())
-    assert config["KernelSpecManager"]["allowed_kernelspecs"] == ["python3", "ir"]
+    # Kernels users install for environments in their home stay visible in images.
+    assert config["KernelSpecManager"] == {"ensure_native_kernel": False}
+    assert config["MappingKernelManager"] == {"default_kernel_name": "python3"}
     written = json.loads((out / "manifest.json").read_text())
     assert written == manifest
     assert written["profile"] == "r" and written["image"] == "hubkit/r-notebook:t"

@@ -177,9 +177,8 @@ def write_profile(catalog: Catalog, layout: LocalLayout, slug: str) -> bool:
     pdir = layout.profile_dir(slug)
     shutil.rmtree(pdir, ignore_errors=True)
     prefixes = {root: s.prefix for root, s in status.items() if s.prefix}
-    write_profile_data(
-        catalog, slug, prefixes, pdir / "share" / "jupyter", pdir / "etc" / "jupyter"
-    )
+    data_dir, config_dir = pdir / "share" / "jupyter", pdir / "etc" / "jupyter"
+    write_profile_data(catalog, slug, prefixes, data_dir, config_dir, only_these=True)
     return True
 
 
