@@ -41,8 +41,11 @@ def wait_for_database(url: str, timeout: float, variable: str = "JUPYTERHUB_DB_U
     """
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise SystemExit(f"{variable} is not a database URL: {url!r}") from None
+    except (ArgumentError, ValueError):  # ValueError: e.g. a port that is not a number
+        # Not echoed: a malformed URL may still hold the password.
+        raise SystemExit(
+            f"{variable} is not a database URL (expected dialect+driver://user:password@host/db)"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         return
     where = describe(url)
