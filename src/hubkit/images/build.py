@@ -171,7 +171,7 @@ def missing_images(
     engine: ContainerEngine, plan: list[ImageBuild], images_file: Path, platform: str
 ) -> list[str]:
     """Profiles whose current image (same content digest) is not recorded and present."""
-    recorded = json.loads(images_file.read_text()) if images_file.is_file() else {}
+    recorded = read_images_file(images_file) if images_file.exists() else {}
     missing = []
     for b in plan:
         if platform not in b.platforms:

@@ -19,7 +19,13 @@ from traitlets.config import Application
 
 from .. import stackenv
 from ..cli import ROOT, HubkitError, _Base
-from .build import build_images, default_images_file, host_platform, missing_images
+from .build import (
+    build_images,
+    default_images_file,
+    host_platform,
+    missing_images,
+    read_images_file,
+)
 from .engine import DockerEngine, EngineError
 from .plan import ImageError, build_plan
 
@@ -170,7 +176,7 @@ class ImagesZ2JH(_ImagesBase):
         from ..hub.spawner import DEFAULT_SIZES
         from .z2jh import z2jh_values
 
-        values = z2jh_values(catalog, json.loads(path.read_text()), DEFAULT_SIZES)
+        values = z2jh_values(catalog, read_images_file(path), DEFAULT_SIZES)
         print(yaml.safe_dump(values, sort_keys=False), end="")
 
 
