@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Folders of an environment's spec dir copied into its prefix.
+PREFIX_FILES = ("etc", "share")
+
 
 @dataclass(frozen=True)
 class Kernel:
@@ -56,6 +59,16 @@ class Environment:
     @property
     def lock_file(self) -> Path:
         return self.spec_dir / "conda-lock.yml"
+
+    def prefix_files(self) -> list[Path]:
+        """Files of the spec folder's etc/ and share/ (server config, lab settings), which the
+        images and local mode copy into the prefix at the same relative paths."""
+        return sorted(
+            path
+            for folder in PREFIX_FILES
+            for path in (self.spec_dir / folder).rglob("*")
+            if path.is_file()
+        )
 
 
 @dataclass(frozen=True)

@@ -151,9 +151,7 @@ def layer_args(catalog: Catalog, install: EnvInstall) -> dict[str, str]:
     folder has a Project.toml (its packages come from Manifest.toml), else `conda`.
     """
     chain = catalog.chain(install.env)
-    files = [
-        env.name for env in chain if any((env.spec_dir / sub).is_dir() for sub in ("etc", "share"))
-    ]
+    files = [env.name for env in chain if env.prefix_files()]
     drops = [name for env in chain for name in env.drop_labextensions]
     env = catalog.environments[install.env]
     return {
@@ -213,9 +211,7 @@ def digest_inputs(catalog: Catalog, slug: str) -> list[Path]:
         for install in installs(catalog, profile.slug):
             files.add(install.lock)
             for env in catalog.chain(install.env):
-                for sub in ("etc", "share"):
-                    d = env.spec_dir / sub
-                    files |= {p for p in d.rglob("*") if p.is_file()} if d.is_dir() else set()
+                files |= set(env.prefix_files())
                 manifest = _julia_manifest(env)
                 if manifest is not None:
                     files |= {manifest, env.spec_dir / "Project.toml"}

@@ -26,8 +26,6 @@ from ..kernelspecs import write_profile_data
 
 log = logging.getLogger(__name__)
 MARKER = "hubkit-requirements.sha256"
-# Folders of an environment's spec dir copied into its prefix (server config, lab settings).
-PREFIX_FILES = ("etc", "share")
 PREFIX_RECORD = "hubkit-prefix-files.txt"
 
 
@@ -155,13 +153,11 @@ def sync_prefix_files(catalog: Catalog, venv: Path, leaf: Environment) -> None:
     previous = set(record.read_text().splitlines()) if record.is_file() else set()
     copied: set[str] = set()
     for env in catalog.chain(leaf.name):
-        for folder in PREFIX_FILES:
-            source = env.spec_dir / folder
-            for path in sorted(p for p in source.rglob("*") if p.is_file()):
-                relative = path.relative_to(env.spec_dir).as_posix()
-                (venv / relative).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, venv / relative)
-                copied.add(relative)
+        for path in env.prefix_files():
+            relative = path.relative_to(env.spec_dir).as_posix()
+            (venv / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, venv / relative)
+            copied.add(relative)
         for name in env.drop_labextensions:
             shutil.rmtree(venv / "share" / "jupyter" / "labextensions" / name, ignore_errors=True)
     for stale in previous - copied:
