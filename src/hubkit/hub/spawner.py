@@ -286,8 +286,6 @@ class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
         self.cmd = [str(venv / "bin" / "jupyterhub-singleuser")]
         if os.geteuid() == 0:
             self.args = [*self.args, "--ServerApp.allow_root=True"]
-        # A second server on the host must not collide on jupyter-ai's fixed MCP port.
-        self.args = [*self.args, "--MCPExtensionApp.mcp_port=0"]
         profile_dir = self.layout.profile_dir(slug)
         self.environment = {
             **self.environment,
