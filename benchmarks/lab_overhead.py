@@ -21,7 +21,6 @@ the benchmark itself cannot run.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import signal
@@ -44,12 +43,12 @@ from hubkit.catalog import Catalog, load_catalog  # noqa: E402
 from hubkit.envs import load_spec  # noqa: E402
 from hubkit.envs.pypi import pip_requirements  # noqa: E402
 from hubkit.local import LocalLayout, profile_status  # noqa: E402
+from hubkit.local.environments import pip_install, venv_current  # noqa: E402
 from tests import browser as chromium  # noqa: E402
 from tests.hubserver import ADMIN, ADMIN_PASSWORD, HubServer  # noqa: E402
 
 # The plain venv: these packages of the python spec, at the versions it pins.
 PLAIN_PACKAGES = ("jupyterhub", "jupyterlab", "ipykernel")
-MARKER = "hubkit-requirements.sha256"
 NOTEBOOK_CARD = ".jp-LauncherCard[data-category='Notebook']"
 # The new notebook is usable when its kernel reports idle, in the toolbar and the status bar.
 KERNEL_IDLE = """() => {
@@ -97,26 +96,9 @@ def plain_requirements(catalog: Catalog) -> list[str]:
 
 def ensure_plain_venv(venv: Path, requirements: list[str]) -> Path:
     """Create or update the plain JupyterLab venv; reinstall only when the pins changed."""
-    digest = hashlib.sha256("\n".join(requirements).encode()).hexdigest()
-    marker = venv / MARKER
-    if marker.is_file() and marker.read_text().strip() == digest:
-        return venv
-    print(f"plain: installing {' '.join(requirements)} into {venv}", flush=True)
-    if not (venv / "bin" / "python").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [
-            venv / "bin" / "python",
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            *requirements,
-        ],
-        check=True,
-    )
-    marker.write_text(digest + "\n")
+    if not venv_current(venv, requirements):
+        print(f"plain: installing {' '.join(requirements)} into {venv}", flush=True)
+        pip_install(venv, requirements)
     return venv
 
 

@@ -87,7 +87,7 @@ def pypi_status(
             f" --profile {slug}" if slug and leaf.local.optional else ""
         )
         return EnvStatus(leaf.name, False, None, f"not installed in {venv}: run `{how}`")
-    if marker.read_text().strip() != _digest(_requirements(catalog, leaf.name)):
+    if not venv_current(venv, _requirements(catalog, leaf.name)):
         return EnvStatus(
             leaf.name, False, None, "spec changed since install: run `hubkit local install`"
         )
@@ -130,15 +130,27 @@ def install_venv(catalog: Catalog, layout: LocalLayout, leaf: Environment) -> Pa
         log.info("%s: up to date (%s)", leaf.name, venv)
         sync_prefix_files(catalog, venv, leaf)
         return venv
+    log.info("%s: installing %d packages from PyPI into %s", leaf.name, len(requirements), venv)
+    pip_install(venv, requirements)
+    sync_prefix_files(catalog, venv, leaf)  # also on every later install: config edits follow
+    return venv
+
+
+def venv_current(venv: Path, requirements: list[str]) -> bool:
+    """Whether the venv was last installed with exactly these requirements."""
+    marker = venv / MARKER
+    return marker.is_file() and marker.read_text().strip() == _digest(requirements)
+
+
+def pip_install(venv: Path, requirements: list[str]) -> Path:
+    """Create the venv if needed and pip-install the requirements (a file, so pins stay
+    readable); the marker records them, so an unchanged list is not installed again."""
     if not (venv / "bin" / "python").exists():
-        log.info("%s: creating venv %s", leaf.name, venv)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     req_file = venv / "hubkit-requirements.txt"
     req_file.write_text("\n".join(requirements) + "\n")
-    log.info("%s: installing %d packages from PyPI", leaf.name, len(requirements))
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
     subprocess.run([*pip, "-q", "-r", str(req_file)], check=True)
-    sync_prefix_files(catalog, venv, leaf)
     (venv / MARKER).write_text(_digest(requirements) + "\n")
     return venv
 
