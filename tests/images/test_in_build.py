@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -181,10 +182,12 @@ def test_finalize_imports_nothing_the_image_lacks():
 
 INSTALL_LOCK = ROOT / "images/layer/hubkit-install-lock"
 FAKE_MICROMAMBA = """#!/usr/bin/env bash
-# records its arguments; `create`/`install` make the prefix and put the env's julia in it
+# records its arguments; `create`/`install` make the prefix (a venv, for its python) and put
+# the env's julia in it
 echo "$*" >> "$FAKE_LOG"
 if [ "$1" = create ] || [ "$1" = install ]; then
-    mkdir -p "$4/bin" "$4/share/jupyter/labextensions/jupysql-plugin"
+    "$FAKE_PYTHON" -m venv --without-pip "$4"
+    mkdir -p "$4/share/jupyter/labextensions/jupysql-plugin"
     cp "$FAKE_JULIA" "$4/bin/julia"
 fi
 """
@@ -204,6 +207,7 @@ def run_install(tmp_path, spec, *args):
         "PATH": f"{bin_dir}:/usr/bin:/bin",
         "FAKE_LOG": str(tmp_path / "log"),
         "FAKE_JULIA": str(bin_dir / "julia"),
+        "FAKE_PYTHON": sys.executable,
     }
     result = subprocess.run(
         ["bash", str(INSTALL_LOCK), "--spec", str(spec), *args],
@@ -215,10 +219,14 @@ def run_install(tmp_path, spec, *args):
     return result, log
 
 
-def test_install_lock_copies_etc_share_and_drops_extensions(tmp_path):
+def test_install_lock_copies_etc_share_drops_extensions_and_runs_post_install(tmp_path):
     spec = tmp_path / "spec"
     (spec / "etc/jupyter").mkdir(parents=True)
     (spec / "etc/jupyter/jupyter_server_config.py").write_text("c = 1\n")
+    (spec / "etc/hubkit/post-install.d").mkdir(parents=True)
+    (spec / "etc/hubkit/post-install.d/mark.py").write_text(
+        "import sys, pathlib; pathlib.Path(sys.prefix, 'marked').write_text(sys.prefix)\n"
+    )
     (spec / "share/jupyter/lab/settings").mkdir(parents=True)
     (spec / "conda.txt").write_text("# platform: linux-64\n@EXPLICIT\n")
     (spec / "pip.txt").write_text("# no pip packages\n")
@@ -231,6 +239,7 @@ def test_install_lock_copies_etc_share_and_drops_extensions(tmp_path):
     assert (prefix / "etc/jupyter/jupyter_server_config.py").read_text() == "c = 1\n"
     assert (prefix / "share/jupyter/lab/settings").is_dir()
     assert not (prefix / "share/jupyter/labextensions/jupysql-plugin").exists()
+    assert (prefix / "marked").read_text() == str(prefix)  # run with the prefix's python
     assert "julia" not in log and not (prefix / "project").exists()
 
 

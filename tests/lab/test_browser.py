@@ -13,6 +13,12 @@ from ..hubserver import ADMIN, ADMIN_PASSWORD
 from .extension_set import EXTENSION_SET, SIDEBAR_PANELS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
+MAKE_FRAME = "import pandas as pd\nframe = pd.DataFrame({'a': [1, 2, 3], 'b': [4, 5, 6]})"
+# What the inspector's kernel script reports for `frame` (its listing function stays defined).
+SHAPE_OF_FRAME = (
+    "[v['varShape'] for v in __mljar_variable_inspector_dict_list().data"
+    " if v['varName'] == 'frame']"
+)
 
 
 @pytest.fixture
@@ -58,22 +64,41 @@ def test_login_pick_profile_and_open_jupyterlab(hub, catalog, available_profiles
     page.click(".jp-Launcher .jp-LauncherCard[data-category='Notebook'][title*='Python 3']")
     page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=60_000)
     page.wait_for_selector("text=Python 3 | Idle", timeout=60_000)
-    page.click(".jp-Notebook .jp-Cell .cm-content")
-    page.keyboard.type("answer = 41 + 1\nanswer")
-    page.keyboard.press("Shift+Enter")
+    run_in_last_cell(page, "answer = 41 + 1\nanswer")
     # Then its result shows, timed by execute-time, and the variable inspector lists it
     page.wait_for_selector(".jp-OutputArea-output:has-text('42')", timeout=60_000)
     page.wait_for_selector("text=/Last executed at .* in /", timeout=30_000)
     page.click("[data-id='mljar-variable-inspector::mljar-left-sidebar']")
     page.wait_for_selector("text=Your Variables", timeout=30_000)
     inspector = page.locator(".lm-StackedPanel-child:has-text('Your Variables')").first
-    for _ in range(12):  # under load the first automatic refresh can come late: ask again
-        if inspector.locator("text=answer").count():
-            break
-        inspector.locator("[aria-label='Refresh variables']").click()
-        page.wait_for_timeout(2500)
-    inspector.locator("text=answer").wait_for(timeout=5_000)
+    wait_listed(page, inspector, "answer")
     assert "int" in inspector.inner_text() and "42" in inspector.inner_text()
+    # And the inspector imported no library into the kernel (envs/python/etc/hubkit/post-install.d)
+    run_in_last_cell(page, "import sys\n'pandas' in sys.modules")
+    page.wait_for_selector(".jp-OutputArea-output:has-text('False')", timeout=60_000)
+    # When the user imports pandas and makes a DataFrame, the inspector lists it as a table
+    run_in_last_cell(page, MAKE_FRAME)
+    wait_listed(page, inspector, "frame")
+    # with the shape its pandas check finds (the sidebar shows it only when widened)
+    run_in_last_cell(page, SHAPE_OF_FRAME)
+    page.wait_for_selector(".jp-OutputArea-output:has-text(\"['3 x 2']\")", timeout=60_000)
     # And nothing failed in the browser
     page.wait_for_timeout(3000)
     assert page.console_errors == []
+
+
+def run_in_last_cell(page, code: str) -> None:
+    page.click(".jp-Notebook .jp-Cell:last-child .cm-content")
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
+
+
+def wait_listed(page, inspector, name: str) -> None:
+    """Wait until the variable inspector lists `name`; under load its automatic refresh after a
+    cell can come late, so ask it again."""
+    for _ in range(12):
+        if inspector.get_by_text(name, exact=True).count():
+            break
+        inspector.locator("[aria-label='Refresh variables']").click()
+        page.wait_for_timeout(2500)
+    inspector.get_by_text(name, exact=True).wait_for(timeout=5_000)

@@ -123,3 +123,27 @@ def test_pylsp_starts_without_preloading_the_data_stack(server_venvs):
         finally:
             process.kill()
             process.wait()
+
+
+def test_server_start_skips_unused_imports(server_venvs):
+    for venv in server_venvs:
+        # Given the server extensions the python environment enables
+        listing = subprocess.run(
+            [venv / "bin" / "jupyter", "server", "extension", "list"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        output = listing.stdout + listing.stderr
+        enabled = set(re.findall(r"^\s+(\S+) \x1b\[32menabled", output, re.M))
+        # Then jupyter-ai's chat is on, its agent client and MCP server are off (catalog.yaml)
+        assert {"jupyter_ai_router", "jupyter_ai_persona_manager", "jupyterlab_chat"} <= enabled
+        assert not {"jupyter_ai_acp_client", "jupyter_server_mcp"} & enabled
+        # And jsonschema (imported by every server start) does not build rfc3987-syntax's parsers
+        imported = subprocess.run(
+            [venv / "bin" / "python", "-c", "import sys, jsonschema; print(sorted(sys.modules))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "'rfc3987_syntax'" not in imported.stdout and "'lark'" not in imported.stdout

@@ -27,6 +27,9 @@ from ..kernelspecs import write_profile_data
 log = logging.getLogger(__name__)
 MARKER = "hubkit-requirements.sha256"
 PREFIX_RECORD = "hubkit-prefix-files.txt"
+# Scripts an environment's etc/ brings into the prefix, run with the prefix's Python after every
+# install (images/layer/hubkit-install-lock runs the same folder).
+POST_INSTALL_DIR = Path("etc", "hubkit", "post-install.d")
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,8 @@ def pip_install(venv: Path, requirements: list[str]) -> Path:
 
 
 def sync_prefix_files(catalog: Catalog, venv: Path, leaf: Environment) -> None:
-    """Copy the chain's etc/ and share/ files into the prefix and drop unwanted lab extensions.
+    """Copy the chain's etc/ and share/ files into the prefix, drop unwanted lab extensions
+    and run the post-install scripts (POST_INSTALL_DIR).
 
     Runs on every install, so a config edit reaches an installed venv without a reinstall;
     files copied before and since removed from envs/ are deleted (listed in PREFIX_RECORD).
@@ -175,6 +179,8 @@ def sync_prefix_files(catalog: Catalog, venv: Path, leaf: Environment) -> None:
     for stale in previous - copied:
         (venv / stale).unlink(missing_ok=True)
     record.write_text("\n".join(sorted(copied)) + "\n")
+    for script in sorted((venv / POST_INSTALL_DIR).glob("*.py")):
+        subprocess.run([str(venv / "bin" / "python"), str(script)], check=True)
 
 
 def write_profile(catalog: Catalog, layout: LocalLayout, slug: str) -> bool:
