@@ -82,14 +82,15 @@ def test_only_the_profile_step_carries_the_profiles_tag(catalog):
     assert [s.image for s in finals] == [b.image for b in plan.values()]
 
 
+DROPPED = "@jupyter-ai/acp-client jupysql-plugin"
 LAYERS = {
     # profile: (HUBKIT_ENV, PREFIX, MODE, FILES, DROP, RUNTIME) per layer, in build order
-    "python-sql": [("sql", "/opt/envs/python", "create", "python sql", "jupysql-plugin", "conda")],
+    "python-sql": [("sql", "/opt/envs/python", "create", "python sql", DROPPED, "conda")],
     "r": [("r", "/opt/envs/r", "create", "", "", "conda")],
     "julia": [("julia", "/opt/envs/julia", "create", "", "", "julia")],
-    "ml": [("ml", "/opt/envs/python", "update", "python sql", "jupysql-plugin", "conda")],
+    "ml": [("ml", "/opt/envs/python", "update", "python sql", DROPPED, "conda")],
     "everything": [
-        ("ml", "/opt/envs/python", "update", "python sql", "jupysql-plugin", "conda"),
+        ("ml", "/opt/envs/python", "update", "python sql", DROPPED, "conda"),
         ("julia", "/opt/envs/julia", "create", "", "", "julia"),
     ],
 }
@@ -260,13 +261,13 @@ def test_layer_installs_the_rendered_lock_of_its_environment(catalog):
     assert 'micromamba install --yes --prefix "${prefix}" --file "${spec}/conda.txt"' in script
 
 
-def test_python_prefix_layers_copy_etc_share_and_drop_jupysql_plugin(catalog):
-    # The plan names the python and sql folders and jupysql's plugin for every layer into the
-    # python prefix (sql's folder turns jupysql's server extension off) ...
+def test_python_prefix_layers_copy_etc_share_and_drop_unused_plugins(catalog):
+    # The plan names the python and sql folders and the dropped plugins for every layer into
+    # the python prefix (their folders turn the plugins' server extensions off) ...
     for step in steps(catalog):
         if step.install and step.install.prefix == "/opt/envs/python":
             assert step.build_args["FILES"].split() == ["python", "sql"], step.name
-            assert step.build_args["DROP"].split() == ["jupysql-plugin"], step.name
+            assert step.build_args["DROP"] == DROPPED, step.name
     assert (catalog.root / "envs/python/etc").is_dir()
     assert (catalog.root / "envs/python/share").is_dir()
     # ... and the layer copies those folders' etc/ and share/ into the spec it installs.

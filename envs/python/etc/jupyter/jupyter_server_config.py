@@ -1,4 +1,5 @@
-"""Server configuration that needs Python: the language server's command line, fastmcp.
+"""Server configuration that needs Python: the language server's command line, fastmcp,
+the compression level.
 
 Copied into the environment's prefix (etc/jupyter), beside jupyter_server_config.json.
 """
@@ -8,11 +9,20 @@ Copied into the environment's prefix (etc/jupyter), beside jupyter_server_config
 import os
 import sys
 
+from tornado.web import GZipContentEncoding
+
 c = get_config()  # noqa: F821 (injected by the config loader)
 
-# jupyter-ai's MCP server (jupyter_server_mcp) logs fastmcp's banner, which asks PyPI for a newer
-# fastmcp at every server start: an outbound request per spawn and an "Update available" hint
-# users cannot act on. fastmcp reads this when it is imported, after this file is loaded.
+# jupyter_server_config.json turns on gzip (compress_response); tornado compresses every
+# response as it is sent, at level 6, on the server's only thread. A page load sends 14 MB of
+# JavaScript: level 6 costs 0.4 CPU-s per load, level 2 a third of it for 13 % more bytes
+# (plain JupyterLab sends 5.3 MB uncompressed; benchmarks/lab_overhead.py prints both).
+GZipContentEncoding.GZIP_LEVEL = 2
+
+# jupyter-ai's MCP server (jupyter_server_mcp; off, see catalog.yaml), when turned on, logs
+# fastmcp's banner, which asks PyPI for a newer fastmcp at every server start: an outbound
+# request per spawn and an "Update available" hint users cannot act on. fastmcp reads this when
+# it is imported, after this file is loaded.
 os.environ.setdefault("FASTMCP_CHECK_FOR_UPDATES", "off")
 
 # pylsp's "preload" plugin imports numpy, pandas, scipy, sklearn, matplotlib and 40 more modules
