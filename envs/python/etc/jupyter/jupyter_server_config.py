@@ -15,9 +15,10 @@ c = get_config()  # noqa: F821 (injected by the config loader)
 
 # jupyter_server_config.json turns on gzip (compress_response); tornado compresses every
 # response as it is sent, at level 6, on the server's only thread. A page load sends 14 MB of
-# JavaScript: level 6 costs 0.4 CPU-s per load, level 2 a third of it for 13 % more bytes
-# (plain JupyterLab sends 5.3 MB uncompressed; benchmarks/lab_overhead.py prints both).
-GZipContentEncoding.GZIP_LEVEL = 2
+# JavaScript: level 6 costs 0.35 CPU-s per load, level 4 half of it for 4 % more bytes
+# (4.3 MB instead of 4.1). Level 2 is faster still but sends 4.7 MB, too close to the 5.3 MB
+# plain JupyterLab sends uncompressed (benchmarks/lab_overhead.py prints both).
+GZipContentEncoding.GZIP_LEVEL = 4
 
 # jupyter-ai's MCP server (jupyter_server_mcp; off, see catalog.yaml), when turned on, logs
 # fastmcp's banner, which asks PyPI for a newer fastmcp at every server start: an outbound
