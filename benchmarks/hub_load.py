@@ -9,7 +9,9 @@ form, SQLite, and the same configurable-http-proxy. Both run in this one process
 For each hub: N simulated users (default 50) log in through the login form all at once (each
 then creates an API token), then poll GET /hub/api/user concurrently for --rounds rounds. The
 p50/p95 latencies of login and polling, and hubkit/stock ratios, are printed; timings are never
-asserted. bcrypt makes NativeAuthenticator's logins slower by design (about 0.2 s of CPU each).
+asserted. bcrypt makes NativeAuthenticator's logins slower by design (about 0.2 s of CPU each);
+hubkit runs it on one thread fewer than the CPUs, so a login storm leaves the hub's event loop
+(and the polls of users already in) a core of their own.
 
     .venv/bin/python benchmarks/hub_load.py [--users 50] [--rounds 20] [--json out.json]
 """

@@ -5,16 +5,23 @@ NativeAuthenticator 1.3.0's LoginHandler times logins with `self.statsd`, which 
 removed, so every POST /hub/login answers 500. `LoginHandler` below supplies a no-op timer;
 remove it once NativeAuthenticator releases a fix (tests/hub/test_accounts.py logs in for real).
 Its failed-login counter is a dict in memory; `HubkitAuthenticator` keeps it in the hub
-database instead (hubkit.hub.lockout), through NativeAuthenticator's documented methods.
+database instead (hubkit.hub.lockout), through NativeAuthenticator's documented methods. Its
+`authenticate` hashes the password with bcrypt (a quarter CPU-second) on the hub's event loop,
+so simultaneous logins queue and the whole hub stalls; ours hashes in worker threads, leaving
+a core to the event loop.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
 from __future__ import annotations
 
+import asyncio
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
+import bcrypt
 from nativeauthenticator import NativeAuthenticator
 from nativeauthenticator.handlers import LoginHandler as NativeLoginHandler
 from traitlets import Unicode
@@ -71,6 +78,31 @@ class HubkitAuthenticator(NativeAuthenticator):
         if add_new_table:
             create_table(self.db)
             self.bootstrap_admins()
+
+    @cached_property
+    def password_checkers(self) -> ThreadPoolExecutor:
+        """Threads for bcrypt (which releases the GIL): one fewer than the CPUs, at least one."""
+        workers = max(1, (os.cpu_count() or 1) - 1)
+        return ThreadPoolExecutor(workers, thread_name_prefix="hubkit-bcrypt")
+
+    async def authenticate(self, handler, data: dict) -> str | None:
+        """NativeAuthenticator 1.3.0's check, with the bcrypt comparison off the event loop.
+        The account is read on the loop: the hub's database session is not thread-safe."""
+        username = self.normalize_username(data["username"])
+        user = self.get_user(username)
+        if not user or (self.allowed_failed_logins and self.is_blocked(username)):
+            return None
+        password_ok = await asyncio.get_running_loop().run_in_executor(
+            self.password_checkers, bcrypt.checkpw, data["password"].encode(), bytes(user.password)
+        )
+        checks = [user.is_authorized, password_ok]
+        if user.has_2fa:
+            checks.append(user.is_valid_token(data.get("2fa")))
+        if all(checks):
+            self.successful_login(username)
+            return username
+        self.add_login_attempt(username)
+        return None
 
     # --- Failed logins, persisted: NativeAuthenticator's documented hooks ----------------------
 
