@@ -11,6 +11,7 @@ import time
 
 import psutil
 import pytest
+import requests
 
 from ..hubserver import ADMIN, ADMIN_PASSWORD
 
@@ -46,6 +47,20 @@ def test_javascript_is_gzip_compressed_through_the_proxy(hub, available_profiles
         assert r.status_code == 200, script
         assert r.headers.get("Content-Encoding") == "gzip", (script, dict(r.headers))
         r.close()
+
+
+def test_export_formats_are_offered(hub, available_profiles):
+    # Given a running server (its config sets NBCONVERT_DISABLE_CONFIG_EXPORTERS)
+    hub.spawn(ADMIN, hub.admin_token, {"profile": available_profiles[0]})
+    # When JupyterLab asks for the formats of its "Save and Export Notebook As" menu
+    r = requests.get(
+        f"{hub.url}/user/{ADMIN}/api/nbconvert",
+        headers={"Authorization": f"token {hub.admin_token}"},
+        timeout=60,
+    )
+    # Then every usual format is there
+    r.raise_for_status()
+    assert {"html", "latex", "markdown", "notebook", "pdf", "python", "script"} <= set(r.json())
 
 
 def lsp_message(process: subprocess.Popen) -> dict:
@@ -102,7 +117,8 @@ def test_pylsp_starts_without_preloading_the_data_stack(server_venvs):
             document = {"uri": uri, "languageId": "python", "version": 1, "text": "import json\n"}
             send(process, {"method": "textDocument/didOpen", "params": {"textDocument": document}})
             time.sleep(3)
-            # Then the server stays small: the data stack was not preloaded
+            # Then the server stays small (the data stack was not preloaded) and yields the CPU
+            assert psutil.Process(process.pid).nice() == 10
             rss = psutil.Process(process.pid).memory_info().rss
             assert rss < PYLSP_MAX_RSS, f"{venv}: pylsp uses {rss >> 20} MB idle"
             # And it still completes

@@ -1,5 +1,5 @@
-"""Server configuration that needs Python: the language server's command line, fastmcp,
-the compression level.
+"""Server configuration that needs Python: the compression level, environment switches for
+fastmcp and nbconvert, the language server's command line.
 
 Copied into the environment's prefix (etc/jupyter), beside jupyter_server_config.json.
 """
