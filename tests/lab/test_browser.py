@@ -1,10 +1,12 @@
-"""Tests in headless Chromium: log in, pick a profile, JupyterLab opens with the extension set."""
+"""Tests in headless Chromium: log in, pick a profile, JupyterLab opens with the extension set
+and the server stops at once with a notebook open."""
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -85,6 +87,13 @@ def test_login_pick_profile_and_open_jupyterlab(hub, catalog, available_profiles
     # And nothing failed in the browser
     page.wait_for_timeout(3000)
     assert page.console_errors == []
+    # When the server is stopped from the hub while the notebook is still open
+    stopped = hub.api("DELETE", f"/users/{ADMIN}/server", hub.admin_token)
+    # Then it stops at once: 204, where 202 says the hub still waits for the process (which
+    # hung, envs/python/etc/jupyter/jupyter_server_config.py), after the server's own cleanup
+    assert stopped.status_code == 204, stopped.text
+    log = Path(hub.env["HUBKIT_HOMES_DIR"], ADMIN, ".local/state/hubkit/jupyter-server.log")
+    assert "Kernel shutdown" in log.read_text().split("--- hubkit: starting")[-1]
 
 
 def run_in_last_cell(page, code: str) -> None:

@@ -332,6 +332,16 @@ class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
                 raise SpawnFailed(message, tail(log_path, self.log_tail_lines))
             await asyncio.sleep(0.2)
 
+    async def stop(self, now: bool = False) -> None:
+        """Stop with SIGTERM, then SIGKILL after `term_timeout`; no SIGINT first.
+
+        jupyterhub-singleuser turns SIGINT into a clean stop only when its stdin is a terminal;
+        here SIGINT interrupts the loop and the server exits without jupyter_server's cleanup
+        (extensions are not stopped, kernels are left to notice their parent is gone). SIGTERM
+        runs that cleanup, as `docker stop` does for DockerProfileSpawner.
+        """
+        await super().stop(now=True)
+
     async def get_usage(self) -> usage.ServerUsage | None:
         if not self.pid:
             return None

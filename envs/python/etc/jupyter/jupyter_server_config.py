@@ -1,13 +1,17 @@
 """Server configuration that needs Python: the compression level, environment switches for
-fastmcp and nbconvert, the language server's command line.
+fastmcp and nbconvert, the language server's command line, and a fix for a server that does
+not exit while a notebook is open in a browser.
 
 Copied into the environment's prefix (etc/jupyter), beside jupyter_server_config.json.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
+import contextlib
 import os
+import queue
 import sys
+import threading
 
 from tornado.web import GZipContentEncoding
 
@@ -53,3 +57,22 @@ if PythonLSPServer is not None:
     if pylsp["argv"]:  # pylsp is installed in this prefix
         pylsp["argv"] = [sys.executable, "-c", PYLSP_WITHOUT_PRELOAD]
         c.LanguageServerManager.language_servers = {"pylsp": pylsp}
+
+
+# A server stopped while a notebook is open in a browser never exits: jupyter-collaboration's
+# document rooms keep the tasks that own AnyIO's worker threads alive, the server's loop stops
+# around them, and the interpreter then waits forever for those (non-daemon) threads. The hub
+# gives up after its timeouts and kills it: "Stop My Server" and the idle culler took 60 s
+# instead of 1 (jupyterlab/jupyter-collaboration#161 and #503; the fix, PR #546, is not
+# released in jupyter-collaboration 5.0.4). AnyIO stops a worker with its `stop()`; do that
+# for the idle ones when the interpreter exits, just before it joins the threads. threading
+# runs these hooks for concurrent.futures too. Drop this once a release includes the fix
+# (tests/lab/test_browser.py stops a server with its notebook open).
+def stop_anyio_workers() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "AnyIO worker thread" and hasattr(thread, "stop"):
+            with contextlib.suppress(queue.Full):  # a busy worker: it ends with its job
+                thread.stop()
+
+
+threading._register_atexit(stop_anyio_workers)
