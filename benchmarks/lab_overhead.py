@@ -310,9 +310,16 @@ def median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
+def run_ratios(full: list[dict], plain: list[dict], key: str, baseline: str) -> list[float]:
+    """full / plain for each repetition: runs of one repetition ran back to back, so the
+    spread of these ratios shows how much of a median's ratio is the machine's noise."""
+    pairs = zip(full, plain, strict=True)
+    return [f[key] / p[baseline] if p[baseline] else float("inf") for f, p in pairs]
+
+
 def report(full: Variant, plain: Variant) -> list[dict]:
     rows = []
-    head = f"{'metric':36} {'full':>9} {'plain':>9} {'ratio':>7}  target"
+    head = f"{'metric':36} {'full':>9} {'plain':>9} {'ratio':>7} {'per run':>11}  target"
     print(f"\nMedians of {len(full.runs)} runs\n{head}\n{'-' * len(head)}")
     for key, label, scale, fmt, target, baseline in METRICS:
         f, p = median(full.runs, key), median(plain.runs, key)
@@ -322,6 +329,7 @@ def report(full: Variant, plain: Variant) -> list[dict]:
             base = median(plain.runs, baseline)
             row["ratio"] = ratio = f / base if base else float("inf")
             ratio_text = f"{ratio:.2f}x"
+            row["run_ratios"] = paired = run_ratios(full.runs, plain.runs, key, baseline)
         if target is not None:
             row["target"] = target
             row["met"] = ratio <= target
@@ -330,9 +338,10 @@ def report(full: Variant, plain: Variant) -> list[dict]:
         if key == "console_errors":
             row["met"] = f == 0
             target_text = f"0 (full)  {'met' if f == 0 else 'NOT met'}"
+        spread = f"{min(paired):.2f}-{max(paired):.2f}x" if baseline else ""
         print(
             f"{label:36} {fmt.format(f / scale):>9} {fmt.format(p / scale):>9} "
-            f"{ratio_text:>7}  {target_text}"
+            f"{ratio_text:>7} {spread:>11}  {target_text}"
         )
         rows.append(row)
     for v in (full, plain):
