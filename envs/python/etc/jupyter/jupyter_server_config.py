@@ -64,9 +64,9 @@ if PythonLSPServer is not None:
 # around them, and the interpreter then waits forever for those (non-daemon) threads. The hub
 # gives up after its timeouts and kills it: "Stop My Server" and the idle culler took 60 s
 # instead of 1 (jupyterlab/jupyter-collaboration#161 and #503; the fix, PR #546, is not
-# released in jupyter-collaboration 5.0.4). AnyIO stops a worker with its `stop()`; do that
-# for the idle ones when the interpreter exits, just before it joins the threads. threading
-# runs these hooks for concurrent.futures too. Drop this once a release includes the fix
+# released in jupyter-collaboration 5.0.4). AnyIO stops a worker with its `stop()`: call it
+# for each worker when the interpreter exits, just before it joins the threads (a private hook
+# of threading, the one concurrent.futures uses). Drop this once a release includes the fix
 # (tests/lab/test_browser.py stops a server with its notebook open).
 def stop_anyio_workers() -> None:
     for thread in threading.enumerate():
