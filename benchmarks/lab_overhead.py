@@ -324,12 +324,13 @@ def report(full: Variant, plain: Variant) -> list[dict]:
     for key, label, scale, fmt, target, baseline in METRICS:
         f, p = median(full.runs, key), median(plain.runs, key)
         row = {"metric": key, "full": f, "plain": p}
-        ratio_text = target_text = ""
+        ratio_text = target_text = spread = ""
         if baseline:
             base = median(plain.runs, baseline)
             row["ratio"] = ratio = f / base if base else float("inf")
             ratio_text = f"{ratio:.2f}x"
             row["run_ratios"] = paired = run_ratios(full.runs, plain.runs, key, baseline)
+            spread = f"{min(paired):.2f}-{max(paired):.2f}x"
         if target is not None:
             row["target"] = target
             row["met"] = ratio <= target
@@ -338,7 +339,6 @@ def report(full: Variant, plain: Variant) -> list[dict]:
         if key == "console_errors":
             row["met"] = f == 0
             target_text = f"0 (full)  {'met' if f == 0 else 'NOT met'}"
-        spread = f"{min(paired):.2f}-{max(paired):.2f}x" if baseline else ""
         print(
             f"{label:36} {fmt.format(f / scale):>9} {fmt.format(p / scale):>9} "
             f"{ratio_text:>7} {spread:>11}  {target_text}"
