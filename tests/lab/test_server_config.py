@@ -4,25 +4,39 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
 import re
 import subprocess
 import time
+from pathlib import Path
 
 import psutil
 import pytest
 import requests
 
-from ..hubserver import ADMIN, ADMIN_PASSWORD
+from hubkit.local import profile_status
+
+from ..hubserver import ADMIN, ADMIN_PASSWORD, free_port
 
 pytestmark = pytest.mark.slow
 # pylsp with its "preload" plugin imports numpy, pandas, scipy, ... at initialize: about 250 MB.
 PYLSP_MAX_RSS = 150 * 1024 * 1024
 
 
-def test_javascript_is_gzip_compressed_through_the_proxy(hub, available_profiles):
+def server_prefix(catalog, layout, slug: str) -> Path:
+    """The local prefix that runs the profile's JupyterLab server."""
+    root = catalog.server_environment(slug).name
+    return Path(profile_status(catalog, layout, slug)[root].prefix)
+
+
+def test_javascript_is_sent_precompressed_through_the_proxy(
+    hub, catalog, layout, available_profiles
+):
     # Given a running server, reached through the hub's proxy by a logged-in browser session
     slug = available_profiles[0]
+    prefix = server_prefix(catalog, layout, slug)
     session = hub.login(ADMIN, ADMIN_PASSWORD)
     hub.spawn(ADMIN, hub.admin_token, {"profile": slug})
     page = session.get(f"{hub.url}/user/{ADMIN}/lab", timeout=60)
@@ -31,22 +45,32 @@ def test_javascript_is_gzip_compressed_through_the_proxy(hub, available_profiles
         re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page.text, re.S).group(1)
     )
     extension = next(e for e in config["federated_extensions"] if e["name"] == "@jupyterlab/git")
-    scripts = [
-        re.search(r'<script[^>]* src="([^"]+/main\.[^"]+\.js[^"]*)"', page.text).group(1),
-        f"/user/{ADMIN}/lab/extensions/{extension['name']}/{extension['load']}",
-    ]
-    for script in scripts:
+    main = re.search(r'<script[^>]* src="[^"]+/static/lab/(main\.[^"?]+\.js)', page.text).group(1)
+    scripts = {  # URL -> the file on disk: JupyterLab's own code and an extension's
+        f"/user/{ADMIN}/static/lab/{main}": prefix / "share/jupyter/lab/static" / main,
+        f"/user/{ADMIN}/lab/extensions/{extension['name']}/{extension['load']}": (
+            prefix / "share/jupyter/labextensions" / extension["name"] / extension["load"]
+        ),
+    }
+    for url, path in scripts.items():
         # When JupyterLab's code is fetched as Chromium does
         r = session.get(
-            f"{hub.url}{script}",
+            f"{hub.url}{url}",
             headers={"Accept-Encoding": "gzip, deflate, br, zstd"},
             stream=True,
             timeout=60,
         )
-        # Then it arrives gzip-compressed (ServerApp.tornado_settings.compress_response)
-        assert r.status_code == 200, script
-        assert r.headers.get("Content-Encoding") == "gzip", (script, dict(r.headers))
-        r.close()
+        sent = r.raw.read(decode_content=False)
+        # Then it arrives gzip-compressed: the file compressed at install time, sent as it is
+        # (envs/python/etc/hubkit/post-install.d/90_precompress_lab_assets.py)
+        assert r.status_code == 200, url
+        assert r.headers.get("Content-Encoding") == "gzip", (url, dict(r.headers))
+        assert r.headers["Content-Type"].endswith("javascript"), r.headers["Content-Type"]
+        assert sent == path.with_name(path.name + ".gz").read_bytes(), url
+        assert gzip.decompress(sent) == path.read_bytes(), url
+        # And a client that takes no compression gets the file itself
+        plain = session.get(f"{hub.url}{url}", headers={"Accept-Encoding": "identity"}, timeout=60)
+        assert "Content-Encoding" not in plain.headers and plain.content == path.read_bytes()
 
 
 def test_export_formats_are_offered(hub, available_profiles):
@@ -163,3 +187,62 @@ def test_server_start_skips_unused_imports(server_venvs):
             check=True,
         )
         assert "'rfc3987_syntax'" not in imported.stdout and "'lark'" not in imported.stdout
+
+
+def test_a_stale_or_partial_request_gets_the_file_itself(
+    tmp_path, catalog, layout, available_profiles
+):
+    # Given an extension's script with an install-time .gz that no longer matches it (the script
+    # changed after the install), and another whose .gz matches
+    prefix = server_prefix(catalog, layout, available_profiles[0])
+    static = tmp_path / "labextensions" / "stale-extension" / "static"
+    static.mkdir(parents=True)
+    changed, current = static / "1.js", static / "2.js"
+    for script, text in ((changed, "old"), (current, "current")):
+        script.write_text(f"const version = '{text}';\n" * 200)
+        (static / f"{script.name}.gz").write_bytes(gzip.compress(script.read_bytes()))
+    changed.write_text("const version = 'new';\n" * 200)
+    later = changed.stat().st_mtime + 10
+    os.utime(changed, (later, later))
+    # And a JupyterLab server of the prefix, with its configuration, serving that folder too
+    port, token = free_port(), "precompressed"
+    server = subprocess.Popen(
+        [
+            str(prefix / "bin" / "jupyter-lab"),
+            "--no-browser",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={tmp_path}",
+            f"--LabApp.extra_labextensions_path={tmp_path / 'labextensions'}",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+        ],
+        env={**os.environ, "HOME": str(tmp_path)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/lab/extensions/stale-extension/static"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/api/status", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and server.poll() is None, "server did not start"
+                time.sleep(0.2)
+        gzip_please = {"Accept-Encoding": "gzip"}
+        # When the browser asks for both scripts
+        new = requests.get(f"{url}/1.js", headers=gzip_please, timeout=30)
+        same = requests.get(f"{url}/2.js", headers=gzip_please, stream=True, timeout=30)
+        # Then the changed one is the new script (compressed as it is sent), never the old .gz
+        assert new.status_code == 200 and new.content == changed.read_bytes()
+        # And the other is its .gz, as it is
+        assert same.raw.read(decode_content=False) == (static / "2.js.gz").read_bytes()
+        # When a client asks for a range of bytes
+        first_bytes = {**gzip_please, "Range": "bytes=0-99"}
+        part = requests.get(f"{url}/2.js", headers=first_bytes, timeout=30)
+        # Then it gets those bytes of the script, not of its .gz
+        assert part.status_code == 206 and part.content == current.read_bytes()[:100]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

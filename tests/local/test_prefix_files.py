@@ -5,6 +5,8 @@ the post-install scripts they bring."""
 
 from __future__ import annotations
 
+import gzip
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +18,8 @@ from hubkit.local.environments import POST_INSTALL_DIR, sync_prefix_files
 
 INSPECTOR = Path("share/jupyter/labextensions/variable-inspector/static")
 # The line of variable-inspector 1.4.4's kernel script (a JavaScript string) that imports every
-# library it knows; envs/python/etc/hubkit/post-install.d/variable_inspector_imports.py rewrites it.
+# library it knows; envs/python/etc/hubkit/post-install.d/10_variable_inspector_imports.py
+# rewrites it.
 IMPORTING = "def attempt_import(module):\\n    try:\\n        return __import__(module)\\n"
 
 
@@ -53,14 +56,16 @@ def test_variable_inspector_kernel_script_stops_importing_libraries(repo_copy, t
     venv = make_venv(tmp_path / "venv")
     (venv / INSPECTOR).mkdir(parents=True)
     bundle = venv / INSPECTOR / "713.js"
-    bundle.write_text(f"const code='{IMPORTING}';\n")
+    bundle.write_text(f"const code='{IMPORTING}';\n" + "// padding\n" * 200)
     # When local mode installs the python environment's files (twice: it is idempotent)
     for _ in range(2):
         sync_prefix_files(catalog, venv, catalog.environments["python"])
     # Then the kernel script only looks at modules the user already imported
     assert "return sys.modules.get(module)" in bundle.read_text()
     assert "__import__(module)" not in bundle.read_text()
-    assert (venv / POST_INSTALL_DIR / "variable_inspector_imports.py").is_file()
+    assert (venv / POST_INSTALL_DIR / "10_variable_inspector_imports.py").is_file()
+    # And the compressed copy the server sends is the patched bundle
+    assert gzip.decompress((venv / INSPECTOR / "713.js.gz").read_bytes()) == bundle.read_bytes()
 
 
 def test_an_unknown_variable_inspector_version_stops_the_install(repo_copy, tmp_path, capfd):
@@ -74,3 +79,37 @@ def test_an_unknown_variable_inspector_version_stops_the_install(repo_copy, tmp_
         sync_prefix_files(catalog, venv, catalog.environments["python"])
     err = capfd.readouterr().err
     assert str(venv / INSPECTOR) in err and "return __import__(module)" in err
+
+
+def test_lab_assets_are_gzipped_beside_them_and_kept_current(repo_copy, tmp_path):
+    # Given a venv with JupyterLab's bundles and an extension's: large and small scripts, a font
+    catalog = load_catalog(repo_copy / "catalog.yaml")
+    venv = make_venv(tmp_path / "venv")
+    lab = venv / "share/jupyter/lab/static"
+    ext = venv / "share/jupyter/labextensions/@scope/ext/static"
+    for folder in (lab, ext):
+        folder.mkdir(parents=True)
+    main, chunk, small = lab / "main.1a2b.js", ext / "42.3c4d.js", ext / "remoteEntry.js"
+    main.write_text("function jupyterlab() { return 1; }\n" * 400)
+    chunk.write_text("const chunk = 'an extension';\n" * 100)
+    small.write_text("var r = 1;\n")  # shorter than tornado would compress
+    (ext / "font.woff2").write_bytes(os.urandom(4096))
+    # When local mode installs the python environment's files
+    sync_prefix_files(catalog, venv, catalog.environments["python"])
+    # Then each large script has a gzip copy beside it holding exactly its bytes
+    for script in (main, chunk):
+        packed = script.with_name(script.name + ".gz").read_bytes()
+        assert gzip.decompress(packed) == script.read_bytes()
+        assert len(packed) < script.stat().st_size / 4
+    # And nothing is written for the small script or the (already compressed) font
+    assert not small.with_name(small.name + ".gz").exists()
+    assert not (ext / "font.woff2.gz").exists()
+    # When an upgrade changes one script and removes another
+    chunk.write_text("const chunk = 'a new version';\n" * 100)
+    later = chunk.stat().st_mtime + 10
+    os.utime(chunk, (later, later))
+    main.unlink()
+    sync_prefix_files(catalog, venv, catalog.environments["python"])
+    # Then the changed script's copy follows it and the removed one's copy goes
+    assert gzip.decompress((ext / "42.3c4d.js.gz").read_bytes()) == chunk.read_bytes()
+    assert not (lab / "main.1a2b.js.gz").exists()

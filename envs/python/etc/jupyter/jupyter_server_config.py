@@ -1,6 +1,6 @@
-"""Server configuration that needs Python: the compression level, environment switches for
-fastmcp and nbconvert, the language server's command line, and a fix for a server that does
-not exit while a notebook is open in a browser.
+"""Server configuration that needs Python: serving precompressed lab assets, the compression
+level, environment switches for fastmcp and nbconvert, the language server's command line, and
+a fix for a server that does not exit while a notebook is open in a browser.
 
 Copied into the environment's prefix (etc/jupyter), beside jupyter_server_config.json.
 """
@@ -8,20 +8,69 @@ Copied into the environment's prefix (etc/jupyter), beside jupyter_server_config
 # Distributed under the terms of the Modified BSD License.
 
 import contextlib
+import mimetypes
 import os
 import queue
 import sys
 import threading
 
+import jupyterlab_server.handlers
+from jupyter_server.base.handlers import FileFindHandler
 from tornado.web import GZipContentEncoding
 
 c = get_config()  # noqa: F821 (injected by the config loader)
 
-# jupyter_server_config.json turns on gzip (compress_response); tornado compresses every
-# response as it is sent, at level 6, on the server's only thread. A page load sends 14 MB of
-# JavaScript: level 6 costs 0.35 CPU-s per load, level 4 half of it for 4 % more bytes
-# (4.3 MB instead of 4.1). Level 2 is faster still but sends 4.7 MB, too close to the 5.3 MB
-# plain JupyterLab sends uncompressed (benchmarks/lab_overhead.py prints both).
+
+class PrecompressedFileFindHandler(FileFindHandler):
+    """Sends `name.gz`, written beside `name` at install time, as it is to browsers that
+    accept gzip; tornado's static handler cannot. Falls back to `name` (compressed on the fly)
+    when there is no `.gz`, when it is older than `name`, and for range requests.
+
+    Written here because neither tornado nor jupyter_server offers it. The `.gz` files come
+    from etc/hubkit/post-install.d/90_precompress_lab_assets.py.
+    """
+
+    packed: os.stat_result | None = None  # the `.gz` being sent, if any
+
+    def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
+        self.content_path = super().validate_absolute_path(root, absolute_path)
+        if (
+            self.content_path is None
+            or "Range" in self.request.headers
+            or "gzip" not in self.request.headers.get("Accept-Encoding", "")
+        ):
+            return self.content_path
+        try:
+            packed = os.stat(self.content_path + ".gz")
+        except OSError:
+            return self.content_path
+        if packed.st_mtime < os.stat(self.content_path).st_mtime:
+            return self.content_path
+        self.packed = packed
+        self.set_header("Content-Encoding", "gzip")  # tornado's gzip transform then keeps off
+        return self.content_path + ".gz"
+
+    def get_content_size(self) -> int:
+        """The size sent: the `.gz`'s (tornado would give the size of the file it checked)."""
+        return self.packed.st_size if self.packed else super().get_content_size()
+
+    def get_content_type(self) -> str:
+        """The type of the file, not of its `.gz`."""
+        return mimetypes.guess_type(self.content_path)[0] or "application/octet-stream"
+
+
+# A page load asks for about 160 scripts (14 MB) from two routes: /static/lab (JupyterLab's
+# own, through the documented static_handler_class setting) and /lab/extensions, whose handler
+# jupyterlab_server names itself when it adds its routes, after this file is read.
+c.ServerApp.tornado_settings = {
+    "compress_response": True,
+    "static_handler_class": PrecompressedFileFindHandler,
+}
+jupyterlab_server.handlers.FileFindHandler = PrecompressedFileFindHandler
+
+# Other responses (settings, translations, API answers) are compressed as they are sent, on the
+# server's only thread, by tornado at level 6; level 4 takes half the time for about 4 % more
+# bytes (benchmarks/lab_overhead.py prints the bytes on the wire).
 GZipContentEncoding.GZIP_LEVEL = 4
 
 # jupyter-ai's MCP server (jupyter_server_mcp; off, see catalog.yaml), when turned on, logs
