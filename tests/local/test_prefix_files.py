@@ -83,6 +83,7 @@ def test_an_unknown_variable_inspector_version_stops_the_install(repo_copy, tmp_
 
 def test_lab_assets_are_gzipped_beside_them_and_kept_current(repo_copy, tmp_path):
     # Given a venv with JupyterLab's bundles and an extension's: large and small scripts, a font
+    # and a .gz the extension ships itself
     catalog = load_catalog(repo_copy / "catalog.yaml")
     venv = make_venv(tmp_path / "venv")
     lab = venv / "share/jupyter/lab/static"
@@ -94,22 +95,27 @@ def test_lab_assets_are_gzipped_beside_them_and_kept_current(repo_copy, tmp_path
     chunk.write_text("const chunk = 'an extension';\n" * 100)
     small.write_text("var r = 1;\n")  # shorter than tornado would compress
     (ext / "font.woff2").write_bytes(os.urandom(4096))
+    shipped = ext / "data.json.gz"
+    shipped.write_bytes(gzip.compress(b"{}"))
     # When local mode installs the python environment's files
     sync_prefix_files(catalog, venv, catalog.environments["python"])
-    # Then each large script has a gzip copy beside it holding exactly its bytes
+    # Then each large script has a gzip copy beside it holding exactly its bytes, with its time
     for script in (main, chunk):
-        packed = script.with_name(script.name + ".gz").read_bytes()
-        assert gzip.decompress(packed) == script.read_bytes()
-        assert len(packed) < script.stat().st_size / 4
+        packed = script.with_name(script.name + ".gz")
+        assert gzip.decompress(packed.read_bytes()) == script.read_bytes()
+        assert packed.stat().st_size < script.stat().st_size / 4
+        assert packed.stat().st_mtime_ns == script.stat().st_mtime_ns
     # And nothing is written for the small script or the (already compressed) font
     assert not small.with_name(small.name + ".gz").exists()
     assert not (ext / "font.woff2.gz").exists()
-    # When an upgrade changes one script and removes another
-    chunk.write_text("const chunk = 'a new version';\n" * 100)
-    later = chunk.stat().st_mtime + 10
-    os.utime(chunk, (later, later))
+    # When an upgrade replaces one script by a version older than its .gz, and removes another
+    chunk.write_text("const chunk = 'another version';\n" * 100)
+    earlier = (ext / "42.3c4d.js.gz").stat().st_mtime - 3600
+    os.utime(chunk, (earlier, earlier))
     main.unlink()
     sync_prefix_files(catalog, venv, catalog.environments["python"])
-    # Then the changed script's copy follows it and the removed one's copy goes
+    # Then the replaced script's copy follows it and the removed one's copy goes
     assert gzip.decompress((ext / "42.3c4d.js.gz").read_bytes()) == chunk.read_bytes()
     assert not (lab / "main.1a2b.js.gz").exists()
+    # But the extension's own .gz, which has no original, is left alone
+    assert gzip.decompress(shipped.read_bytes()) == b"{}"

@@ -11,6 +11,7 @@ import contextlib
 import mimetypes
 import os
 import queue
+import stat
 import sys
 import threading
 
@@ -23,8 +24,9 @@ c = get_config()  # noqa: F821 (injected by the config loader)
 
 class PrecompressedFileFindHandler(FileFindHandler):
     """Sends `name.gz`, written beside `name` at install time, as it is to browsers that
-    accept gzip; tornado's static handler cannot. Falls back to `name` (compressed on the fly)
-    when there is no `.gz`, when it is older than `name`, and for range requests.
+    accept gzip; tornado's static handler cannot. Sends `name` itself (compressed on the fly)
+    when there is no such `.gz`, when the two differ in modification time (`name` changed
+    since the install), when the `.gz` is not a regular file, and for range requests.
 
     Written here because neither tornado nor jupyter_server offers it. The `.gz` files come
     from etc/hubkit/post-install.d/90_precompress_lab_assets.py.
@@ -33,22 +35,23 @@ class PrecompressedFileFindHandler(FileFindHandler):
     packed: os.stat_result | None = None  # the `.gz` being sent, if any
 
     def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
-        self.content_path = super().validate_absolute_path(root, absolute_path)
-        if (
-            self.content_path is None
-            or "Range" in self.request.headers
-            or "gzip" not in self.request.headers.get("Accept-Encoding", "")
-        ):
-            return self.content_path
+        path = super().validate_absolute_path(root, absolute_path)
+        self.content_path = path
+        if path is None or "Range" in self.request.headers:
+            return path
         try:
-            packed = os.stat(self.content_path + ".gz")
+            packed = os.lstat(path + ".gz")  # tornado checked `path`, not this: no link
         except OSError:
-            return self.content_path
-        if packed.st_mtime < os.stat(self.content_path).st_mtime:
-            return self.content_path
+            return path
+        if not stat.S_ISREG(packed.st_mode) or packed.st_mtime_ns != os.stat(path).st_mtime_ns:
+            return path
+        if not self.settings.get("compress_response"):  # else tornado's gzip transform adds it
+            self.add_header("Vary", "Accept-Encoding")
+        if "gzip" not in self.request.headers.get("Accept-Encoding", ""):
+            return path
         self.packed = packed
         self.set_header("Content-Encoding", "gzip")  # tornado's gzip transform then keeps off
-        return self.content_path + ".gz"
+        return path + ".gz"
 
     def get_content_size(self) -> int:
         """The size sent: the `.gz`'s (tornado would give the size of the file it checked)."""
@@ -56,12 +59,16 @@ class PrecompressedFileFindHandler(FileFindHandler):
 
     def get_content_type(self) -> str:
         """The type of the file, not of its `.gz`."""
+        if not self.packed:
+            return super().get_content_type()
         return mimetypes.guess_type(self.content_path)[0] or "application/octet-stream"
 
 
 # A page load asks for about 160 scripts (14 MB) from two routes: /static/lab (JupyterLab's
 # own, through the documented static_handler_class setting) and /lab/extensions, whose handler
-# jupyterlab_server names itself when it adds its routes, after this file is read.
+# jupyterlab_server names itself when it adds its routes, after this file is read. A plain dict:
+# jupyterhub-singleuser 6.1.1 cannot read a merged one (`.update()`); a tornado_settings set in
+# a later config file replaces it, so copy these two keys there.
 c.ServerApp.tornado_settings = {
     "compress_response": True,
     "static_handler_class": PrecompressedFileFindHandler,
