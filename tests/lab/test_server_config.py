@@ -16,8 +16,6 @@ import psutil
 import pytest
 import requests
 
-from hubkit.local import profile_status
-
 from ..hubserver import ADMIN, ADMIN_PASSWORD, free_port
 
 pytestmark = pytest.mark.slow
@@ -25,18 +23,12 @@ pytestmark = pytest.mark.slow
 PYLSP_MAX_RSS = 150 * 1024 * 1024
 
 
-def server_prefix(catalog, layout, slug: str) -> Path:
-    """The local prefix that runs the profile's JupyterLab server."""
-    root = catalog.server_environment(slug).name
-    return Path(profile_status(catalog, layout, slug)[root].prefix)
-
-
 def test_javascript_is_sent_precompressed_through_the_proxy(
     hub, catalog, layout, available_profiles
 ):
     # Given a running server, reached through the hub's proxy by a logged-in browser session
     slug = available_profiles[0]
-    prefix = server_prefix(catalog, layout, slug)
+    prefix = layout.server_venv(catalog, slug)
     session = hub.login(ADMIN, ADMIN_PASSWORD)
     hub.spawn(ADMIN, hub.admin_token, {"profile": slug})
     page = session.get(f"{hub.url}/user/{ADMIN}/lab", timeout=60)
@@ -199,7 +191,7 @@ def gzip_beside(script: Path) -> Path:
 
 def test_only_a_current_precompressed_copy_is_sent(tmp_path, catalog, layout, available_profiles):
     # Given an extension's scripts, each with a .gz made at install
-    prefix = server_prefix(catalog, layout, available_profiles[0])
+    prefix = layout.server_venv(catalog, available_profiles[0])
     static = tmp_path / "labextensions" / "some-extension" / "static"
     static.mkdir(parents=True)
     current, replaced, linked = static / "1.js", static / "2.js", static / "3.js"
