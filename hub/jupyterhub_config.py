@@ -2,6 +2,8 @@
 
 Everything deployment-specific comes from the environment (stack.env in production; set by
 `hubkit local up` in local mode); every variable read here is documented in example-stack.env.
+What users may choose and who may do what (sizes, groups, roles, the scopes of the hub's
+services) is the hub policy, hub/policy.yaml (HUBKIT_POLICY), checked here at every start.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -12,9 +14,15 @@ from pathlib import Path
 
 from hubkit.hub.database import wait_for_database
 from hubkit.hub.settings import env_bool, env_int, require_env
-from hubkit.images.build import ImageError, read_images_file
+from hubkit.imagesfile import ImagesFileError, read_images_file
+from hubkit.policy import PolicyError, default_policy_path, load_policy
 
 c = get_config()  # noqa: F821 (injected by JupyterHub)
+
+try:
+    policy = load_policy(default_policy_path(Path(__file__).resolve().parent.parent))
+except PolicyError as e:
+    raise SystemExit(f"hub policy: {e}") from None
 
 mode = os.environ.get("HUBKIT_SPAWNER", "docker")
 
@@ -61,11 +69,9 @@ elif mode == "docker":
     c.JupyterHub.hub_ip = "0.0.0.0"
     c.JupyterHub.hub_connect_ip = require_env("HUBKIT_HUB_HOST")
     c.DockerProfileSpawner.network_name = require_env("HUBKIT_DOCKER_NETWORK")
-    c.DockerProfileSpawner.remove = True
-    c.DockerProfileSpawner.volumes = {"hubkit-home-{username}": "/home/jovyan"}
     try:
         c.DockerProfileSpawner.images = read_images_file(Path(require_env("HUBKIT_IMAGES")))
-    except ImageError as e:
+    except ImagesFileError as e:
         raise SystemExit(f"HUBKIT_IMAGES: {e}") from None
 else:
     raise SystemExit(f"HUBKIT_SPAWNER must be 'local' or 'docker', not {mode!r}")
@@ -74,26 +80,14 @@ c.Spawner.http_timeout = env_int("HUBKIT_HTTP_TIMEOUT", 60)
 if quota := os.environ.get("HUBKIT_HOME_QUOTA", "").strip():
     c.Spawner.home_quota = quota
 
-# Bigger sizes for some users: members of these groups get the extra choices (admins add
-# members in the admin panel; the group property `hubkit_sizes` adds more at run time).
-group_sizes = {
-    "power-users": {
-        "large": {"display_name": "Large: 4 CPUs, 8 GB", "cpu_limit": 4.0, "mem_limit": "8G"}
-    }
-}
-if env_bool("HUBKIT_GPU", False):
-    group_sizes["gpu-users"] = {
-        "gpu": {
-            "display_name": "GPU: 4 CPUs, 16 GB, all GPUs",
-            "cpu_limit": 4.0,
-            "mem_limit": "16G",
-            "gpu": True,
-        }
-    }
-c.Spawner.group_sizes = group_sizes
-c.JupyterHub.load_groups = {name: {"users": []} for name in [*group_sizes, "monitoring"]}
+# Sizes for everyone and for members of the policy's groups, which the hub creates at start.
+c.Spawner.sizes = policy.sizes
+c.Spawner.group_sizes = policy.group_sizes()
+c.Spawner.offer_gpu_sizes = env_bool("HUBKIT_GPU", False)
+c.JupyterHub.load_groups = {name: {"users": []} for name in policy.groups}
 
-# --- Services and roles: least privilege, never admin ------------------------------------------
+# --- Services and roles: least privilege, never admin; scopes from the policy -----------------
+cull_every = f"--cull-every={env_int('HUBKIT_CULL_EVERY', 300)}"
 c.JupyterHub.services = [
     {
         "name": "idle-culler",
@@ -102,31 +96,9 @@ c.JupyterHub.services = [
             "-m",
             "jupyterhub_idle_culler",
             f"--timeout={env_int('HUBKIT_CULL_TIMEOUT', 3600)}",
-            f"--cull-every={env_int('HUBKIT_CULL_EVERY', 300)}",
+            cull_every,
         ],
     }
-]
-CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
-c.JupyterHub.load_roles = [
-    {"name": "idle-culler", "scopes": CULLER_SCOPES, "services": ["idle-culler"]},
-    {
-        # Read-only: dashboards, the admin panel and the usage page, without any write scope.
-        "name": "monitoring",
-        "description": "See users, servers, groups, services and metrics; change nothing.",
-        "scopes": [
-            "admin-ui",
-            "list:users",
-            "read:users",
-            "list:groups",
-            "read:groups",
-            "list:services",
-            "read:services",
-            "read:servers",
-            "read:metrics",
-            "read:hub",
-        ],
-        "groups": ["monitoring"],
-    },
 ]
 if cull_users_after := env_int("HUBKIT_CULL_USERS_AFTER", 0):
     # Optional: delete accounts unused for this long (their login; home volumes stay). A culler
@@ -141,22 +113,14 @@ if cull_users_after := env_int("HUBKIT_CULL_USERS_AFTER", 0):
                 "--cull-users=True",
                 "--cull-admin-users=False",
                 f"--timeout={cull_users_after}",
-                f"--cull-every={env_int('HUBKIT_CULL_EVERY', 300)}",
+                cull_every,
             ],
-        }
-    )
-    c.JupyterHub.load_roles.append(
-        {
-            "name": "account-culler",
-            "description": "Delete accounts unused for HUBKIT_CULL_USERS_AFTER seconds.",
-            # admin:users is the only scope that deletes users; admins are never culled.
-            "scopes": [*CULLER_SCOPES, "admin:users"],
-            "services": ["account-culler"],
         }
     )
 if metrics_token := os.environ.get("HUBKIT_METRICS_TOKEN", "").strip():
     # Prometheus scrapes /hub/metrics with this token (bearer_token in its scrape config).
     c.JupyterHub.services.append({"name": "metrics", "api_token": metrics_token})
-    c.JupyterHub.load_roles.append(
-        {"name": "metrics", "scopes": ["read:metrics"], "services": ["metrics"]}
-    )
+missing = [s["name"] for s in c.JupyterHub.services if s["name"] not in policy.services]
+if missing:
+    raise SystemExit(f"hub policy: {policy.path}: services: no scopes for {', '.join(missing)}")
+c.JupyterHub.load_roles = policy.load_roles([s["name"] for s in c.JupyterHub.services])

@@ -1,13 +1,16 @@
 """Fixtures for hubkit's tests.
 
 - catalog: the repository's kernel catalog.
-- layout: local mode's install (venvs, profiles), made by `hubkit local install`.
-- available_profiles: the catalog profiles installed locally; the suite fails without one.
+- layout: local mode's folder (venvs, profiles, the proxy).
+- available_profiles: the catalog profiles installed locally; local mode's default profiles
+  are installed first when they are not (as `hubkit local install`), so any test that needs a
+  server runs alone on a fresh checkout.
 - hub: a real JupyterHub with configurable-http-proxy and the local spawner (tests/hubserver.py).
 - make_hub: a factory for hubs with extra environment (HUBKIT_* settings), stopped at the end.
-- postgres: a real PostgreSQL cluster for the session (tests/hubserver.py PostgresCluster).
+- postgres: a real PostgreSQL cluster for the session (tests/databases.py PostgresCluster).
 - browser: headless Chromium (tests/browser.py).
-- repo_copy: a writable copy of catalog.yaml, envs/ and notebooks/ (edit with tests/utils.py).
+- repo_copy: a writable copy of catalog.yaml, envs/, notebooks/ and the sources of packages/
+  (edit with tests/utils.py).
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -21,11 +24,19 @@ from pathlib import Path
 import pytest
 
 from hubkit.catalog import Catalog, load_catalog
-from hubkit.cli import ROOT
-from hubkit.local import LocalLayout, profile_status
+from hubkit.catalog.model import NOT_SOURCES
+from hubkit.local import (
+    LocalLayout,
+    default_local_profiles,
+    install_profile,
+    install_proxy,
+    profile_status,
+)
 
+from . import ROOT
 from . import browser as chromium
-from .hubserver import HubServer, PostgresCluster
+from .databases import PostgresCluster
+from .hubserver import HubServer
 
 
 @pytest.fixture(scope="session")
@@ -40,12 +51,15 @@ def layout(catalog: Catalog) -> LocalLayout:
 
 @pytest.fixture(scope="session")
 def available_profiles(catalog: Catalog, layout: LocalLayout) -> list[str]:
+    install_proxy(catalog, layout)
+    for slug in default_local_profiles(catalog):
+        install_profile(catalog, layout, slug)
     slugs = [
         slug
         for slug in catalog.profiles
         if all(s.available for s in profile_status(catalog, layout, slug).values())
     ]
-    assert slugs, "no profile is installed locally: run `hubkit local install` first"
+    assert slugs, "no profile could be installed locally: see `hubkit local status`"
     return slugs
 
 
@@ -94,4 +108,7 @@ def repo_copy(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "catalog.yaml", root / "catalog.yaml")
     for folder in ("envs", "notebooks"):
         shutil.copytree(ROOT / folder, root / folder)
+    shutil.copytree(
+        ROOT / "packages", root / "packages", ignore=shutil.ignore_patterns(*NOT_SOURCES)
+    )
     return root

@@ -3,7 +3,6 @@ from npm, SQLite (or PostgreSQL via JUPYTERHUB_DB_URL) in a temporary folder, on
 
 - HubServer: the hub (and, with external_proxy=True, configurable-http-proxy as a separate
   process that outlives hub restarts), accounts (signup, authorize, login) and REST helpers.
-- PostgresCluster: a throwaway PostgreSQL cluster run as the postgres user on a free port.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -14,12 +13,9 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,16 +25,12 @@ import tornado.httpclient
 import tornado.websocket
 
 from hubkit.catalog import Catalog
-from hubkit.cli import ROOT, local_hub_env
-from hubkit.local import LocalLayout
+from hubkit.local import LocalLayout, local_hub_env
+
+from . import ROOT
+from .databases import free_port
 
 ADMIN, ADMIN_PASSWORD = "admin", "correct-horse-battery-staple-42"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class HubServer:
@@ -344,51 +336,3 @@ def login_error(html: str) -> str:
     if not match:
         match = re.search(r'class="alert[^"]*"[^>]*>\s*(.*?)\s*</div>', html, re.S)
     return match.group(1).strip() if match else ""
-
-
-class PostgresCluster:
-    """A PostgreSQL cluster in a temporary folder, run as the postgres user (initdb refuses
-    root) on a free port, trusting local TCP connections; removed on exit."""
-
-    BIN = Path(os.environ.get("HUBKIT_PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="hubkit-pg-"))
-        self.data = self.dir / "data"
-
-    def _run(self, *cmd: str) -> None:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", *cmd],
-            check=True,
-            capture_output=True,
-            cwd=self.dir,
-        )
-
-    def __enter__(self) -> PostgresCluster:
-        shutil.chown(self.dir, "postgres", "postgres")
-        self._run(str(self.BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust")
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(
-            str(self.BIN / "pg_ctl"), "-D", str(self.data), "-o", options,
-            "-l", str(self.dir / "postgres.log"), "-w", "start",
-        )  # fmt: skip
-        return self
-
-    def __exit__(self, *exc) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self._run(str(self.BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
-
-    def create_database(self, name: str) -> str:
-        """A new, empty database; returns its SQLAlchemy URL."""
-        import psycopg
-
-        with psycopg.connect(
-            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
-        ) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return self.url(name)

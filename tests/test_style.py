@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from hubkit.cli import ROOT
+from tests import ROOT
 
 
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]])

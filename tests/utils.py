@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,15 +15,48 @@ import yaml
 
 from hubkit.catalog import Catalog, load_catalog
 
+from . import ROOT
+
+
+def edit_yaml(source: Path, change: Callable[[dict[str, Any]], Any], target: Path) -> Path:
+    """Write `source` parsed, changed by `change`, to `target`; returns `target`."""
+    data = yaml.safe_load(source.read_text())
+    change(data)
+    target.write_text(yaml.safe_dump(data, sort_keys=False))
+    return target
+
 
 def edit_catalog(root: Path, change: Callable[[dict[str, Any]], Any]) -> Path:
     """Apply `change` to the parsed catalog.yaml in `root` and write it back; returns its path."""
-    path = root / "catalog.yaml"
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return edit_yaml(root / "catalog.yaml", change, root / "catalog.yaml")
 
 
 def edited_catalog(root: Path, change: Callable[[dict[str, Any]], Any]) -> Catalog:
     return load_catalog(edit_catalog(root, change))
+
+
+def load_hub_config(cwd: Path, script: str, **env: str) -> subprocess.CompletedProcess:
+    """Load hub/jupyterhub_config.py as JupyterHub does, in a fresh Python, and run `script`
+    (which finds the loaded config as `c`); the minimal production environment plus `env`."""
+    loader = (
+        "import json, sys\n"
+        "from traitlets.config.loader import PyFileConfigLoader\n"
+        "c = PyFileConfigLoader('jupyterhub_config.py', path=sys.argv[1]).load_config()\n"
+    )
+    base = {
+        "PATH": os.environ["PATH"],
+        "HUBKIT_SPAWNER": "docker",
+        "JUPYTER_ADMIN_USER": "admin",
+        "JUPYTER_PASSWORD": "test-admin-password-1",
+        "CONFIGPROXY_AUTH_TOKEN": "t" * 64,
+        "HUBKIT_PROXY_EXTERNAL": "true",
+        "HUBKIT_HUB_HOST": "hub",
+        "HUBKIT_DOCKER_NETWORK": "hubkit",
+    }
+    return subprocess.run(
+        [sys.executable, "-c", loader + script, str(ROOT / "hub")],
+        cwd=cwd,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+    )

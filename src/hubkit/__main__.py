@@ -2,6 +2,6 @@
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
-from .cli import main
+from .commands import main
 
 main()

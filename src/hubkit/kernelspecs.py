@@ -26,7 +26,7 @@ def kernelspec(argv: tuple[str, ...], prefix: str, display_name: str, language: 
     }
 
 
-def write_profile_data(
+def write_profile_files(
     catalog: Catalog,
     slug: str,
     prefixes: Mapping[str, str],

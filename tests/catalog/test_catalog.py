@@ -14,8 +14,8 @@ from ..utils import edit_catalog
 def test_repository_catalog_composes_profiles(catalog):
     # The base image brings Python & SQL in one prefix; variants add R or Julia prefixes.
     assert next(iter(catalog.profiles)) == "python-sql"
-    assert {k: v.name for k, v in catalog.prefixes("python-sql").items()} == {"python": "sql"}
-    assert {k: v.name for k, v in catalog.prefixes("everything").items()} == {
+    assert {k: v.name for k, v in catalog.leaves("python-sql").items()} == {"python": "sql"}
+    assert {k: v.name for k, v in catalog.leaves("everything").items()} == {
         "python": "ml",
         "r": "r",
         "julia": "julia",

@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 import yaml
 
-from hubkit.cli import ROOT
+from tests import ROOT
 
 SCHEMA = Path(__file__).with_name("compose-spec.json")
 COMPOSE = ROOT / "docker-compose.yaml"

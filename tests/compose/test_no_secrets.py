@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 from hubkit import stackenv
-from hubkit.cli import ROOT
+from tests import ROOT
 
 PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 ASSIGNMENT = re.compile(

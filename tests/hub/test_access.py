@@ -19,7 +19,8 @@ QUOTA = 1024 * 1024  # HUBKIT_HOME_QUOTA=1M: a 1 MB file puts a home over the wa
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory, catalog, layout, available_profiles):
-    """A hub with alice (power-users) and bob running servers and mona in `monitoring`."""
+    """A hub with alice (power-users, a large server) and bob (a medium one) running, and mona
+    in `monitoring` with no server. Each test may read this state and changes none of it."""
     tmp = tmp_path_factory.mktemp("access")
     env = {"HUBKIT_METRICS_TOKEN": METRICS_TOKEN, "HUBKIT_HOME_QUOTA": "1M"}
     with HubServer(tmp, catalog, layout, **env) as hub:
@@ -28,6 +29,8 @@ def team(tmp_path_factory, catalog, layout, available_profiles):
             "bob": hub.add_account("bob"),
             "mona": hub.add_account("mona", groups=("monitoring",)),
         }
+        hub.spawn("alice", token(hub, "alice"), {"profile": "python-sql", "size": "large"})
+        hub.spawn("bob", token(hub, "bob"), {"profile": "python-sql", "size": "medium"})
         yield hub
 
 
@@ -37,17 +40,21 @@ def token(hub: HubServer, name: str) -> str:
 
 def test_group_members_get_their_bigger_size_and_others_cannot_take_it(team):
     hub = team
-    alice, bob = token(hub, "alice"), token(hub, "bob")
-    # Given alice in power-users and bob in no group, their forms differ by the large size
+    # Given alice in power-users and mona in no group with sizes, their forms differ
     assert 'value="large"' in hub.users["alice"][0].get(f"{hub.url}/hub/spawn").text
-    assert 'value="large"' not in hub.users["bob"][0].get(f"{hub.url}/hub/spawn").text
-    # When bob asks the REST API for the large size anyway, it is refused with 400
-    r = hub.api("POST", "/users/bob/server", bob, json={"profile": "python-sql", "size": "large"})
+    assert 'value="large"' not in hub.users["mona"][0].get(f"{hub.url}/hub/spawn").text
+    # When mona asks the REST API for the large size anyway, it is refused with 400
+    r = hub.api(
+        "POST",
+        "/users/mona/server",
+        token(hub, "mona"),
+        json={"profile": "python-sql", "size": "large"},
+    )
     assert r.status_code == 400 and "unknown size 'large'" in r.json()["message"]
-    # Then alice gets it, and bob a size offered to him
-    server = hub.spawn("alice", alice, {"profile": "python-sql", "size": "large"})
+    assert not hub.api("GET", "/users/mona").json()["servers"]
+    # Then alice runs the large size
+    server = hub.api("GET", "/users/alice").json()["servers"][""]
     assert server["user_options"] == {"profile": "python-sql", "size": "large"}
-    hub.spawn("bob", bob, {"profile": "python-sql", "size": "medium"})
 
 
 def test_group_property_adds_sizes_at_run_time_limited_to_resources(team):
@@ -61,10 +68,13 @@ def test_group_property_adds_sizes_at_run_time_limited_to_resources(team):
     r = hub.api("PUT", "/groups/lab/properties", json={"hubkit_sizes": sizes})
     assert r.status_code == 200, r.text
     hub.api("POST", "/groups/lab/users", json={"users": ["mona"]}).raise_for_status()
-    # When a member opens the form, it offers the resource-only size and ignores the other
-    form = hub.users["mona"][0].get(f"{hub.url}/hub/spawn").text
-    assert 'value="xl"' in form and 'value="evil"' not in form
-    assert 'value="xl"' not in hub.users["bob"][0].get(f"{hub.url}/hub/spawn").text
+    try:
+        # When a member opens the form, it offers the resource-only size and ignores the other
+        form = hub.users["mona"][0].get(f"{hub.url}/hub/spawn").text
+        assert 'value="xl"' in form and 'value="evil"' not in form
+        assert 'value="xl"' not in hub.users["bob"][0].get(f"{hub.url}/hub/spawn").text
+    finally:
+        hub.api("DELETE", "/groups/lab").raise_for_status()
 
 
 def test_user_cannot_reach_another_users_server_api_or_files(team):
@@ -72,11 +82,6 @@ def test_user_cannot_reach_another_users_server_api_or_files(team):
     alice = token(hub, "alice")
     bob_headers = {"Authorization": f"token {token(hub, 'bob')}"}
     alice_headers = {"Authorization": f"token {alice}"}
-    hub.wait_for(
-        lambda: all(hub.api("GET", f"/users/{u}").json()["servers"] for u in ("alice", "bob")),
-        120,
-        "both servers running",
-    )
     # Given bob has a file in his home
     r = requests.put(
         f"{hub.url}/user/bob/api/contents/secret.txt",
@@ -168,28 +173,31 @@ def test_admin_pages(team, page):
 
 def test_usage_reports_servers_and_storage_against_the_quota(team):
     hub = team
-    hub.wait_for(lambda: hub.api("GET", "/users/alice").json()["servers"], 120, "alice running")
     # Given alice's home holds 1 MB, at the 1M quota
-    (hub.tmp / "homes" / "alice" / "big.bin").write_bytes(b"\1" * QUOTA)
-    # When the admin asks for usage
-    r = hub.api("GET", "/hubkit/usage")
-    assert r.status_code == 200, r.text
-    rows = {row["name"]: row for row in r.json()["users"]}
-    # Then running servers show state, profile, activity, CPU and memory of their processes
-    alice = rows["alice"]
-    assert alice["state"] == "running"
-    assert alice["user_options"] == {"profile": "python-sql", "size": "large"}
-    assert alice["last_activity"]
-    assert alice["cpu_percent"] is not None and alice["memory_bytes"] > 50 * 2**20
-    # And the home's storage against the quota, flagged from 90%
-    assert alice["home_bytes"] >= QUOTA and alice["quota_bytes"] == QUOTA
-    assert alice["quota_warning"] is True
-    assert rows["bob"]["quota_warning"] is False and rows["bob"]["home_bytes"] > 0
-    assert rows["mona"]["state"] == "stopped" and rows["mona"]["memory_bytes"] is None
-    # And the page shows it with a warning banner for alice
-    page = hub.login(ADMIN, ADMIN_PASSWORD).get(f"{hub.url}/hub/usage").text
-    assert "hubkit-quota-warning" in page and "<strong>alice</strong>" in page
-    assert 'data-user="bob"' in page
-    # And the read-only monitoring role may read it, plain users may not
-    assert hub.api("GET", "/hubkit/usage", token(hub, "mona")).status_code == 200
-    assert hub.api("GET", "/hubkit/usage", token(hub, "bob")).status_code == 403
+    big = hub.tmp / "homes" / "alice" / "big.bin"
+    big.write_bytes(b"\1" * QUOTA)
+    try:
+        # When the admin asks for usage
+        r = hub.api("GET", "/hubkit/usage")
+        assert r.status_code == 200, r.text
+        rows = {row["name"]: row for row in r.json()["users"]}
+        # Then running servers show state, profile, activity, CPU and memory of their processes
+        alice = rows["alice"]
+        assert alice["state"] == "running"
+        assert alice["user_options"] == {"profile": "python-sql", "size": "large"}
+        assert alice["last_activity"]
+        assert alice["cpu_percent"] is not None and alice["memory_bytes"] > 50 * 2**20
+        # And the home's storage against the quota, flagged from 90%
+        assert alice["home_bytes"] >= QUOTA and alice["quota_bytes"] == QUOTA
+        assert alice["quota_warning"] is True
+        assert rows["bob"]["quota_warning"] is False and rows["bob"]["home_bytes"] > 0
+        assert rows["mona"]["state"] == "stopped" and rows["mona"]["memory_bytes"] is None
+        # And the page shows it with a warning banner for alice
+        page = hub.login(ADMIN, ADMIN_PASSWORD).get(f"{hub.url}/hub/usage").text
+        assert "hubkit-quota-warning" in page and "<strong>alice</strong>" in page
+        assert 'data-user="bob"' in page
+        # And the read-only monitoring role may read it, plain users may not
+        assert hub.api("GET", "/hubkit/usage", token(hub, "mona")).status_code == 200
+        assert hub.api("GET", "/hubkit/usage", token(hub, "bob")).status_code == 403
+    finally:
+        big.unlink()

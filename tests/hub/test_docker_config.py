@@ -13,12 +13,12 @@ from jupyterhub.objects import Hub
 from tornado import web
 from traitlets.config import Config
 
-from hubkit.hub.spawner import DEFAULT_SIZES, DockerProfileSpawner
+from hubkit.hub.spawners.docker import DockerProfileSpawner
+from hubkit.policy import load_policy
+from tests import ROOT, SIZES
 
+POLICY = load_policy(ROOT / "hub" / "policy.yaml")
 IMAGES = {"python-sql": "ghcr.io/hubkit/python-sql-notebook:1", "r": "ghcr.io/hubkit/r-notebook:1"}
-GROUP_SIZES = {
-    "gpu-users": {"gpu": {"display_name": "GPU", "cpu_limit": 4.0, "mem_limit": "16G", "gpu": True}}
-}
 
 
 class RecordingClient(docker.APIClient):
@@ -68,12 +68,15 @@ def client(monkeypatch):
     return client
 
 
-def make_spawner(catalog, groups=()) -> DockerProfileSpawner:
+def make_spawner(catalog, groups=(), gpus: bool = True) -> DockerProfileSpawner:
+    """A spawner configured as hub/jupyterhub_config.py does, from the shipped policy."""
     config = Config()
     config.DockerProfileSpawner.images = IMAGES
     config.DockerProfileSpawner.network_name = "hubkit-internal"
     config.DockerProfileSpawner.catalog_path = str(catalog.path)
-    config.DockerProfileSpawner.group_sizes = GROUP_SIZES
+    config.DockerProfileSpawner.sizes = POLICY.sizes
+    config.DockerProfileSpawner.group_sizes = POLICY.group_sizes()
+    config.DockerProfileSpawner.offer_gpu_sizes = gpus
     user = SimpleNamespace(
         name="alice",
         id=1,
@@ -92,7 +95,7 @@ async def create(spawner, client, options):
 
 
 @pytest.mark.parametrize("slug", IMAGES)
-@pytest.mark.parametrize("size", DEFAULT_SIZES)
+@pytest.mark.parametrize("size", SIZES)
 async def test_each_profile_and_size_becomes_a_limited_container(catalog, client, slug, size):
     # Given a spawner with an image per profile, on the internal network
     spawner = make_spawner(catalog)
@@ -101,8 +104,8 @@ async def test_each_profile_and_size_becomes_a_limited_container(catalog, client
     host = kwargs["host_config"]
     # Then the profile's image runs with the size's limits
     assert kwargs["image"] == IMAGES[slug]
-    assert host["Memory"] == {"2G": 2 * 2**30, "4G": 4 * 2**30}[DEFAULT_SIZES[size]["mem_limit"]]
-    assert host["CpuQuota"] == int(DEFAULT_SIZES[size]["cpu_limit"] * host["CpuPeriod"])
+    assert host["Memory"] == {"2G": 2 * 2**30, "4G": 4 * 2**30}[SIZES[size]["mem_limit"]]
+    assert host["CpuQuota"] == int(SIZES[size]["cpu_limit"] * host["CpuPeriod"])
     # And the container is removed on stop, with the home in the user's named volume
     assert host["AutoRemove"] is True
     assert host["Binds"] == ["hubkit-home-alice:/home/jovyan:rw"]

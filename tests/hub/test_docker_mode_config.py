@@ -5,19 +5,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 
-from hubkit.cli import ROOT
+from ..utils import load_hub_config
 
-HUB_DIR = str(ROOT / "hub")
 LOAD = """
-import json, sys
-from traitlets.config.loader import PyFileConfigLoader
-c = PyFileConfigLoader("jupyterhub_config.py", path=sys.argv[1]).load_config()
 spawner = c.DockerProfileSpawner
 print(json.dumps({"images": spawner.images, "network": spawner.network_name,
                   "proxy_starts": c.ConfigurableHTTPProxy.should_start}))
@@ -25,20 +19,7 @@ print(json.dumps({"images": spawner.images, "network": spawner.network_name,
 
 
 def load_config(tmp_path, images_file) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": os.environ["PATH"],
-        "HUBKIT_SPAWNER": "docker",
-        "JUPYTER_ADMIN_USER": "admin",
-        "JUPYTER_PASSWORD": "test-admin-password-1",
-        "CONFIGPROXY_AUTH_TOKEN": "t" * 64,
-        "HUBKIT_PROXY_EXTERNAL": "true",
-        "HUBKIT_HUB_HOST": "hub",
-        "HUBKIT_DOCKER_NETWORK": "hubkit",
-        "HUBKIT_IMAGES": str(images_file),
-    }
-    return subprocess.run(
-        [sys.executable, "-c", LOAD, HUB_DIR], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
+    return load_hub_config(tmp_path, LOAD, HUBKIT_IMAGES=str(images_file))
 
 
 def test_built_images_are_offered(tmp_path):

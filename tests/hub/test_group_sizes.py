@@ -36,3 +36,10 @@ def test_sizes_come_from_config_groups_and_group_properties(catalog):
 
 def test_non_members_get_the_base_sizes(catalog):
     assert list(make_spawner(catalog).sizes_for_user()) == ["small", "medium"]
+
+
+def test_gpu_sizes_are_offered_only_on_a_host_with_gpus(catalog):
+    # Given a member of gpu-users on a hub whose host has no GPUs (HUBKIT_GPU unset)
+    spawner = make_spawner(catalog, groups=["gpu-users", "power-users"], gpus=False)
+    # Then the GPU size is not offered, the group's other sizes are
+    assert list(spawner.sizes_for_user()) == ["small", "medium", "large"]

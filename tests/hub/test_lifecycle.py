@@ -12,10 +12,11 @@ import time
 import pytest
 import requests
 
-from hubkit.cli import ROOT
 from hubkit.hub.database import wait_for_database
+from tests import ROOT
 
-from ..hubserver import ADMIN, ADMIN_PASSWORD, free_port
+from ..databases import free_port
+from ..hubserver import ADMIN, ADMIN_PASSWORD
 
 pytestmark = pytest.mark.slow
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from hubkit.hub import profiles
-from hubkit.hub.spawner import DEFAULT_SIZES
+from hubkit.policy import profiles
+from tests import SIZES
 
 
 @pytest.fixture
 def offered(catalog):
-    return profiles.profile_list(catalog, DEFAULT_SIZES, ["python-sql", "r"])
+    return profiles.profile_list(catalog, SIZES, ["python-sql", "r"])
 
 
 def test_profile_list_follows_the_catalog_in_kubespawner_schema(catalog, offered):
@@ -79,4 +79,4 @@ def test_anything_not_offered_is_refused(offered, user_options, message):
 
 def test_nothing_offered(catalog):
     with pytest.raises(ValueError, match="no profile is available"):
-        profiles.validate_user_options(profiles.profile_list(catalog, DEFAULT_SIZES, []), {})
+        profiles.validate_user_options(profiles.profile_list(catalog, SIZES, []), {})

@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from hubkit.catalog import load_catalog
-from hubkit.cli import ROOT
 from hubkit.images.engine import ContainerEngine, RunResult
 from hubkit.images.plan import BUILD_SOURCES
+from tests import ROOT
 
 
 @pytest.fixture

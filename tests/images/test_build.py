@@ -14,7 +14,6 @@ import sys
 import pytest
 
 from hubkit.catalog import load_catalog
-from hubkit.cli import ROOT
 from hubkit.envs.lock import DIGEST_NAME
 from hubkit.images.build import (
     SmokeTestError,
@@ -24,6 +23,7 @@ from hubkit.images.build import (
 )
 from hubkit.images.engine import DockerEngine, EngineError, RunResult
 from hubkit.images.plan import ImageError, build_plan
+from tests import ROOT
 
 from .conftest import FakeEngine, lock_all
 
@@ -185,7 +185,7 @@ def test_missing_images_compares_digests_and_presence(locked, tmp_path):
 
 
 def test_smoke_command_runs_nbval_with_the_kernel():
-    argv = smoke_command(ROOT / "notebooks/smoke/r.ipynb", "ir")
+    argv = smoke_command(ROOT / "notebooks/smoke/r.ipynb", "ir", "/opt/envs/python")
     assert argv[:2] == ["bash", "-c"]
     assert "--nbval-lax --nbval-kernel-name=ir /home/jovyan/smoke/r.ipynb" in argv[2]
     assert "nbval==" in argv[2]

@@ -12,10 +12,10 @@ import sys
 import pytest
 import yaml
 
-from hubkit.cli import ROOT
 from hubkit.images import explicit
 from hubkit.images.finalize import finalize
 from hubkit.images.finalize import main as finalize_main
+from tests import ROOT
 
 from .conftest import conda_pkg, lock_data
 
@@ -166,13 +166,15 @@ def test_finalize_cli_names_an_unknown_profile(repo_copy, tmp_path, capsys):
 
 def test_finalize_imports_nothing_the_image_lacks():
     # The image's Python has PyYAML and jsonschema (JupyterLab deps), not py-rattler or traitlets
-    # of the hub: finalize must not pull in hubkit.envs, hubkit.hub or the CLI.
+    # of the hub: finalize must not pull in the spec parser, the hub or the commands (the
+    # standard-library hubkit.prefix is fine).
     import sys
 
     code = (
         "import sys; import hubkit.images.finalize; "
-        "bad = [m for m in sys.modules if m.startswith(('rattler', 'hubkit.envs', 'hubkit.hub', "
-        "'hubkit.cli', 'jupyterhub', 'traitlets'))]; print(bad); sys.exit(1 if bad else 0)"
+        "bad = [m for m in sys.modules if m.startswith(('rattler', 'hubkit.envs.spec', "
+        "'hubkit.envs.pypi', 'hubkit.envs.lock', 'hubkit.hub', 'hubkit.commands', "
+        "'jupyterhub', 'traitlets'))]; print(bad); sys.exit(1 if bad else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -200,7 +202,12 @@ mkdir -p "$JULIA_DEPOT_PATH/registries" "$JULIA_DEPOT_PATH/compiled"
 def run_install(tmp_path, spec, *args):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
-    for name, text in (("micromamba", FAKE_MICROMAMBA), ("julia", FAKE_JULIA)):
+    finish = (ROOT / "src/hubkit/prefix.py").read_text()  # as images/layer copies it
+    for name, text in (
+        ("micromamba", FAKE_MICROMAMBA),
+        ("julia", FAKE_JULIA),
+        ("hubkit-finish-prefix", finish),
+    ):
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
     env = {
@@ -220,14 +227,20 @@ def run_install(tmp_path, spec, *args):
 
 
 def test_install_lock_copies_etc_share_drops_extensions_and_runs_post_install(tmp_path):
+    # Given a spec folder as images/layer's spec stage makes it: two environment folders,
+    # numbered root first, the second overriding a file of the first
     spec = tmp_path / "spec"
-    (spec / "etc/jupyter").mkdir(parents=True)
-    (spec / "etc/jupyter/jupyter_server_config.py").write_text("c = 1\n")
-    (spec / "etc/hubkit/post-install.d").mkdir(parents=True)
-    (spec / "etc/hubkit/post-install.d/mark.py").write_text(
+    python, sql = spec / "files/1-python", spec / "files/2-sql"
+    (python / "etc/jupyter").mkdir(parents=True)
+    (python / "etc/jupyter/jupyter_server_config.py").write_text("c = 0\n")
+    (sql / "etc/jupyter").mkdir(parents=True)
+    (sql / "etc/jupyter/jupyter_server_config.py").write_text("c = 1\n")
+    (python / "etc/hubkit/post-install.d").mkdir(parents=True)
+    (python / "etc/hubkit/post-install.d/mark.py").write_text(
         "import sys, pathlib; pathlib.Path(sys.prefix, 'marked').write_text(sys.prefix)\n"
     )
-    (spec / "share/jupyter/lab/settings").mkdir(parents=True)
+    (python / "share/jupyter/lab/settings").mkdir(parents=True)
+    (python / "share/jupyter/lab/settings/overrides.json").write_text("{}\n")
     (spec / "conda.txt").write_text("# platform: linux-64\n@EXPLICIT\n")
     (spec / "pip.txt").write_text("# no pip packages\n")
     prefix = tmp_path / "opt/envs/python"

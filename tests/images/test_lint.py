@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hubkit.cli import ROOT
+from tests import ROOT
 
 DOCKERFILES = sorted(ROOT.glob("images/*/Dockerfile"))
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
@@ -28,7 +28,7 @@ def tool(name: str, package: str) -> str:
 
 def test_there_is_something_to_lint():
     names = {p.parent.name for p in DOCKERFILES}
-    assert {"hub", "python-sql", "layer", "profile"} <= names
+    assert {"hub", "base", "layer", "profile"} <= names
     assert len(WORKFLOWS) >= 2 and "hubkit-install-lock" in [p.name for p in SCRIPTS]
 
 

@@ -6,12 +6,14 @@ every Dockerfile does what the plan says (without Docker)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
 import yaml
 
 from hubkit.catalog import load_catalog
+from hubkit.images.build import missing_images
 from hubkit.images.plan import (
     LAYER_DOCKERFILE,
     MICROMAMBA_IMAGE,
@@ -25,7 +27,7 @@ from hubkit.images.plan import (
 )
 
 from ..utils import edited_catalog
-from .conftest import lock_all, write_lock
+from .conftest import FakeEngine, lock_all, write_lock
 
 DATE = dt.date(2026, 11, 25)
 
@@ -189,6 +191,29 @@ def test_digest_covers_files_copied_into_the_prefix(repo_copy):
     assert content_digest(catalog, "python-sql") != before
 
 
+def test_a_change_to_a_package_source_rebuilds_the_images_that_carry_it(repo_copy, tmp_path):
+    # Given the images recorded as built, with the current digests, and present in the engine
+    catalog = load_catalog(repo_copy / "catalog.yaml")
+    plan = build_plan(catalog, date=DATE)
+    images_file = tmp_path / "images.json"
+    images_file.write_text(json.dumps({b.slug: b.image for b in plan}))
+    engine = FakeEngine()
+    engine.present = {b.image for b in plan}
+    assert missing_images(engine, plan, images_file, "linux/amd64") == []
+    # When a build output of the JupyterLab extension changes, nothing is rebuilt
+    built = repo_copy / "packages/hubkit-lab/lib/index.js"
+    built.parent.mkdir(parents=True, exist_ok=True)
+    built.write_text("// built\n")
+    assert missing_images(engine, build_plan(catalog, date=DATE), images_file, "linux/amd64") == []
+    # When its TypeScript source changes
+    source = repo_copy / "packages/hubkit-lab/src/index.ts"
+    source.write_text(source.read_text() + "\n// changed\n")
+    # Then every image with the python prefix (all of them) must be built again
+    assert missing_images(engine, build_plan(catalog, date=DATE), images_file, "linux/amd64") == [
+        b.slug for b in plan if "linux/amd64" in b.platforms
+    ]
+
+
 def test_bake_file_links_children_to_their_parent_target(catalog):
     plan = build_plan(catalog, date=DATE)
     bake = bake_file(plan)
@@ -203,7 +228,7 @@ def test_bake_file_links_children_to_their_parent_target(catalog):
     assert r["dockerfile"] == "images/profile/Dockerfile"
     assert r["platforms"] == ["linux/amd64", "linux/arm64"]
     assert "contexts" not in targets["python-sql-layer-base"]
-    assert targets["python-sql-layer-base"]["dockerfile"] == "images/python-sql/Dockerfile"
+    assert targets["python-sql-layer-base"]["dockerfile"] == "images/base/Dockerfile"
     assert r["tags"] == [builds["r"].image]
     pushed = bake_file(plan, push=True)["target"]
     assert pushed["r"]["output"] == ["type=registry"] and "output" not in pushed["r-layer-r"]
@@ -268,12 +293,17 @@ def test_python_prefix_layers_copy_etc_share_and_drop_unused_plugins(catalog):
         if step.install and step.install.prefix == "/opt/envs/python":
             assert step.build_args["FILES"].split() == ["python", "sql"], step.name
             assert step.build_args["DROP"] == DROPPED, step.name
+            # and the project's packages the python environment carries, built into wheels
+            assert step.build_args["PACKAGES"].split() == ["hubkit-lab", "hubkit-kernel"]
+        elif step.install:
+            assert step.build_args["PACKAGES"] == "", step.name
     assert (catalog.root / "envs/python/etc").is_dir()
     assert (catalog.root / "envs/python/share").is_dir()
-    # ... and the layer copies those folders' etc/ and share/ into the spec it installs.
+    # ... and the layer hands those folders, numbered root first, to the install script
+    # (tests/images/test_in_build.py runs it), which finishes the prefix as local mode does.
     text = layer_text(catalog)
-    assert "for env in ${FILES}; do" in text and "for sub in etc share; do" in text
-    assert 'cp -a "/tmp/envs/${env}/${sub}/." "/spec/${sub}/"' in text
+    assert 'cp -a "/tmp/envs/${env}" "/spec/files/${i}-${env}"' in text
+    assert "COPY src/hubkit/prefix.py /usr/local/bin/hubkit-finish-prefix" in text
 
 
 def test_julia_packages_come_from_the_manifest_into_the_prefix_depot(catalog):

@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 import yaml
 
-from hubkit.hub.spawner import DEFAULT_SIZES
 from hubkit.images.plan import ImageError
 from hubkit.images.z2jh import z2jh_values
+from tests import SIZES
 
 from ..utils import edited_catalog
 
@@ -84,12 +84,12 @@ def images(catalog):
 
 
 def test_profile_list_matches_kubespawners_schema(catalog, images):
-    values = z2jh_values(catalog, images, DEFAULT_SIZES)
+    values = z2jh_values(catalog, images, SIZES)
     jsonschema.validate(values["singleuser"]["profileList"], PROFILE_LIST_SCHEMA)
 
 
 def test_profiles_keep_catalog_order_text_images_and_sizes(catalog, images):
-    profiles = z2jh_values(catalog, images, DEFAULT_SIZES)["singleuser"]["profileList"]
+    profiles = z2jh_values(catalog, images, SIZES)["singleuser"]["profileList"]
     assert [p["slug"] for p in profiles] == list(catalog.profiles)
     assert [p["default"] for p in profiles] == [True] + [False] * (len(profiles) - 1)
     for p in profiles:
@@ -104,7 +104,7 @@ def test_profiles_keep_catalog_order_text_images_and_sizes(catalog, images):
 
 
 def test_default_image_is_the_first_profiles(catalog, images):
-    single = z2jh_values(catalog, images, DEFAULT_SIZES)["singleuser"]
+    single = z2jh_values(catalog, images, SIZES)["singleuser"]
     assert single["image"] == {
         "name": "ghcr.io/homelab/python-sql-notebook",
         "tag": "2026-11-25-0123456789ab",
@@ -125,8 +125,7 @@ def test_single_platform_profiles_are_pinned_to_their_architecture(repo_copy):
     )
     images = {slug: f"hubkit/{slug}-notebook:t" for slug in catalog.profiles}
     profiles = {
-        p["slug"]: p
-        for p in z2jh_values(catalog, images, DEFAULT_SIZES)["singleuser"]["profileList"]
+        p["slug"]: p for p in z2jh_values(catalog, images, SIZES)["singleuser"]["profileList"]
     }
     assert profiles["ml"]["kubespawner_override"]["node_selector"] == {
         "kubernetes.io/arch": "amd64"
@@ -136,9 +135,9 @@ def test_single_platform_profiles_are_pinned_to_their_architecture(repo_copy):
 
 def test_errors_name_what_cannot_be_rendered(catalog, images):
     with pytest.raises(ImageError, match="no built image"):
-        z2jh_values(catalog, {}, DEFAULT_SIZES)
+        z2jh_values(catalog, {}, SIZES)
     with pytest.raises(ImageError, match=r"unknown profile.*rust"):
-        z2jh_values(catalog, {"rust": "x/y:z"}, DEFAULT_SIZES)
+        z2jh_values(catalog, {"rust": "x/y:z"}, SIZES)
     sizes = {"gpu": {"display_name": "GPU", "gpu": True}}
     with pytest.raises(ImageError, match="size 'gpu': gpu cannot be rendered for KubeSpawner"):
         z2jh_values(catalog, images, sizes)

@@ -16,7 +16,8 @@ import psutil
 import pytest
 import requests
 
-from ..hubserver import ADMIN, ADMIN_PASSWORD, free_port
+from ..databases import free_port
+from ..hubserver import ADMIN, ADMIN_PASSWORD
 
 pytestmark = pytest.mark.slow
 # pylsp with its "preload" plugin imports numpy, pandas, scipy, ... at initialize: about 250 MB.

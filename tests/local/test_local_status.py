@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from hubkit.local import LocalLayout, profile_status
 
 
@@ -41,6 +43,7 @@ def test_status_command_lists_every_profile(tmp_path):
         assert f"  {slug}" in result.stdout
 
 
+@pytest.mark.slow
 def test_kernelspecs_point_at_the_installed_prefixes(catalog, layout, available_profiles):
     for slug in available_profiles:
         kernels = layout.profile_dir(slug) / "share" / "jupyter" / "kernels"

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from hubkit.catalog import load_catalog
-from hubkit.local.environments import POST_INSTALL_DIR, sync_prefix_files
+from hubkit.local.environments import sync_prefix_files
+from hubkit.prefix import POST_INSTALL_DIR
 
 INSPECTOR = Path("share/jupyter/labextensions/variable-inspector/static")
 # The line of variable-inspector 1.4.4's kernel script (a JavaScript string) that imports every

@@ -8,69 +8,41 @@ Every error names the file, the entry and what is wrong, so an admin can fix it 
 from __future__ import annotations
 
 import os
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
-
+from ..datafile import CycleError, DataFileError, ancestry, read_yaml, validate
 from .model import Catalog, Environment, Kernel, LocalSource, Profile
 
 SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
 
 
-class CatalogError(ValueError):
-    """A malformed catalog or environment spec: `str()` names file, entry and problem."""
-
-    def __init__(self, path: Path | str, entry: str, message: str) -> None:
-        self.path, self.entry, self.message = Path(path), entry, message
-        super().__init__(f"{path}: {entry}: {message}" if entry else f"{path}: {message}")
+class CatalogError(DataFileError):
+    """A malformed catalog.yaml: `str()` names file, entry and problem."""
 
 
 def default_catalog_path() -> Path:
-    """HUBKIT_CATALOG, else catalog.yaml at the repository root (or image's /etc/hubkit)."""
+    """HUBKIT_CATALOG, else the catalog.yaml of the current folder or the nearest one above it
+    (a checkout); never a path inside the installed package, which has no catalog."""
     if env := os.environ.get("HUBKIT_CATALOG"):
         return Path(env)
-    return Path(__file__).resolve().parents[3] / "catalog.yaml"
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file, turning every failure into a CatalogError naming the file."""
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise CatalogError(path, "", f"cannot read: {e.strerror}") from e
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise CatalogError(path, "", f"not valid YAML: {e}") from e
-
-
-@cache
-def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(yaml.safe_load(SCHEMA_PATH.read_text()))
-
-
-def _entry(path: Any) -> str:
-    parts = []
-    for p in path:
-        parts.append(f"[{p}]" if isinstance(p, int) else f".{p}")
-    return "".join(parts).lstrip(".") or "(top level)"
-
-
-def validate_schema(data: Any, path: Path) -> None:
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
-    if errors:
-        e = errors[0]
-        raise CatalogError(path, _entry(e.absolute_path), e.message)
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "catalog.yaml").is_file():
+            return folder / "catalog.yaml"
+    raise CatalogError(
+        here / "catalog.yaml",
+        "",
+        "no catalog.yaml here or in a folder above; run from the project folder or set "
+        "HUBKIT_CATALOG",
+    )
 
 
 def load_catalog(path: Path | str | None = None) -> Catalog:
     """Read, validate and cross-check the catalog; raise CatalogError on the first problem."""
     path = Path(path) if path else default_catalog_path()
-    data = read_yaml(path)
-    validate_schema(data, path)
+    data = read_yaml(path, CatalogError)
+    validate(data, SCHEMA_PATH, path, CatalogError)
     root = path.parent
     environments = {
         name: _environment(name, entry, root) for name, entry in data["environments"].items()
@@ -108,6 +80,7 @@ def _environment(name: str, entry: dict[str, Any], root: Path) -> Environment:
         ),
         smoke=tuple(root / nb for nb in entry.get("smoke", [])),
         drop_labextensions=tuple(entry.get("drop_labextensions", ())),
+        packages=tuple(root / "packages" / name for name in entry.get("packages", ())),
         platforms=tuple(entry.get("platforms", ("linux-64", "linux-aarch64"))),
         local=LocalSource(
             source=local["from"],
@@ -152,17 +125,10 @@ def _check_environments(catalog: Catalog) -> None:
                 )
             kernel_owner[kernel.name] = name
     for name in envs:
-        seen = [name]
-        env = envs[name]
-        while env.parent:
-            if env.parent in seen:
-                raise CatalogError(
-                    path,
-                    f"environments.{name}.parent",
-                    f"cycle: {' -> '.join([*seen, env.parent])}",
-                )
-            seen.append(env.parent)
-            env = envs[env.parent]
+        try:
+            ancestry(name, lambda n: envs[n].parent)
+        except CycleError as e:
+            raise CatalogError(path, f"environments.{name}.parent", str(e)) from None
 
 
 def _check_profiles(catalog: Catalog, raw: list[dict[str, Any]]) -> None:
@@ -171,15 +137,10 @@ def _check_profiles(catalog: Catalog, raw: list[dict[str, Any]]) -> None:
         where = f"profiles[{i}] ({profile.slug})"
         if profile.parent and profile.parent not in catalog.profiles:
             raise CatalogError(path, f"{where}.parent", f"unknown profile {profile.parent!r}")
-        seen = [profile.slug]
-        p = profile
-        while p.parent:
-            if p.parent in seen:
-                raise CatalogError(
-                    path, f"{where}.parent", f"cycle: {' -> '.join([*seen, p.parent])}"
-                )
-            seen.append(p.parent)
-            p = catalog.profiles[p.parent]
+        try:
+            catalog.profile_chain(profile.slug)
+        except CycleError as e:
+            raise CatalogError(path, f"{where}.parent", str(e)) from None
         for name in profile.environments:
             if name not in catalog.environments:
                 raise CatalogError(path, f"{where}.environments", f"unknown environment {name!r}")
@@ -193,7 +154,7 @@ def _check_profiles(catalog: Catalog, raw: list[dict[str, Any]]) -> None:
                     f"{env.name!r} is layered on {', '.join(map(repr, missing))}, "
                     "which the profile does not include",
                 )
-        leaves = catalog.prefixes(profile.slug)
+        leaves = catalog.leaves(profile.slug)
         for env in envs:
             leaf = leaves[catalog.prefix_root(env.name).name]
             if env not in catalog.chain(leaf.name):

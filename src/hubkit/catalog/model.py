@@ -13,8 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Folders of an environment's spec dir copied into its prefix.
-PREFIX_FILES = ("etc", "share")
+from ..datafile import ancestry
+from ..prefix import environment_files
+
+# Build outputs and caches inside a package folder: not sources (see `package_sources`).
+NOT_SOURCES = {
+    "node_modules",
+    "lib",
+    "labextension",
+    "__pycache__",
+    ".pytest_cache",
+    ".ipynb_checkpoints",
+    "dist",
+    "build",
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,7 @@ class Environment:
     smoke: tuple[Path, ...] = ()
     drop_labextensions: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ("linux-64", "linux-aarch64")
+    packages: tuple[Path, ...] = ()  # the project's own packages (packages/<name>) it carries
 
     @property
     def spec_file(self) -> Path:
@@ -60,15 +73,33 @@ class Environment:
     def lock_file(self) -> Path:
         return self.spec_dir / "conda-lock.yml"
 
+    @property
+    def julia_project(self) -> Path | None:
+        """envs/<name>/Project.toml when the environment is a Julia project: its packages come
+        from the committed Manifest.toml beside it, not from the conda lock."""
+        path = self.spec_dir / "Project.toml"
+        return path if path.is_file() else None
+
+    @property
+    def julia_manifest(self) -> Path | None:
+        return self.spec_dir / "Manifest.toml" if self.julia_project else None
+
     def prefix_files(self) -> list[Path]:
         """Files of the spec folder's etc/ and share/ (server config, lab settings), which the
         images and local mode copy into the prefix at the same relative paths."""
-        return sorted(
-            path
-            for folder in PREFIX_FILES
-            for path in (self.spec_dir / folder).rglob("*")
-            if path.is_file()
-        )
+        return [self.spec_dir / path for path in environment_files(self.spec_dir)]
+
+
+def package_sources(package: Path) -> list[Path]:
+    """The source files of one of the project's packages, without build outputs: what the
+    image digest and local mode's install marker cover."""
+    return sorted(
+        path
+        for path in package.rglob("*")
+        if path.is_file()
+        and not NOT_SOURCES.intersection(path.relative_to(package).parts[:-1])
+        and not path.name.endswith((".tsbuildinfo", ".pyc"))
+    )
 
 
 @dataclass(frozen=True)
@@ -88,16 +119,13 @@ class Catalog:
 
     @property
     def root(self) -> Path:
+        """The project folder the catalog's relative paths (envs/, packages/) start from."""
         return self.path.parent
 
     def chain(self, env_name: str) -> list[Environment]:
         """The environment and its parents, root first: the specs its lock is solved from."""
-        chain = []
-        env: Environment | None = self.environments[env_name]
-        while env is not None:
-            chain.insert(0, env)
-            env = self.environments[env.parent] if env.parent else None
-        return chain
+        names = ancestry(env_name, lambda name: self.environments[name].parent)
+        return [self.environments[name] for name in names]
 
     def prefix_root(self, env_name: str) -> Environment:
         """The environment owning the prefix this one is installed into."""
@@ -105,12 +133,7 @@ class Catalog:
 
     def profile_chain(self, slug: str) -> list[Profile]:
         """The profile and its parent images, base first: the image build order."""
-        chain = []
-        profile: Profile | None = self.profiles[slug]
-        while profile is not None:
-            chain.insert(0, profile)
-            profile = self.profiles[profile.parent] if profile.parent else None
-        return chain
+        return [self.profiles[s] for s in ancestry(slug, lambda s: self.profiles[s].parent)]
 
     def profile_environments(self, slug: str) -> list[Environment]:
         """Every environment in the profile, including those its parent images bring."""
@@ -119,8 +142,9 @@ class Catalog:
             names += [n for n in profile.environments if n not in names]
         return [self.environments[n] for n in names]
 
-    def prefixes(self, slug: str) -> dict[str, Environment]:
-        """Prefix root name -> deepest environment of the profile installed into it."""
+    def leaves(self, slug: str) -> dict[str, Environment]:
+        """Prefix root name -> the deepest environment of the profile installed into that
+        prefix (whose lock, or local venv, holds the whole chain)."""
         leaves: dict[str, Environment] = {}
         for env in self.profile_environments(slug):
             root = self.prefix_root(env.name).name
@@ -132,16 +156,18 @@ class Catalog:
     def server_environment(self, slug: str) -> Environment:
         """The prefix root that runs JupyterLab for this profile."""
         return next(
-            self.environments[root]
-            for root in self.prefixes(slug)
-            if self.environments[root].server
+            self.environments[root] for root in self.leaves(slug) if self.environments[root].server
         )
+
+    def packages(self, env_name: str) -> list[Path]:
+        """The project's packages installed with an environment: those of its whole chain."""
+        return list(dict.fromkeys(p for env in self.chain(env_name) for p in env.packages))
 
     def kernels(self, slug: str) -> list[tuple[Kernel, Environment]]:
         """The profile's kernels with the prefix root each one runs from."""
         return [
             (kernel, self.environments[root])
-            for root in self.prefixes(slug)
+            for root in self.leaves(slug)
             for kernel in self.environments[root].kernels
         ]
 

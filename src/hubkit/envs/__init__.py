@@ -1,7 +1,4 @@
-"""Environment specs (envs/<name>/environment.yml): parsing, PyPI translation, lock checks."""
+"""Environment specs (envs/<name>/environment.yml): parsing (spec), PyPI translation (pypi)
+and lock checks (lock). Installed prefixes are finished by hubkit.prefix."""
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
-
-from .spec import Requirement, Spec, load_spec
-
-__all__ = ["Requirement", "Spec", "load_spec"]

@@ -22,8 +22,8 @@ def lock_inputs(catalog: Catalog, name: str) -> list[Path]:
     files = []
     for env in catalog.chain(name):
         files.append(env.spec_file)
-        if (env.spec_dir / "Project.toml").is_file():
-            files.append(env.spec_dir / "Project.toml")
+        if env.julia_project:
+            files.append(env.julia_project)
     return files
 
 
@@ -63,7 +63,7 @@ def lock_environment(catalog: Catalog, name: str) -> None:
     for platform in env.platforms:
         cmd += ["-p", platform]
     subprocess.run(cmd, check=True, cwd=catalog.root)
-    if (env.spec_dir / "Project.toml").is_file():
+    if env.julia_project:
         subprocess.run(
             ["julia", f"--project={env.spec_dir}", "-e", "using Pkg; Pkg.resolve()"], check=True
         )

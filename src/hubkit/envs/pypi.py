@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from ..catalog.load import CatalogError
-from .spec import Requirement, Spec
+from .spec import Requirement, Spec, SpecError
 
 # conda-forge name -> PyPI name, where they differ.
 CONDA_TO_PYPI = {
@@ -57,7 +56,7 @@ def pip_requirements(specs: list[Spec]) -> list[str]:
             try:
                 line = pip_requirement(req)
             except (ValueError, InvalidSpecifier) as e:
-                raise CatalogError(spec.path, f"dependencies ({req.name}) #{i}", str(e)) from e
+                raise SpecError(spec.path, f"dependencies ({req.name}) #{i}", str(e)) from e
             if line:
                 out.append(line)
     return out

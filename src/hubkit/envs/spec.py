@@ -14,9 +14,13 @@ from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PipRequirement
 from rattler import MatchSpec
 
-from ..catalog.load import CatalogError, read_yaml
+from ..datafile import DataFileError, read_yaml
 
 ALLOWED_KEYS = {"name", "channels", "platforms", "dependencies"}
+
+
+class SpecError(DataFileError):
+    """A malformed environment spec (or one that cannot be translated for pip)."""
 
 
 @dataclass(frozen=True)
@@ -40,13 +44,13 @@ class Spec:
 
 def _conda_requirement(line: object, path: Path, entry: str) -> Requirement:
     if not isinstance(line, str):
-        raise CatalogError(path, entry, f"expected a package spec string, got {line!r}")
+        raise SpecError(path, entry, f"expected a package spec string, got {line!r}")
     try:
         spec = MatchSpec(line)
     except Exception as e:  # rattler raises its own error classes
-        raise CatalogError(path, entry, f"{line!r} is not a valid conda match spec: {e}") from e
+        raise SpecError(path, entry, f"{line!r} is not a valid conda match spec: {e}") from e
     if spec.name is None:
-        raise CatalogError(path, entry, f"{line!r} names no package")
+        raise SpecError(path, entry, f"{line!r} names no package")
     version = str(spec.version) if spec.version is not None else None
     build = str(spec.build) if spec.build is not None else None
     return Requirement(spec.name.normalized, version, build)
@@ -54,31 +58,31 @@ def _conda_requirement(line: object, path: Path, entry: str) -> Requirement:
 
 def _pip_requirement(line: object, path: Path, entry: str) -> Requirement:
     if not isinstance(line, str):
-        raise CatalogError(path, entry, f"expected a pip requirement string, got {line!r}")
+        raise SpecError(path, entry, f"expected a pip requirement string, got {line!r}")
     try:
         req = PipRequirement(line)
     except InvalidRequirement as e:
-        raise CatalogError(path, entry, f"{line!r} is not a valid pip requirement: {e}") from e
+        raise SpecError(path, entry, f"{line!r} is not a valid pip requirement: {e}") from e
     return Requirement(req.name.lower(), str(req.specifier) or None, pip=True)
 
 
 def load_spec(path: Path) -> Spec:
-    """Read envs/<name>/environment.yml; raise CatalogError naming the file and entry."""
-    data = read_yaml(path)
+    """Read envs/<name>/environment.yml; raise SpecError naming the file and entry."""
+    data = read_yaml(path, SpecError)
     if not isinstance(data, dict):
-        raise CatalogError(path, "", "expected a mapping with `dependencies`")
+        raise SpecError(path, "", "expected a mapping with `dependencies`")
     unknown = set(data) - ALLOWED_KEYS
     if unknown:
-        raise CatalogError(path, ", ".join(sorted(unknown)), "unknown key")
+        raise SpecError(path, ", ".join(sorted(unknown)), "unknown key")
     deps = data.get("dependencies")
     if not isinstance(deps, list) or not deps:
-        raise CatalogError(path, "dependencies", "must be a non-empty list")
+        raise SpecError(path, "dependencies", "must be a non-empty list")
     requirements: list[Requirement] = []
     for i, dep in enumerate(deps):
         entry = f"dependencies[{i}]"
         if isinstance(dep, dict):
             if set(dep) != {"pip"} or not isinstance(dep["pip"], list):
-                raise CatalogError(path, entry, "only a `pip:` list may appear as a mapping")
+                raise SpecError(path, entry, "only a `pip:` list may appear as a mapping")
             requirements += [
                 _pip_requirement(line, path, f"{entry}.pip[{j}]")
                 for j, line in enumerate(dep["pip"])
@@ -88,7 +92,7 @@ def load_spec(path: Path) -> Spec:
     names = [r.name for r in requirements]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise CatalogError(path, "dependencies", f"listed more than once: {', '.join(dupes)}")
+        raise SpecError(path, "dependencies", f"listed more than once: {', '.join(dupes)}")
     return Spec(
         path=path,
         name=str(data.get("name", path.parent.name)),

@@ -26,8 +26,6 @@ from jupyterhub.handlers import BaseHandler
 from jupyterhub.scopes import needs_scope
 
 TEMPLATES = Path(__file__).with_name("templates")
-# Share of the quota from which a home is flagged (usage page banner, API flag, hub log).
-QUOTA_WARN_RATIO = 0.9
 
 
 @dataclass
@@ -97,13 +95,16 @@ def directory_bytes(path: Path) -> int | None:
     return total
 
 
-def quota_status(used: int | None, quota: int | None) -> dict[str, Any]:
+def quota_status(used: int | None, quota: int | None, warn_ratio: float) -> dict[str, Any]:
+    """The home's use of its quota; flagged from `warn_ratio` of it (the spawner's
+    `home_quota_warning`)."""
     percent = round(100 * used / quota, 1) if used is not None and quota else None
     return {
         "home_bytes": used,
         "quota_bytes": quota,
         "quota_percent": percent,
-        "quota_warning": percent is not None and percent >= 100 * QUOTA_WARN_RATIO,
+        "quota_warn_percent": round(100 * warn_ratio, 1) if quota else None,
+        "quota_warning": percent is not None and percent >= 100 * warn_ratio,
     }
 
 
@@ -136,7 +137,11 @@ async def user_usage(handler: BaseHandler, orm_user: orm.User) -> dict[str, Any]
     except Exception as e:  # one broken server must not hide everyone else's usage
         handler.log.warning("Usage of %s unavailable: %s", spawner._log_name, e)
         used = None
-    row.update(quota_status(used, getattr(spawner, "home_quota", None)))
+    row.update(
+        quota_status(
+            used, getattr(spawner, "home_quota", None), getattr(spawner, "home_quota_warning", 1)
+        )
+    )
     if row["quota_warning"]:
         handler.log.warning("Home of %s uses %s%% of its quota", user.name, row["quota_percent"])
     return row
@@ -153,7 +158,7 @@ class UsageAPIHandler(APIHandler):
     @needs_scope("read:users")
     @needs_scope("read:servers")
     async def get(self):
-        self.write({"users": await collect(self), "quota_warn_ratio": QUOTA_WARN_RATIO})
+        self.write({"users": await collect(self)})
 
 
 class UsagePageHandler(BaseHandler):
@@ -173,7 +178,6 @@ class UsagePageHandler(BaseHandler):
             "usage.html",
             rows=rows,
             warnings=[r for r in rows if r["quota_warning"]],
-            warn_percent=int(QUOTA_WARN_RATIO * 100),
             human=human_bytes,
         )
         self.finish(html)

@@ -3,7 +3,7 @@ with nbval against each of its kernels, then record the images for the hub.
 
 The built-images file is JSON, profile slug -> image (`{"python-sql": "hubkit/python-sql-
 notebook:2026-11-25-0123456789ab"}`): exactly the hub's `DockerProfileSpawner.images`, which it
-reads from the file named by HUBKIT_IMAGES.
+reads from the file named by HUBKIT_IMAGES (hubkit.imagesfile).
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -11,7 +11,6 @@ reads from the file named by HUBKIT_IMAGES.
 from __future__ import annotations
 
 import json
-import os
 import platform as _platform
 import re
 from collections.abc import Callable
@@ -19,11 +18,11 @@ from pathlib import Path
 
 from ..catalog import Catalog
 from ..envs.lock import check_locks
+from ..imagesfile import read_images_file, write_images_file
 from .engine import ContainerEngine
 from .plan import DIGEST_LENGTH, PLATFORMS, ImageBuild, ImageError, bake_file
 
 SMOKE_MOUNT = "/home/jovyan/smoke"
-SERVER_PYTHON = "/opt/envs/python/bin/python"
 # nbval is a test tool, not part of the images: installed into /tmp of the throwaway container.
 NBVAL_REQUIREMENTS = ("nbval==0.11.0", "pytest==9.2.0")
 CELL = re.compile(r"::Cell (\d+)")
@@ -40,12 +39,6 @@ class SmokeTestError(ImageError):
             f"smoke notebook {notebook.name} failed in image {image} with kernel {kernel}: "
             f"{where}\n{tail}"
         )
-
-
-def default_images_file(catalog: Catalog) -> Path:
-    """HUBKIT_IMAGES, else .hubkit/images.json beside the catalog."""
-    env = os.environ.get("HUBKIT_IMAGES")
-    return Path(env) if env else catalog.root / ".hubkit" / "images.json"
 
 
 def host_platform() -> str:
@@ -70,12 +63,14 @@ def check_inputs(catalog: Catalog, plan: list[ImageBuild]) -> None:
         raise ImageError("cannot build images:\n  " + "\n  ".join(problems))
 
 
-def smoke_command(notebook: Path, kernel: str) -> list[str]:
-    """The command nbval runs in the image for one notebook and kernel."""
+def smoke_command(notebook: Path, kernel: str, server_prefix: str) -> list[str]:
+    """The command nbval runs in the image for one notebook and kernel, with the Python of
+    the prefix that runs the server."""
+    python = f"{server_prefix}/bin/python"
     script = (
-        f"{SERVER_PYTHON} -m pip install --quiet --no-cache-dir --disable-pip-version-check "
+        f"{python} -m pip install --quiet --no-cache-dir --disable-pip-version-check "
         f"--target /tmp/nbval {' '.join(NBVAL_REQUIREMENTS)} && cd /tmp && "
-        f"PYTHONPATH=/tmp/nbval {SERVER_PYTHON} -m pytest -p no:cacheprovider -q "
+        f"PYTHONPATH=/tmp/nbval {python} -m pytest -p no:cacheprovider -q "
         f"--nbval-lax --nbval-kernel-name={kernel} {SMOKE_MOUNT}/{notebook.name}"
     )
     return ["bash", "-c", script]
@@ -86,44 +81,15 @@ def smoke_test(engine: ContainerEngine, build: ImageBuild, log: Callable[[str], 
     for notebook, kernel in build.smoke:
         log(f"smoke {build.slug}: {notebook.name} with kernel {kernel}")
         result = engine.run(
-            build.image, smoke_command(notebook, kernel), mounts={notebook.parent: SMOKE_MOUNT}
+            build.image,
+            smoke_command(notebook, kernel, build.server_prefix),
+            mounts={notebook.parent: SMOKE_MOUNT},
         )
         if result.returncode != 0:
             cell = CELL.search(result.output)
             raise SmokeTestError(
                 build.image, notebook, kernel, cell.group(1) if cell else None, result.output
             )
-
-
-def read_images_file(path: Path) -> dict[str, str]:
-    """The built images (profile slug -> image) that `hubkit images build` recorded."""
-    if path.is_dir():  # `docker compose up` before any build makes the bind mount a folder
-        raise ImageError(
-            f"{path} is a folder, not the built-images file: run `pixi run build-images`"
-        )
-    try:
-        images = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ImageError(f"{path} does not exist: run `pixi run build-images` first") from None
-    except json.JSONDecodeError as e:
-        raise ImageError(f"{path}: not valid JSON ({e}); delete it and build again") from e
-    if not isinstance(images, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in images.items()
-    ):
-        raise ImageError(f"{path}: expected an object of profile -> image, got {images!r:.80}")
-    return images
-
-
-def write_images_file(catalog: Catalog, path: Path, built: dict[str, str]) -> dict[str, str]:
-    """Merge the built images into the file; entries of profiles no longer in the catalog go."""
-    images = read_images_file(path) if path.exists() else {}
-    images = {
-        slug: image for slug, image in {**images, **built}.items() if slug in catalog.profiles
-    }
-    ordered = {slug: images[slug] for slug in catalog.profiles if slug in images}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(ordered, indent=2) + "\n")
-    return ordered
 
 
 def build_images(
@@ -162,7 +128,7 @@ def build_images(
     if smoke:
         for b in todo:
             smoke_test(engine, b, log)
-    images = write_images_file(catalog, images_file, {b.slug: b.image for b in todo})
+    images = write_images_file(images_file, {b.slug: b.image for b in todo}, catalog.profiles)
     log(f"wrote {images_file}: {', '.join(images)}")
     return images
 

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from ..catalog import CatalogError, load_catalog
-from ..kernelspecs import write_profile_data
+from ..kernelspecs import write_profile_files
 from .manifest import build_manifest
 
 HUBKIT_DIR = Path("/opt/hubkit")
@@ -32,17 +32,17 @@ def finalize(catalog_path: Path, slug: str, image: str, out: Path, prefix_root: 
     catalog = load_catalog(catalog_path)
     if slug not in catalog.profiles:
         raise CatalogError(catalog_path, "profiles", f"unknown profile {slug!r}")
-    prefixes = {root: catalog.environments[root].prefix or "" for root in catalog.prefixes(slug)}
+    prefixes = {root: catalog.environments[root].prefix or "" for root in catalog.leaves(slug)}
     for folder in ("share", "etc"):
         shutil.rmtree(out / folder, ignore_errors=True)  # a child image replaces its parent's
-    names = write_profile_data(
+    names = write_profile_files(
         catalog, slug, prefixes, out / "share" / "jupyter", out / "etc" / "jupyter"
     )
     julia = next(
         (
             prefix_root / p.lstrip("/") / "project" / "Manifest.toml"
             for root, p in prefixes.items()
-            if (catalog.environments[root].spec_dir / "Project.toml").is_file()
+            if catalog.environments[root].julia_project
         ),
         None,
     )

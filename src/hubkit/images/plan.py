@@ -3,11 +3,12 @@
 One image per catalog profile, built FROM its parent profile's image (docker-stacks' layering).
 No profile has a Dockerfile of its own: each image is a sequence of builds of the generic ones,
 
-- images/python-sql/Dockerfile: the root of the hierarchy (OS, user, micromamba), the first
+- images/base/Dockerfile: the root of the hierarchy (OS, user, micromamba), the first
   step of a profile without a parent;
 - images/layer/Dockerfile: ONE environment onto the previous step, once per prefix whose
   deepest environment changed (envs/<leaf>/conda-lock.yml pins the whole chain, "layers in the
-  lock"), with its prefix, create/update mode, copied files and dropped extensions as arguments;
+  lock"), with its prefix, create/update mode, copied files, dropped extensions and the
+  project's own packages (built from packages/ in a Node stage) as arguments;
 - images/profile/Dockerfile: the profile's kernelspecs, server config and manifest.
 
 Only the last step is the profile's image. The steps before it are tagged
@@ -26,7 +27,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalog import Catalog, Environment
+from ..catalog import Catalog
+from ..catalog.model import package_sources
 
 # conda platform -> Docker platform
 PLATFORMS = {"linux-64": "linux/amd64", "linux-aarch64": "linux/arm64"}
@@ -36,13 +38,14 @@ MICROMAMBA_IMAGE = "docker.io/mambaorg/micromamba:2.6.1"
 DIGEST_LENGTH = 12
 # Files of the hubkit package that run inside the image build.
 BUILD_SOURCES = (
+    "src/hubkit/prefix.py",
     "src/hubkit/images/explicit.py",
     "src/hubkit/images/finalize.py",
     "src/hubkit/images/manifest.py",
     "src/hubkit/kernelspecs.py",
 )
 # The generic recipes every image is built with (images/README.md).
-ROOT_DOCKERFILE = "images/python-sql/Dockerfile"  # OS, user, micromamba: for parentless profiles
+ROOT_DOCKERFILE = "images/base/Dockerfile"  # OS, user, micromamba: for parentless profiles
 LAYER_DOCKERFILE = "images/layer/Dockerfile"
 PROFILE_DOCKERFILE = "images/profile/Dockerfile"
 LAYER_TAG = "-layer-"
@@ -95,6 +98,7 @@ class ImageBuild:
     installs: tuple[EnvInstall, ...]
     steps: tuple[BuildStep, ...]  # in build order; the last one is tagged `image`
     smoke: tuple[tuple[Path, str], ...]  # (notebook, kernel name) pairs
+    server_prefix: str  # the prefix that runs JupyterLab (and nbval in the smoke tests)
     missing_locks: tuple[Path, ...] = field(default=())
 
     @property
@@ -128,9 +132,9 @@ def profile_platforms(catalog: Catalog, slug: str) -> tuple[str, ...]:
 def installs(catalog: Catalog, slug: str) -> list[EnvInstall]:
     """Locks this profile's image installs on top of its parent image."""
     profile = catalog.profiles[slug]
-    before = catalog.prefixes(profile.parent) if profile.parent else {}
+    before = catalog.leaves(profile.parent) if profile.parent else {}
     out = []
-    for root, leaf in catalog.prefixes(slug).items():
+    for root, leaf in catalog.leaves(slug).items():
         if before.get(root) == leaf:
             continue
         prefix = catalog.environments[root].prefix or ""
@@ -139,16 +143,13 @@ def installs(catalog: Catalog, slug: str) -> list[EnvInstall]:
     return out
 
 
-def _julia_manifest(env: Environment) -> Path | None:
-    return env.spec_dir / "Manifest.toml" if (env.spec_dir / "Project.toml").is_file() else None
-
-
 def layer_args(catalog: Catalog, install: EnvInstall) -> dict[str, str]:
     """images/layer/Dockerfile's arguments for one environment, from the catalog.
 
     FILES: the environments of the lock's chain (root first) that have etc/ or share/ to copy
-    into the prefix; DROP: their `drop_labextensions`; RUNTIME: `julia` when the environment's
-    folder has a Project.toml (its packages come from Manifest.toml), else `conda`.
+    into the prefix; DROP: their `drop_labextensions`; PACKAGES: the project's own packages the
+    chain carries (folders of packages/), built into wheels and installed into the prefix;
+    RUNTIME: `julia` for a Julia project (its packages come from Manifest.toml), else `conda`.
     """
     chain = catalog.chain(install.env)
     files = [env.name for env in chain if env.prefix_files()]
@@ -160,7 +161,8 @@ def layer_args(catalog: Catalog, install: EnvInstall) -> dict[str, str]:
         "MODE": install.mode,
         "FILES": " ".join(files),
         "DROP": " ".join(dict.fromkeys(drops)),
-        "RUNTIME": "julia" if (env.spec_dir / "Project.toml").is_file() else "conda",
+        "PACKAGES": " ".join(p.name for p in catalog.packages(install.env)),
+        "RUNTIME": "julia" if env.julia_project else "conda",
     }
 
 
@@ -194,7 +196,8 @@ def build_steps(catalog: Catalog, slug: str, image: str, base: str, digest: str)
     for install in installs(catalog, slug):
         args = {"ROOT_IMAGE": ROOT_IMAGE, **layer_args(catalog, install)}
         add(install.env, LAYER_DOCKERFILE, args, install)
-    add(None, PROFILE_DOCKERFILE, {"HUBKIT_PROFILE": slug})
+    server_prefix = catalog.server_environment(slug).prefix or ""
+    add(None, PROFILE_DOCKERFILE, {"HUBKIT_PROFILE": slug, "SERVER_PREFIX": server_prefix})
     return steps
 
 
@@ -212,9 +215,10 @@ def digest_inputs(catalog: Catalog, slug: str) -> list[Path]:
             files.add(install.lock)
             for env in catalog.chain(install.env):
                 files |= set(env.prefix_files())
-                manifest = _julia_manifest(env)
-                if manifest is not None:
-                    files |= {manifest, env.spec_dir / "Project.toml"}
+                if env.julia_project and env.julia_manifest:
+                    files |= {env.julia_project, env.julia_manifest}
+            for package in catalog.packages(install.env):
+                files |= set(package_sources(package))
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 
@@ -235,9 +239,8 @@ def missing_locks(catalog: Catalog, slug: str) -> list[Path]:
         if not install.lock.is_file():
             missing.append(install.lock)
         for env in catalog.chain(install.env):
-            manifest = _julia_manifest(env)
-            if manifest is not None and not manifest.is_file():
-                missing.append(manifest)
+            if env.julia_manifest and not env.julia_manifest.is_file():
+                missing.append(env.julia_manifest)
     return missing
 
 
@@ -305,6 +308,7 @@ def build_plan(
             installs=tuple(installs(catalog, profile.slug)),
             steps=tuple(build_steps(catalog, profile.slug, image, base, digest)),
             smoke=tuple(smoke_cases(catalog, profile.slug)),
+            server_prefix=catalog.server_environment(profile.slug).prefix or "",
             missing_locks=tuple(missing_locks(catalog, profile.slug)),
         )
     return list(plan.values())

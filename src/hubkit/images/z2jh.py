@@ -1,7 +1,7 @@
 """Zero to JupyterHub values from the same catalog: a team that outgrows the homelab moves to
 Kubernetes keeping its profiles, images, sizes and descriptions.
 
-The hub's profile list (hubkit.hub.profiles) already uses KubeSpawner's profile_list schema;
+The hub's profile list (hubkit.policy.profiles) already uses KubeSpawner's profile_list schema;
 this renames our `spawner_override` to `kubespawner_override`, puts each profile's image there,
 drops hubkit-only keys (`kernels`) and pins single-platform images to nodes of their CPU
 architecture.
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..catalog import Catalog
-from ..hub.profiles import profile_list
+from ..policy.profiles import profile_list
 from .plan import ImageError, profile_platforms
 
 # KubeSpawner accepts these per-choice overrides under the same names as DockerSpawner.

@@ -20,16 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalog import Catalog, Environment
-from ..envs import load_spec
+from ..catalog.model import package_sources
+from ..prefix import finish_prefix
 from ..envs.pypi import pip_requirements
-from ..kernelspecs import write_profile_data
+from ..envs.spec import load_spec
+from ..kernelspecs import write_profile_files
 
 log = logging.getLogger(__name__)
+
+
+class LocalModeError(Exception):
+    """Local mode cannot install or run something; the message says what and how to fix it."""
+
+
 MARKER = "hubkit-requirements.sha256"
-PREFIX_RECORD = "hubkit-prefix-files.txt"
-# Scripts an environment's etc/ brings into the prefix, run with the prefix's Python after every
-# install (images/layer/hubkit-install-lock runs the same folder).
-POST_INSTALL_DIR = Path("etc", "hubkit", "post-install.d")
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,14 @@ class LocalLayout:
     def server_venv(self, catalog: Catalog, slug: str) -> Path:
         """The venv that runs JupyterLab for a profile (its server prefix's deepest layer)."""
         server = catalog.server_environment(slug)
-        return self.venv(catalog.prefixes(slug)[server.name].name)
+        return self.venv(catalog.leaves(slug)[server.name].name)
 
     def profile_dir(self, slug: str) -> Path:
         return self.root / "profiles" / slug
+
+    @property
+    def proxy_command(self) -> Path:
+        return self.root / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
 
     @property
     def hub_dir(self) -> Path:
@@ -76,8 +84,15 @@ def _requirements(catalog: Catalog, leaf: str) -> list[str]:
     return pip_requirements([load_spec(e.spec_file) for e in catalog.chain(leaf)])
 
 
-def _digest(requirements: list[str]) -> str:
-    return hashlib.sha256("\n".join(requirements).encode()).hexdigest()
+def _digest(requirements: list[str], packages: list[Path]) -> str:
+    """Over the requirement lines and every source file of the project's packages, so that a
+    changed spec or package source reinstalls the venv (and nothing else does)."""
+    h = hashlib.sha256("\n".join(requirements).encode())
+    for package in packages:
+        for path in package_sources(package):
+            h.update(b"\0" + path.relative_to(package.parent).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def pypi_status(
@@ -90,9 +105,12 @@ def pypi_status(
             f" --profile {slug}" if slug and leaf.local.optional else ""
         )
         return EnvStatus(leaf.name, False, None, f"not installed in {venv}: run `{how}`")
-    if not venv_current(venv, _requirements(catalog, leaf.name)):
+    if not venv_current(venv, _requirements(catalog, leaf.name), catalog.packages(leaf.name)):
         return EnvStatus(
-            leaf.name, False, None, "spec changed since install: run `hubkit local install`"
+            leaf.name,
+            False,
+            None,
+            "spec or package sources changed since install: run `hubkit local install`",
         )
     return EnvStatus(leaf.name, True, str(venv))
 
@@ -117,7 +135,7 @@ def system_status(env: Environment) -> EnvStatus:
 def profile_status(catalog: Catalog, layout: LocalLayout, slug: str) -> dict[str, EnvStatus]:
     """Prefix root name -> status, for every prefix the profile needs."""
     out = {}
-    for root, leaf in catalog.prefixes(slug).items():
+    for root, leaf in catalog.leaves(slug).items():
         if leaf.local.source == "pypi":
             out[root] = pypi_status(catalog, layout, leaf, slug)
         else:
@@ -134,53 +152,44 @@ def install_venv(catalog: Catalog, layout: LocalLayout, leaf: Environment) -> Pa
         sync_prefix_files(catalog, venv, leaf)
         return venv
     log.info("%s: installing %d packages from PyPI into %s", leaf.name, len(requirements), venv)
-    pip_install(venv, requirements)
+    pip_install(venv, requirements, catalog.packages(leaf.name))
     sync_prefix_files(catalog, venv, leaf)  # also on every later install: config edits follow
     return venv
 
 
-def venv_current(venv: Path, requirements: list[str]) -> bool:
-    """Whether the venv was last installed with exactly these requirements."""
+def venv_current(venv: Path, requirements: list[str], packages: list[Path] = ()) -> bool:
+    """Whether the venv was last installed with exactly these requirements and packages."""
     marker = venv / MARKER
-    return marker.is_file() and marker.read_text().strip() == _digest(requirements)
+    return marker.is_file() and marker.read_text().strip() == _digest(requirements, packages)
 
 
-def pip_install(venv: Path, requirements: list[str]) -> Path:
-    """Create the venv if needed and pip-install the requirements (a file, so pins stay
-    readable); the marker records them, so an unchanged list is not installed again."""
+def pip_install(venv: Path, requirements: list[str], packages: list[Path] = ()) -> Path:
+    """Create the venv if needed, pip-install the requirements (a file, so pins stay readable),
+    then the project's packages from the checkout (built, with their frontend, by their own
+    build hooks); the marker records both, so an unchanged venv is not installed again."""
     if not (venv / "bin" / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     req_file = venv / "hubkit-requirements.txt"
     req_file.write_text("\n".join(requirements) + "\n")
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
     subprocess.run([*pip, "-q", "-r", str(req_file)], check=True)
-    (venv / MARKER).write_text(_digest(requirements) + "\n")
+    if packages:
+        # --no-deps: their dependencies are in the spec; --force-reinstall: same version,
+        # new sources.
+        subprocess.run(
+            [*pip, "-q", "--no-deps", "--force-reinstall", *map(str, packages)], check=True
+        )
+    (venv / MARKER).write_text(_digest(requirements, packages) + "\n")
     return venv
 
 
 def sync_prefix_files(catalog: Catalog, venv: Path, leaf: Environment) -> None:
-    """Copy the chain's etc/ and share/ files into the prefix, drop unwanted lab extensions
-    and run the post-install scripts (POST_INSTALL_DIR).
-
-    Runs on every install, so a config edit reaches an installed venv without a reinstall;
-    files copied before and since removed from envs/ are deleted (listed in PREFIX_RECORD).
-    """
-    record = venv / PREFIX_RECORD
-    previous = set(record.read_text().splitlines()) if record.is_file() else set()
-    copied: set[str] = set()
-    for env in catalog.chain(leaf.name):
-        for path in env.prefix_files():
-            relative = path.relative_to(env.spec_dir).as_posix()
-            (venv / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, venv / relative)
-            copied.add(relative)
-        for name in env.drop_labextensions:
-            shutil.rmtree(venv / "share" / "jupyter" / "labextensions" / name, ignore_errors=True)
-    for stale in previous - copied:
-        (venv / stale).unlink(missing_ok=True)
-    record.write_text("\n".join(sorted(copied)) + "\n")
-    for script in sorted((venv / POST_INSTALL_DIR).glob("*.py")):
-        subprocess.run([str(venv / "bin" / "python"), str(script)], check=True)
+    """Finish the venv as the images finish a prefix (hubkit.prefix): the chain's etc/
+    and share/ files, dropped extensions, post-install scripts. Runs on every install, so a
+    config edit reaches an installed venv without a reinstall."""
+    chain = catalog.chain(leaf.name)
+    drops = [name for env in chain for name in env.drop_labextensions]
+    finish_prefix(venv, [env.spec_dir for env in chain], drops)
 
 
 def write_profile(catalog: Catalog, layout: LocalLayout, slug: str) -> bool:
@@ -192,13 +201,22 @@ def write_profile(catalog: Catalog, layout: LocalLayout, slug: str) -> bool:
     shutil.rmtree(pdir, ignore_errors=True)
     prefixes = {root: s.prefix for root, s in status.items() if s.prefix}
     data_dir, config_dir = pdir / "share" / "jupyter", pdir / "etc" / "jupyter"
-    write_profile_data(catalog, slug, prefixes, data_dir, config_dir, only_these=True)
+    write_profile_files(catalog, slug, prefixes, data_dir, config_dir, only_these=True)
     return True
+
+
+def default_local_profiles(catalog: Catalog) -> list[str]:
+    """Every profile whose environments are not marked optional for local mode."""
+    return [
+        slug
+        for slug in catalog.profiles
+        if not any(e.local.optional for e in catalog.profile_environments(slug))
+    ]
 
 
 def install_profile(catalog: Catalog, layout: LocalLayout, slug: str) -> dict[str, EnvStatus]:
     """Install what PyPI can provide for a profile, then report every prefix's status."""
-    for leaf in catalog.prefixes(slug).values():
+    for leaf in catalog.leaves(slug).values():
         if leaf.local.source == "pypi":
             install_venv(catalog, layout, leaf)
     write_profile(catalog, layout, slug)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from packaging.requirements import Requirement
 
-from hubkit.catalog import CatalogError, load_catalog
-from hubkit.envs import load_spec
+from hubkit.catalog import load_catalog
 from hubkit.envs.lock import DIGEST_NAME, check_locks, inputs_digest
 from hubkit.envs.pypi import pip_requirements, pip_specifier
+from hubkit.envs.spec import SpecError, load_spec
 
 
 def test_every_spec_in_the_repository_parses(catalog):
@@ -63,7 +63,7 @@ def test_conda_version_specs_become_pip_specifiers(conda, pip):
 def test_malformed_spec_names_file_and_entry(tmp_path, line, message):
     spec = tmp_path / "environment.yml"
     spec.write_text(f"name: t\ndependencies:\n  - numpy\n{line}\n")
-    with pytest.raises(CatalogError, match=message) as info:
+    with pytest.raises(SpecError, match=message) as info:
         load_spec(spec)
     assert info.value.path == spec
     assert str(spec) in str(info.value)
@@ -72,10 +72,10 @@ def test_malformed_spec_names_file_and_entry(tmp_path, line, message):
 def test_unknown_key_and_empty_dependencies(tmp_path):
     spec = tmp_path / "environment.yml"
     spec.write_text("name: t\ndependencies: []\n")
-    with pytest.raises(CatalogError, match="dependencies: must be a non-empty list"):
+    with pytest.raises(SpecError, match="dependencies: must be a non-empty list"):
         load_spec(spec)
     spec.write_text("name: t\nchanels: [conda-forge]\ndependencies: [numpy]\n")
-    with pytest.raises(CatalogError, match="chanels: unknown key"):
+    with pytest.raises(SpecError, match="chanels: unknown key"):
         load_spec(spec)
 
 

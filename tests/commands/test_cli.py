@@ -5,8 +5,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+
+from tests import ROOT
 
 
 def hubkit(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -46,3 +49,37 @@ def test_unknown_profile_lists_the_catalog(tmp_path):
     result = hubkit("local", "install", "--profile", "fortran", HUBKIT_HOME=str(tmp_path))
     assert result.returncode == 1
     assert "unknown profile 'fortran'; the catalog has: python-sql, r, julia" in result.stderr
+
+
+def test_outside_a_checkout_it_says_where_the_catalog_is_looked_for(tmp_path):
+    # Given a folder with no catalog.yaml in it or above it, and no HUBKIT_CATALOG
+    env = {k: v for k, v in os.environ.items() if k != "HUBKIT_CATALOG"}
+    # When a command needing the catalog runs there
+    result = subprocess.run(
+        [sys.executable, "-m", "hubkit", "catalog-check"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    # Then it names where it looked and how to point it at one, without a traceback
+    assert result.returncode == 1
+    assert f"{tmp_path}/catalog.yaml: no catalog.yaml here or in a folder above" in result.stderr
+    assert "HUBKIT_CATALOG" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_malformed_spec_is_one_clear_line(tmp_path):
+    # Given a catalog whose python spec lists a package twice
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "envs", root / "envs")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    shutil.copy(ROOT / "catalog.yaml", root / "catalog.yaml")
+    spec = root / "envs" / "sql" / "environment.yml"
+    spec.write_text(spec.read_text() + "  - sqlglot\n")
+    # When the catalog is checked
+    result = hubkit("catalog-check", "--catalog", str(root / "catalog.yaml"))
+    # Then the error names the spec, not the catalog, and no traceback is shown
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"hubkit: error: {spec}: dependencies: listed more than once")
+    assert "Traceback" not in result.stderr

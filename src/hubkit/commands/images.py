@@ -1,0 +1,157 @@
+"""`hubkit images`: plan, build and smoke-test the single-user images; Zero to JupyterHub
+values for them."""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from pathlib import Path
+
+import yaml
+from traitlets import Bool, List, Unicode
+
+from ..catalog import Catalog
+from ..images.build import build_images, host_platform
+from ..images.engine import DockerEngine
+from ..images.plan import ImageBuild, build_plan
+from ..images.z2jh import z2jh_values
+from ..imagesfile import default_images_file, read_images_file
+from ..policy import default_policy_path, load_policy
+from .base import Command, HubkitError
+
+
+class ImagesCommand(Command):
+    """The options every command about the images shares."""
+
+    registry = Unicode(
+        os.environ.get("HUBKIT_REGISTRY", ""),
+        help="Registry of the image names (e.g. ghcr.io); default HUBKIT_REGISTRY, or none.",
+    ).tag(config=True)
+    owner = Unicode(
+        os.environ.get("HUBKIT_IMAGE_OWNER", "hubkit"),
+        help="Owner part of the image names; default HUBKIT_IMAGE_OWNER, or `hubkit`.",
+    ).tag(config=True)
+    profiles = List(Unicode(), help="Profiles to build (default: all); parents come too.").tag(
+        config=True
+    )
+    platform = Unicode("", help="Docker platform (default: this machine's).").tag(config=True)
+    date = Unicode("", help="Date in the tags, YYYY-MM-DD (default: today, UTC).").tag(config=True)
+    images_file = Unicode(
+        "", help="Built-images JSON the hub reads (default: HUBKIT_IMAGES or .hubkit/images.json)."
+    ).tag(config=True)
+    aliases = {
+        **Command.aliases,
+        "profile": "ImagesCommand.profiles",
+        "platform": "ImagesCommand.platform",
+        "registry": "ImagesCommand.registry",
+        "owner": "ImagesCommand.owner",
+        "date": "ImagesCommand.date",
+        "images-file": "ImagesCommand.images_file",
+    }
+
+    def plan(self, catalog: Catalog) -> list[ImageBuild]:
+        try:
+            date = _dt.date.fromisoformat(self.date) if self.date else None
+        except ValueError:
+            raise HubkitError(f"--date must be YYYY-MM-DD, got {self.date!r}") from None
+        return build_plan(
+            catalog,
+            date=date,
+            registry=self.registry,
+            owner=self.owner,
+            profiles=list(self.profiles) or None,
+            platforms=[self.platform] if self.platform else None,
+        )
+
+    def images_path(self, catalog: Catalog) -> Path:
+        return Path(self.images_file) if self.images_file else default_images_file(catalog.root)
+
+
+class ImagesPlan(ImagesCommand):
+    description = "Show the build plan: order, tags, base images, build args, platforms."
+    as_json = Bool(False, help="Print the plan as JSON (for CI matrices).").tag(config=True)
+    flags = {**Command.flags, "json": ({"ImagesPlan": {"as_json": True}}, "Print JSON.")}
+
+    def run(self) -> None:
+        catalog = self.load()
+        plan = self.plan(catalog)
+        if self.as_json:
+            rows = [
+                {
+                    "profile": b.slug,
+                    "parent": b.parent,
+                    "image": b.image,
+                    "base_image": b.base_image,
+                    "platforms": list(b.platforms),
+                    "steps": [
+                        {
+                            "target": s.name,
+                            "image": s.image,
+                            "dockerfile": s.dockerfile.relative_to(catalog.root).as_posix(),
+                            "build_args": s.build_args,
+                        }
+                        for s in b.steps
+                    ],
+                    "missing_locks": [
+                        p.relative_to(catalog.root).as_posix() for p in b.missing_locks
+                    ],
+                }
+                for b in plan
+            ]
+            print(json.dumps(rows, indent=2))
+            return
+        for i, b in enumerate(plan, 1):
+            print(f"{i}. {b.slug}: {b.image}")
+            print(f"     FROM {b.base_image}  [{', '.join(b.platforms)}]")
+            for step in b.steps:
+                dockerfile = step.dockerfile.relative_to(catalog.root)
+                if step.install:
+                    lock = step.install.lock.relative_to(catalog.root)
+                    print(
+                        f"     {dockerfile}: {step.install.mode} {step.install.prefix} from {lock}"
+                    )
+                else:
+                    print(f"     {dockerfile}")
+            for path in b.missing_locks:
+                print(f"     missing: {path.relative_to(catalog.root)} (run `pixi run lock`)")
+
+
+class ImagesBuild(ImagesCommand):
+    description = (
+        "Build the catalog's images in order, run the smoke notebooks in each, record them "
+        "for the hub."
+    )
+    bake = Bool(False, help="Build with `docker buildx bake` instead of sequential builds.").tag(
+        config=True
+    )
+    smoke = Bool(True, help="Run the smoke notebooks in every built image.").tag(config=True)
+    flags = {
+        **Command.flags,
+        "bake": ({"ImagesBuild": {"bake": True}}, "Use docker buildx bake."),
+        "no-smoke": ({"ImagesBuild": {"smoke": False}}, "Skip the smoke notebooks."),
+    }
+
+    def run(self) -> None:
+        catalog = self.load()
+        build_images(
+            catalog,
+            DockerEngine(),
+            self.plan(catalog),
+            platform=self.platform or host_platform(),
+            images_file=self.images_path(catalog),
+            bake=self.bake,
+            smoke=self.smoke,
+        )
+
+
+class ImagesZ2JH(ImagesCommand):
+    description = "Print Zero to JupyterHub values (singleuser.profileList) for the built images."
+
+    def run(self) -> None:
+        catalog = self.load()
+        policy = load_policy(default_policy_path(catalog.root))
+        values = z2jh_values(catalog, read_images_file(self.images_path(catalog)), policy.sizes)
+        print(yaml.safe_dump(values, sort_keys=False), end="")

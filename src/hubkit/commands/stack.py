@@ -1,0 +1,84 @@
+"""`hubkit stack-env` and `hubkit compose`: the homelab stack's settings and bringing it up."""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from traitlets import Unicode
+
+from .. import stackenv
+from ..images.build import build_images, host_platform, missing_images
+from ..images.engine import DockerEngine
+from .images import ImagesCommand
+
+DOCKER_SOCKET = Path("/var/run/docker.sock")
+
+
+class StackEnvCommand(ImagesCommand):
+    stack_env = Unicode("stack.env", help="The settings file (default: ./stack.env).").tag(
+        config=True
+    )
+    aliases = {**ImagesCommand.aliases, "file": "StackEnvCommand.stack_env"}
+
+    @property
+    def template(self) -> Path:
+        return self.load().root / "example-stack.env"
+
+
+class StackEnvInit(StackEnvCommand):
+    description = "Create stack.env from example-stack.env with random secrets (mode 600)."
+    domain = Unicode("", help="JUPYTER_DOMAIN: the hub's public host name.").tag(config=True)
+    email = Unicode("", help="ACME_EMAIL: address for Let's Encrypt.").tag(config=True)
+    aliases = {
+        **StackEnvCommand.aliases,
+        "domain": "StackEnvInit.domain",
+        "email": "StackEnvInit.email",
+    }
+
+    def run(self) -> None:
+        overrides = {}
+        if self.domain:
+            overrides["JUPYTER_DOMAIN"] = self.domain
+        if self.email:
+            overrides["ACME_EMAIL"] = self.email
+        if DOCKER_SOCKET.exists():
+            overrides["HUBKIT_DOCKER_GID"] = str(DOCKER_SOCKET.stat().st_gid)
+        path = stackenv.init(Path(self.stack_env), self.template, overrides)
+        print(f"created {path} (mode 600) with random secrets")
+        left = [
+            e.key
+            for e in stackenv.parse(path.read_text())
+            if not e.commented and stackenv.PLACEHOLDER.search(e.value)
+        ]
+        if left:
+            print(f"now set: {', '.join(left)}, then run `hubkit stack-env check`")
+
+
+class StackEnvCheck(StackEnvCommand):
+    description = "Refuse placeholder or weak secrets and a group/world-readable stack.env."
+
+    def run(self) -> None:
+        settings = stackenv.check(Path(self.stack_env), self.template)
+        print(f"{self.stack_env}: OK ({len(settings)} settings)")
+
+
+class ComposeUp(StackEnvCommand):
+    description = "Check stack.env, build the images that are missing, then docker compose up -d."
+
+    def run(self) -> None:
+        catalog = self.load()
+        stackenv.check(Path(self.stack_env), self.template)
+        engine = DockerEngine()
+        engine.check_available()
+        plan = self.plan(catalog)
+        platform = self.platform or host_platform()
+        images_file = self.images_path(catalog)
+        missing = missing_images(engine, plan, images_file, platform)
+        if missing:
+            print(f"hubkit: building {', '.join(missing)}")
+            todo = [b for b in plan if b.slug in missing]
+            build_images(catalog, engine, todo, platform=platform, images_file=images_file)
+        env_file = Path(self.stack_env).resolve()
+        engine.compose(["--env-file", str(env_file), "up", "-d", "--build"], cwd=catalog.root)

@@ -1,0 +1,239 @@
+"""The catalog's profile picker, shared by both spawners (hubkit.hub.spawners.local, .docker).
+
+`ProfileSpawnerMixin` renders the form, turns it into user_options and applies them (form and
+REST API alike, through JupyterHub's `apply_user_options` hook); the backends only say which
+profiles they can start and how a chosen profile becomes a server.
+"""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import copy
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jupyterhub.traitlets import ByteSpecification
+from tornado import web
+from traitlets import Bool, Dict, Float, HasTraits, List, Unicode, default
+
+from ...catalog import Catalog, load_catalog
+from ...policy import profiles
+from .. import usage
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+# What a size may set. Sizes also come from group properties (editable through the REST API),
+# so they are limited to resources: a size can never change the image or the command.
+SIZE_KEYS = frozenset(
+    {"display_name", "default", "cpu_limit", "mem_limit", "cpu_guarantee", "mem_guarantee", "gpu"}
+)
+# Group property whose value (size slug -> size) adds sizes for the group's members.
+GROUP_SIZES_PROPERTY = "hubkit_sizes"
+# Traits a spawn may change (sizes, profiles). A Spawner object lives as long as the hub and is
+# reused for each start of the user's server, so these are reset before each spawn: a GPU or a
+# big size chosen once must not stick to the next start.
+RESET_EACH_SPAWN = (
+    "cpu_limit",
+    "mem_limit",
+    "cpu_guarantee",
+    "mem_guarantee",
+    "gpu",
+    "args",
+    "environment",
+    "extra_host_config",
+)
+
+
+class SpawnFailed(web.HTTPError):
+    """A server that did not start, with the reason shown to the user (not a bare 500).
+
+    JupyterHub shows `jupyterhub_message` on the spawn page, in the progress stream and in the
+    REST API's error body.
+    """
+
+    def __init__(self, message: str, log_tail: str = "") -> None:
+        super().__init__(500, "%s", message)
+        self.jupyterhub_message = message + (f"\n{log_tail}" if log_tail else "")
+        self.jupyterhub_html_message = str(
+            jinja2.utils.markupsafe.Markup("<p>{}</p>{}").format(
+                message,
+                jinja2.utils.markupsafe.Markup("<pre>{}</pre>").format(log_tail)
+                if log_tail
+                else "",
+            )
+        )
+
+
+class ProfileSpawnerMixin(HasTraits):
+    """Spawn-time profile picker driven by the kernel catalog."""
+
+    catalog_path = Unicode(
+        "",
+        help="""Path of the kernel catalog (catalog.yaml). Default: HUBKIT_CATALOG or the
+        repository's catalog.yaml.""",
+    ).tag(config=True)
+
+    sizes = Dict(
+        help="""Size choices offered with every profile: slug -> {display_name, default,
+        and spawner traits such as cpu_limit, mem_limit}. Users can pick only these.
+        hub/jupyterhub_config.py sets them from the hub policy (hub/policy.yaml `sizes`);
+        empty, the form offers no size and servers run without limits.""",
+    ).tag(config=True)
+
+    group_sizes = Dict(
+        Dict(),
+        help="""Extra size choices for members of a JupyterHub group: group name -> {size slug
+        -> size}, in the schema of `sizes`. An admin can also give a group sizes at run time
+        with the group property `hubkit_sizes` (same schema; REST API or admin panel). Members
+        of several groups get the union; non-members can never choose these sizes.
+        hub/jupyterhub_config.py sets them from the hub policy (`groups.<name>.sizes`).""",
+    ).tag(config=True)
+
+    offer_gpu_sizes = Bool(
+        False,
+        help="""Whether the host has GPUs to give: sizes with `gpu: true` are offered only
+        then (HUBKIT_GPU in stack.env), so a policy with a GPU size works on any host.""",
+    ).tag(config=True)
+
+    gpu = Bool(
+        False,
+        help="""Give the server the host's GPUs. Set by a size with `gpu: true`; the Docker
+        backend turns it into a device request, local mode ignores it.""",
+    ).tag(config=True)
+
+    home_quota = ByteSpecification(
+        None,
+        allow_none=True,
+        help="""Storage quota of each user's home (e.g. "10G"). Reported on the usage page,
+        which warns from `home_quota_warning`. Enforcement depends on the storage: Docker's
+        `local` volume driver cannot cap a named volume, so enforce it with the filesystem
+        under the volumes (XFS project quotas, a ZFS/btrfs dataset per volume) or a volume
+        driver with a size option (`DockerSpawner.volume_driver`, `extra_host_config`).""",
+    ).tag(config=True)
+
+    home_quota_warning = Float(
+        0.9,
+        min=0.0,
+        max=1.0,
+        help="""Share of `home_quota` from which a home is flagged: a banner on the usage
+        page, a flag in its API and a warning in the hub's log.""",
+    ).tag(config=True)
+
+    additional_profile_form_template_paths = List(
+        Unicode(),
+        help="""Extra folders searched first for `form.html`, to restyle the profile picker
+        without forking it (as KubeSpawner's option of the same name).""",
+    ).tag(config=True)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return load_catalog(self.catalog_path or None)
+
+    def available_profiles(self) -> list[str]:
+        """Slugs of the catalog profiles this backend can start now."""
+        raise NotImplementedError
+
+    def apply_profile(self, slug: str) -> None:
+        """Configure the backend for a validated profile."""
+        raise NotImplementedError
+
+    def sizes_for_user(self) -> dict[str, dict[str, Any]]:
+        """The sizes this user may choose: `sizes`, then their groups' sizes by group name."""
+        sizes = {slug: dict(size) for slug, size in self.sizes.items()}
+        groups = sorted(getattr(self.user, "groups", None) or [], key=lambda g: g.name)
+        for group in groups:
+            extra = dict(self.group_sizes.get(group.name, {}))
+            extra.update((group.properties or {}).get(GROUP_SIZES_PROPERTY) or {})
+            for slug, size in extra.items():
+                bad = set(size) - SIZE_KEYS if isinstance(size, dict) else {"(not a mapping)"}
+                if bad or "display_name" not in size:
+                    self.log.warning(
+                        "Ignoring size %r of group %s: needs display_name, may only set %s",
+                        slug,
+                        group.name,
+                        ", ".join(sorted(SIZE_KEYS)),
+                    )
+                    continue
+                sizes[slug] = {**size, "default": False}
+        if not self.offer_gpu_sizes:
+            sizes = {slug: size for slug, size in sizes.items() if not size.get("gpu")}
+        return sizes
+
+    def get_profile_list(self) -> list[dict[str, Any]]:
+        return profiles.profile_list(self.catalog, self.sizes_for_user(), self.available_profiles())
+
+    @default("options_form")
+    def _default_options_form(self):
+        return lambda spawner: spawner.render_profile_form()
+
+    @default("options_from_form")
+    def _default_options_from_form(self):
+        return profiles.options_from_form
+
+    @default("apply_user_options")
+    def _default_apply_user_options(self):
+        return lambda spawner, user_options: spawner.apply_profile_options(user_options)
+
+    def render_profile_form(self) -> str:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(
+                [*self.additional_profile_form_template_paths, TEMPLATES]
+            ),
+            autoescape=True,
+        )
+        env.policies["json.dumps_kwargs"] = {"sort_keys": False}
+        profile_list = self.get_profile_list()
+        if not profile_list:
+            return env.get_template("no-profiles.html").render(catalog=self.catalog)
+        chosen = self.user_options if isinstance(self.user_options, dict) else {}
+        try:
+            previous, _ = profiles.validate_user_options(profile_list, chosen)
+        except ValueError:  # saved options are untrusted too: fall back to defaults
+            previous, _ = profiles.validate_user_options(profile_list, {})
+        return env.get_template("form.html").render(profile_list=profile_list, previous=previous)
+
+    def apply_profile_options(self, user_options: dict[str, Any]) -> None:
+        try:
+            options, overrides = profiles.validate_user_options(
+                self.get_profile_list(), user_options
+            )
+        except ValueError as e:
+            raise web.HTTPError(400, str(e)) from e
+        self.user_options = options
+        if self.orm_spawner is not None:
+            self.orm_spawner.user_options = options
+        self._reset_spawn_traits()
+        for name, value in overrides.items():
+            setattr(self, name, value)
+        self.environment = {**self.environment, **self.profile_environment(options)}
+        self.apply_profile(options["profile"])
+
+    def profile_environment(self, options: dict[str, Any]) -> dict[str, str]:
+        """What the server shows the user about the chosen profile and size (the project's
+        JupyterLab extension puts it in the status bar)."""
+        profile = self.catalog.profiles[options["profile"]]
+        env = {"HUBKIT_PROFILE": profile.slug, "HUBKIT_PROFILE_NAME": profile.display_name}
+        if size := options.get(profiles.SIZE):
+            env["HUBKIT_SIZE"] = size
+            env["HUBKIT_SIZE_NAME"] = self.sizes_for_user()[size]["display_name"]
+        return env
+
+    def _reset_spawn_traits(self) -> None:
+        if not hasattr(self, "_hubkit_baseline"):
+            self._hubkit_baseline = {
+                name: copy.deepcopy(getattr(self, name))
+                for name in RESET_EACH_SPAWN
+                if self.has_trait(name)
+            }
+        for name, value in self._hubkit_baseline.items():
+            setattr(self, name, copy.deepcopy(value))
+
+    async def get_usage(self) -> usage.ServerUsage | None:
+        """CPU and memory in use by the running server; None when unknown."""
+        return None
+
+    async def get_home_bytes(self) -> int | None:
+        """Bytes stored in the user's home; None when unknown."""
+        return None

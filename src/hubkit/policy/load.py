@@ -1,0 +1,139 @@
+"""Load and check the hub policy: the schema first, then what the schema cannot say (one
+default size, groups that roles name, scopes JupyterHub knows).
+
+The policy is the admin's data (sizes, groups, roles, the scopes of the hub's services), kept
+out of jupyterhub_config.py so it is reviewed and changed like the catalog; the hub reads it
+at start and stops with one line naming the file and the entry when it is wrong.
+"""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..datafile import DataFileError, read_yaml, validate
+
+SCHEMA_PATH = Path(__file__).with_name("schema.yaml")
+# Where the hub finds the policy: HUBKIT_POLICY, else hub/policy.yaml of the project folder.
+VARIABLE = "HUBKIT_POLICY"
+
+Size = dict[str, Any]
+
+
+class PolicyError(DataFileError):
+    """A malformed hub policy: `str()` names file, entry and problem."""
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    description: str = ""
+    sizes: dict[str, Size] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Role:
+    """A JupyterHub role: its scopes, and the groups or the hub service holding it."""
+
+    name: str
+    scopes: tuple[str, ...]
+    description: str = ""
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HubPolicy:
+    path: Path
+    sizes: dict[str, Size]
+    groups: dict[str, Group]
+    roles: dict[str, Role]
+    services: dict[str, Role]  # service name -> its role (same name)
+
+    def group_sizes(self) -> dict[str, dict[str, Size]]:
+        """Group name -> the extra sizes its members may choose."""
+        return {name: dict(g.sizes) for name, g in self.groups.items() if g.sizes}
+
+    def load_roles(self, services: list[str]) -> list[dict[str, Any]]:
+        """JupyterHub's `load_roles`: the policy's roles, and one role per running service."""
+        roles = [
+            {
+                "name": r.name,
+                "description": r.description,
+                "scopes": list(r.scopes),
+                "groups": list(r.groups),
+            }
+            for r in self.roles.values()
+        ]
+        for name in services:
+            role = self.services[name]
+            roles.append(
+                {
+                    "name": name,
+                    "description": role.description,
+                    "scopes": list(role.scopes),
+                    "services": [name],
+                }
+            )
+        return roles
+
+
+def default_policy_path(project_root: Path) -> Path:
+    return Path(os.environ.get(VARIABLE) or project_root / "hub" / "policy.yaml")
+
+
+def load_policy(path: Path) -> HubPolicy:
+    """Read and check the policy; PolicyError naming the file and entry on the first problem."""
+    data = read_yaml(path, PolicyError)
+    validate(data, SCHEMA_PATH, path, PolicyError)
+    groups = {
+        name: Group(name, (entry or {}).get("description", ""), (entry or {}).get("sizes", {}))
+        for name, entry in (data.get("groups") or {}).items()
+    }
+    roles = {
+        name: Role(name, tuple(e["scopes"]), e.get("description", ""), tuple(e.get("groups", ())))
+        for name, e in (data.get("roles") or {}).items()
+    }
+    services = {
+        name: Role(name, tuple(e["scopes"]), e.get("description", ""))
+        for name, e in (data.get("services") or {}).items()
+    }
+    policy = HubPolicy(path, data["sizes"], groups, roles, services)
+    _check(policy)
+    return policy
+
+
+def _check(policy: HubPolicy) -> None:
+    path = policy.path
+    defaults = [slug for slug, size in policy.sizes.items() if size.get("default")]
+    if len(defaults) > 1:
+        raise PolicyError(path, "sizes", f"only one size may be the default, not {defaults}")
+    for group in policy.groups.values():
+        taken = set(group.sizes) & set(policy.sizes)
+        if taken:
+            raise PolicyError(
+                path, f"groups.{group.name}.sizes", f"{sorted(taken)} already name sizes for all"
+            )
+    for role in policy.roles.values():
+        for i, group in enumerate(role.groups):
+            if group not in policy.groups:
+                raise PolicyError(
+                    path, f"roles.{role.name}.groups[{i}]", f"unknown group {group!r}"
+                )
+    for kind, roles in (("roles", policy.roles), ("services", policy.services)):
+        for role in roles.values():
+            for i, scope in enumerate(role.scopes):
+                if not known_scope(scope):
+                    raise PolicyError(
+                        path, f"{kind}.{role.name}.scopes[{i}]", f"unknown scope {scope!r}"
+                    )
+
+
+def known_scope(scope: str) -> bool:
+    """Whether JupyterHub defines the scope (a `!filter` suffix is allowed)."""
+    from jupyterhub.scopes import scope_definitions  # the hub's own table of scopes
+
+    return scope.split("!", 1)[0] in scope_definitions

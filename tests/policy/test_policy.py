@@ -1,0 +1,131 @@
+"""Tests for the hub policy (hub/policy.yaml): its schema and checks, and the hub reading it."""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from hubkit.policy import PolicyError, load_policy
+from tests import ROOT
+
+from ..utils import edit_yaml, load_hub_config
+
+SHIPPED = ROOT / "hub" / "policy.yaml"
+SHOW = """
+spawner = c.Spawner
+print(json.dumps({"sizes": spawner.sizes, "group_sizes": spawner.group_sizes,
+                  "groups": sorted(c.JupyterHub.load_groups), "roles": c.JupyterHub.load_roles}))
+"""
+
+
+def edited(tmp_path, change: Callable[[dict[str, Any]], Any]):
+    return edit_yaml(SHIPPED, change, tmp_path / "policy.yaml")
+
+
+def test_the_shipped_policy_configures_sizes_groups_and_least_privilege_roles(tmp_path):
+    # Given the shipped policy and a hub with a metrics token
+    policy = load_policy(SHIPPED)
+    # When JupyterHub loads the hub configuration
+    (tmp_path / "i.json").write_text("{}")
+    result = load_hub_config(
+        tmp_path, SHOW, HUBKIT_IMAGES=str(tmp_path / "i.json"), HUBKIT_METRICS_TOKEN="m" * 64
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    # Then the spawner offers the policy's sizes, and its groups' sizes to their members
+    assert loaded["sizes"] == policy.sizes
+    assert loaded["group_sizes"]["power-users"]["large"]["mem_limit"] == "8G"
+    assert loaded["groups"] == ["gpu-users", "monitoring", "power-users"]
+    # And each running service holds a role of its own with the policy's scopes, never admin
+    roles = {r["name"]: r for r in loaded["roles"]}
+    assert roles["idle-culler"]["services"] == ["idle-culler"]
+    assert roles["metrics"]["scopes"] == ["read:metrics"]
+    assert "account-culler" not in roles  # HUBKIT_CULL_USERS_AFTER unset: not running
+    assert roles["monitoring"]["groups"] == ["monitoring"]
+    assert not any(
+        s == "admin" or s.startswith("admin:")
+        for r in roles.values()
+        for s in r["scopes"]
+        if r["name"] != "account-culler"
+    )
+
+
+@pytest.mark.parametrize(
+    "change, entry, message",
+    [
+        (
+            lambda d: d["sizes"]["small"].update(cpu_limit=-1),
+            "sizes.small.cpu_limit",
+            "less than or equal to the minimum of 0",
+        ),
+        (
+            lambda d: d["sizes"]["small"].update(mem_limit="2 gigabytes"),
+            "sizes.small.mem_limit",
+            "is not valid",
+        ),
+        (
+            lambda d: d["sizes"]["small"].update(image="evil/image"),
+            "sizes.small",
+            "'image' was unexpected",
+        ),
+        (
+            lambda d: d["roles"]["monitoring"].update(groups=["auditors"]),
+            "roles.monitoring.groups[0]",
+            "unknown group 'auditors'",
+        ),
+        (
+            lambda d: d["roles"]["monitoring"]["scopes"].append("read:everything"),
+            "roles.monitoring.scopes[10]",
+            "unknown scope 'read:everything'",
+        ),
+        (
+            lambda d: d["services"]["idle-culler"]["scopes"].append("delete:everything"),
+            "services.idle-culler.scopes[4]",
+            "unknown scope 'delete:everything'",
+        ),
+        (
+            lambda d: d["sizes"]["medium"].update(default=True),
+            "sizes",
+            "only one size may be the default",
+        ),
+        (
+            lambda d: d["groups"]["power-users"]["sizes"].update(small={"display_name": "S"}),
+            "groups.power-users.sizes",
+            "already name sizes for all",
+        ),
+    ],
+)
+def test_a_wrong_entry_is_named_with_its_file(tmp_path, change, entry, message):
+    path = edited(tmp_path, change)
+    with pytest.raises(PolicyError) as info:
+        load_policy(path)
+    assert str(info.value).startswith(f"{path}: {entry}: "), str(info.value)
+    assert message in str(info.value)
+
+
+def test_the_hub_does_not_start_with_a_wrong_policy_and_says_where(tmp_path):
+    # Given a policy whose role names a scope JupyterHub does not have
+    path = edited(tmp_path, lambda d: d["roles"]["monitoring"]["scopes"].append("read:all"))
+    (tmp_path / "i.json").write_text("{}")
+    # When the hub loads its configuration
+    result = load_hub_config(
+        tmp_path, SHOW, HUBKIT_IMAGES=str(tmp_path / "i.json"), HUBKIT_POLICY=str(path)
+    )
+    # Then it stops with one line naming the file, the entry and the problem
+    assert result.returncode != 0
+    assert result.stderr.strip() == (
+        f"hub policy: {path}: roles.monitoring.scopes[10]: unknown scope 'read:all'"
+    )
+
+
+def test_a_missing_or_unreadable_policy_is_one_line(tmp_path):
+    with pytest.raises(PolicyError, match="cannot read"):
+        load_policy(tmp_path / "nope.yaml")
+    (tmp_path / "bad.yaml").write_text("sizes: [\n")
+    with pytest.raises(PolicyError, match="not valid YAML"):
+        load_policy(tmp_path / "bad.yaml")
