@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..catalog import Catalog
+from .inputs import MAX_OPTION_CHARS, quote, type_name
 
 SIZE = "size"
 
@@ -75,31 +76,49 @@ def validate_user_options(
     """Check user_options against the offered profiles.
 
     Returns (normalized user_options, spawner overrides). Raises ValueError naming the bad
-    field for anything not offered: unknown profile or size, or any other key (for example a
-    free-text image or limit sent to the REST API).
+    field for anything not offered: unknown profile or size, a value that is not a short string,
+    or any other key (for example a free-text image or limit sent to the REST API). Messages
+    quote at most a short prefix of what was sent.
     """
     if not profiles:
         raise ValueError("no profile is available on this hub")
-    unknown = set(user_options) - {"profile", SIZE}
+    unknown = sorted(set(user_options) - {"profile", SIZE})
     if unknown:
-        raise ValueError(f"unsupported option(s): {', '.join(sorted(unknown))}")
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        names = ", ".join(quote(str(k)) for k in unknown[:3])
+        raise ValueError(f"unsupported option(s): {names}{more}")
     by_slug = {p["slug"]: p for p in profiles}
-    slug = user_options.get("profile") or next(p["slug"] for p in profiles if p["default"])
-    if not isinstance(slug, str) or slug not in by_slug:
-        raise ValueError(f"unknown profile {slug!r}; choose one of: {', '.join(by_slug)}")
+    slug = option(user_options, "profile") or next(p["slug"] for p in profiles if p["default"])
+    if slug not in by_slug:
+        raise ValueError(f"unknown profile {quote(slug)}; choose one of: {', '.join(by_slug)}")
     profile = by_slug[slug]
     options: dict[str, Any] = {"profile": slug}
     overrides: dict[str, Any] = {}
     size_option = profile["profile_options"].get(SIZE)
     if size_option:
         choices = size_option["choices"]
-        size = user_options.get(SIZE) or default_choice(choices)
-        if not isinstance(size, str) or size not in choices:
+        size = option(user_options, SIZE) or default_choice(choices)
+        if size not in choices:
             raise ValueError(
-                f"unknown size {size!r} for profile {slug!r}; choose one of: {', '.join(choices)}"
+                f"unknown size {quote(size)} for profile {slug!r}; "
+                f"choose one of: {', '.join(choices)}"
             )
         options[SIZE] = size
         overrides.update(choices[size]["spawner_override"])
     elif SIZE in user_options:
         raise ValueError(f"profile {slug!r} offers no size choice")
     return options, overrides
+
+
+def option(user_options: Mapping[str, Any], name: str) -> str:
+    """An option's value: a string of at most MAX_OPTION_CHARS characters ("" when absent)."""
+    value = user_options.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string, not {type_name(value)}")
+    if len(value) > MAX_OPTION_CHARS:
+        raise ValueError(
+            f"{name} {quote(value)} is too long: at most {MAX_OPTION_CHARS} characters"
+        )
+    return value
