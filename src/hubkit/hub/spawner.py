@@ -24,7 +24,7 @@ from dockerspawner import DockerSpawner
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 from jupyterhub.traitlets import ByteSpecification
 from tornado import web
-from traitlets import Bool, Dict, HasTraits, Integer, List, Unicode, default
+from traitlets import Bool, Dict, HasTraits, Integer, List, Unicode, default, observe
 
 from ..catalog import Catalog, load_catalog
 from ..local.environments import LocalLayout, pypi_status
@@ -193,12 +193,22 @@ class ProfileSpawnerMixin(HasTraits):
             previous, _ = profiles.validate_user_options(profile_list, {})
         return env.get_template("form.html").render(profile_list=profile_list, previous=previous)
 
+    @observe("handler")
+    def _handler_changed(self, change) -> None:
+        # JupyterHub 6.1.1's User.spawn sets `handler`, then stores the request's user_options
+        # in the database (orm_spawner.user_options, committed), and only then runs
+        # apply_user_options: keep what was stored before, for a refused request to restore.
+        if change.new is not None and self.orm_spawner is not None:
+            self._stored_options = copy.deepcopy(self.orm_spawner.user_options)
+
     def apply_profile_options(self, user_options: dict[str, Any]) -> None:
         try:
             options, overrides = profiles.validate_user_options(
                 self.get_profile_list(), user_options
             )
         except ValueError as e:
+            # Refused (form or REST): the user's stored options stay as they were (issue 17).
+            self._restore_stored_options()
             raise web.HTTPError(400, str(e)) from e
         self.user_options = options
         if self.orm_spawner is not None:
@@ -207,6 +217,13 @@ class ProfileSpawnerMixin(HasTraits):
         for name, value in overrides.items():
             setattr(self, name, value)
         self.apply_profile(options["profile"])
+
+    def _restore_stored_options(self) -> None:
+        if self.orm_spawner is None or not hasattr(self, "_stored_options"):
+            return
+        self.user_options = copy.deepcopy(self._stored_options) or {}
+        self.orm_spawner.user_options = self._stored_options
+        self.db.commit()
 
     def _reset_spawn_traits(self) -> None:
         if not hasattr(self, "_hubkit_baseline"):
