@@ -56,6 +56,41 @@ def profile_list(
     return profiles
 
 
+# What a size may set, and of which type. Sizes also come from group properties (editable
+# through the REST API), so they are limited to resources: a size can never change the image
+# or the command.
+SIZE_TYPES: dict[str, tuple[type, ...]] = {
+    "display_name": (str,),
+    "default": (bool,),
+    "cpu_limit": (int, float),
+    "cpu_guarantee": (int, float),
+    "mem_limit": (str, int),
+    "mem_guarantee": (str, int),
+    "gpu": (bool,),
+}
+MAX_DISPLAY_NAME_CHARS = 100
+
+
+def size_problem(slug: object, size: object) -> str | None:
+    """Why a size (from config or a group property) cannot be offered, or None."""
+    if not isinstance(slug, str) or not 0 < len(slug) <= MAX_OPTION_CHARS:
+        return f"its name must be a string of 1 to {MAX_OPTION_CHARS} characters"
+    if not isinstance(size, Mapping):
+        return "it is not a mapping"
+    if "display_name" not in size:
+        return "it needs display_name"
+    unknown = sorted(set(size) - set(SIZE_TYPES))
+    if unknown:
+        return f"it may only set {', '.join(SIZE_TYPES)}, not {', '.join(map(quote, unknown[:3]))}"
+    for key, value in size.items():
+        types = SIZE_TYPES[key]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            return f"{key} must not be {type_name(value)}"
+    if len(size["display_name"]) > MAX_DISPLAY_NAME_CHARS:
+        return f"display_name has more than {MAX_DISPLAY_NAME_CHARS} characters"
+    return None
+
+
 def options_from_form(form_data: Mapping[str, list[str]]) -> dict[str, str]:
     """Form fields -> user_options. Pure: validation happens in validate_user_options."""
     slug = (form_data.get("profile") or [""])[0]

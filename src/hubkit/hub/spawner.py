@@ -29,6 +29,7 @@ from traitlets import Bool, Dict, HasTraits, Integer, List, Unicode, default, ob
 from ..catalog import Catalog, load_catalog
 from ..local.environments import LocalLayout, pypi_status
 from . import profiles, usage
+from .inputs import quote
 
 TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_SIZES = {
@@ -41,11 +42,6 @@ DEFAULT_SIZES = {
     "medium": {"display_name": "Medium: 2 CPUs, 4 GB", "cpu_limit": 2.0, "mem_limit": "4G"},
 }
 HOME_VOLUME = "hubkit-home-{username}"
-# What a size may set. Sizes also come from group properties (editable through the REST API),
-# so they are limited to resources: a size can never change the image or the command.
-SIZE_KEYS = frozenset(
-    {"display_name", "default", "cpu_limit", "mem_limit", "cpu_guarantee", "mem_guarantee", "gpu"}
-)
 # Group property whose value (size slug -> size) adds sizes for the group's members.
 GROUP_SIZES_PROPERTY = "hubkit_sizes"
 # Traits a spawn may change (sizes, profiles). A Spawner object lives as long as the hub and is
@@ -148,13 +144,10 @@ class ProfileSpawnerMixin(HasTraits):
             extra = dict(self.group_sizes.get(group.name, {}))
             extra.update((group.properties or {}).get(GROUP_SIZES_PROPERTY) or {})
             for slug, size in extra.items():
-                bad = set(size) - SIZE_KEYS if isinstance(size, dict) else {"(not a mapping)"}
-                if bad or "display_name" not in size:
+                problem = profiles.size_problem(slug, size)
+                if problem:
                     self.log.warning(
-                        "Ignoring size %r of group %s: needs display_name, may only set %s",
-                        slug,
-                        group.name,
-                        ", ".join(sorted(SIZE_KEYS)),
+                        "Ignoring size %s of group %s: %s", quote(str(slug)), group.name, problem
                     )
                     continue
                 sizes[slug] = {**size, "default": False}
