@@ -53,7 +53,7 @@ class _PolicyChecked(str):
 def require_account(handler: web.RequestHandler, name: str) -> None:
     """404 for a name without an account (NativeAuthenticator's pages answered 500 or 302).
     Exact, not normalized: the pages look the name up as it is given."""
-    if len(name) > MAX_USERNAME_CHARS or UserInfo.find(handler.db, name) is None:
+    if username_problem(name) or UserInfo.find(handler.db, name) is None:
         raise web.HTTPError(404, "No account named %s", quote(name))
 
 
@@ -245,8 +245,9 @@ class HubkitAuthenticator(NativeAuthenticator):
     # --- Accounts: bounded names, passwords of any length up to max_password_bytes ------------
 
     def get_user(self, username: str) -> UserInfo | None:
-        # Names longer than any account's are not looked up (NativeAuthenticator's column).
-        if len(username) > MAX_USERNAME_CHARS:
+        # Names no account can have are not looked up: longer than NativeAuthenticator's
+        # column, or with characters PostgreSQL refuses in text (NUL).
+        if username_problem(username):
             return None
         return super().get_user(username)
 
