@@ -136,7 +136,14 @@ class ChangePasswordHandler(native.ChangePasswordHandler):
 
 
 class ChangePasswordAdminHandler(native.ChangePasswordAdminHandler):
-    """An admin's password reset: 404 for unknown names, and the length bound said plainly."""
+    """An admin's password reset: 404 for unknown names (NativeAuthenticator's page matched
+    names after normalizing them, so ALICE reset alice's password), and the length bound said
+    plainly."""
+
+    @needs_scope("admin:users")
+    async def get(self, user_name):
+        require_account(self, user_name)
+        await super().get(user_name)
 
     @needs_scope("admin:users")
     async def post(self, user_name):
