@@ -571,14 +571,15 @@ def test_group_sizes_cannot_be_set_by_members(hub, hostile_cases):
     before = state(hub)["groups"]
     bob = hub.users["bob"][1]
     sizes = {"huge": {"display_name": "Huge", "cpu_limit": 64.0}}
-    for method, path, body in [
-        ("PUT", "/groups/lab/properties", {"hubkit_sizes": sizes}),
-        ("POST", "/groups/power-users/users", {"users": ["bob"]}),
-        ("POST", "/groups/../groups/lab/properties", {"hubkit_sizes": sizes}),
+    for method, path, body, status in [
+        ("PUT", "/groups/lab/properties", {"hubkit_sizes": sizes}, (403,)),
+        ("POST", "/groups/power-users/users", {"users": ["bob"]}, (403,)),
+        # Refused for scope, or as a PUT to a group named ".." (seen both ways)
+        ("PUT", "/groups/../groups/lab/properties", {"hubkit_sizes": sizes}, (403, 405)),
     ]:
         with hostile_cases.case():
             # When a member tries to give their group sizes, or join a bigger one
             r = hub.api(method, path, bob, json=body)
             # Then it is refused, and the groups are as they were
-            assert r.status_code in (403, 404), r.text[:300]
+            assert r.status_code in status, r.text[:300]
             assert state(hub)["groups"] == before
