@@ -4,14 +4,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
+import bcrypt
 import onetimepass
 import pytest
 import requests
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from hubkit.hub.credentials import PREHASHED
 from hubkit.hub.lockout import LoginAttemptStore, create_table
 
 from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer, login_error
@@ -153,3 +156,26 @@ def test_failed_logins_lock_the_account_across_a_restart(make_hub):
     # When the lockout has passed, the right password works again
     time.sleep(max(0.0, lockout + 1 - (time.monotonic() - locked_at)))
     hub.login("gina", "gina-long-Passphrase")
+
+
+@pytest.mark.slow
+def test_accounts_hashed_by_nativeauthenticator_still_log_in(make_hub):
+    # Given an account whose password NativeAuthenticator 1.3.0 hashed (plain bcrypt)
+    hub = make_hub("legacy")
+    hub.add_account("hana", "hana-first-Passphrase")
+    with sqlite3.connect(hub.tmp / "jupyterhub.sqlite") as db:
+        legacy = bcrypt.hashpw(b"hana-old-Passphrase", bcrypt.gensalt())
+        db.execute("UPDATE users_info SET password = ? WHERE username = 'hana'", (legacy,))
+    hub.restart()
+    # When she logs in with it, it works, and a wrong one does not
+    session = hub.login("hana", "hana-old-Passphrase")
+    assert "Invalid username" in login_error(hub.post_login("hana", "hana-old-passphrase").text)
+    # Then changing it stores hubkit's hash, with which she logs in
+    new = "hana-new-Passphrase-" + "é" * 100
+    form = {"old_password": "hana-old-Passphrase", "new_password": new}
+    form |= {"new_password_confirmation": new, "_xsrf": session.cookies["_xsrf"]}
+    assert "changed successfully" in session.post(f"{hub.url}/hub/change-password", data=form).text
+    with sqlite3.connect(hub.tmp / "jupyterhub.sqlite") as db:
+        (stored,) = db.execute("SELECT password FROM users_info WHERE username = 'hana'").fetchone()
+    assert stored.startswith(PREHASHED)
+    hub.login("hana", new)

@@ -64,11 +64,16 @@ def test_valid_options_resolve_to_spawner_overrides(offered, user_options, expec
     "user_options, message",
     [
         ({"profile": "julia"}, "unknown profile 'julia'"),  # in the catalog but not offered
-        ({"profile": ["r"]}, "unknown profile"),
+        ({"profile": ["r"]}, "profile must be a string, not array"),
         ({"profile": "r", "size": "xl"}, "unknown size 'xl'"),
-        ({"profile": "r", "size": 64}, "unknown size 64"),
-        ({"profile": "r", "image": "x"}, "unsupported option(s): image"),
-        ({"profile": "r", "cpu_limit": 64}, "unsupported option(s): cpu_limit"),
+        ({"profile": "r", "size": 64}, "size must be a string, not number"),
+        (
+            {"profile": "r", "size": "x" * 65},
+            "size 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'… is too long",
+        ),
+        ({"profile": "r", "image": "x"}, "unsupported option(s): 'image'"),
+        ({"profile": "r", "cpu_limit": 64}, "unsupported option(s): 'cpu_limit'"),
+        ({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}, "'a', 'b', 'c' and 2 more"),
     ],
 )
 def test_anything_not_offered_is_refused(offered, user_options, message):

@@ -1,14 +1,19 @@
-"""NativeAuthenticator with the admin account bootstrapped, JupyterHub 6 login fixed and a
-lockout that survives restarts.
+"""NativeAuthenticator with the admin account bootstrapped, JupyterHub 6 login fixed, passwords of
+any length, bounded input and a lockout that survives restarts.
 
 NativeAuthenticator 1.3.0's LoginHandler times logins with `self.statsd`, which JupyterHub 6
-removed, so every POST /hub/login answers 500. `LoginHandler` below supplies a no-op timer;
-remove it once NativeAuthenticator releases a fix (tests/hub/test_accounts.py logs in for real).
+removed, so every POST /hub/login answered 500; `LoginHandler.post` below replaces it (remove it
+once NativeAuthenticator releases a fix; tests/hub/test_accounts.py logs in for real).
 Its failed-login counter is a dict in memory; `HubkitAuthenticator` keeps it in the hub
 database instead (hubkit.hub.lockout), through NativeAuthenticator's documented methods. Its
 `authenticate` hashes the password with bcrypt (a quarter CPU-second) on the hub's event loop,
 so simultaneous logins queue and the whole hub stalls; ours hashes in worker threads, leaving
 a core to the event loop.
+It hashes passwords with plain bcrypt, which refuses more than 72 bytes (a long passphrase
+answered 500): new and changed passwords are stored as bcrypt of a SHA-256 digest instead
+(hubkit.hub.credentials), old hashes still verify, and the pages that check a password go through
+`HubkitAuthenticator.password_matches`. Its admin pages answered 500 or redirected for names
+without an account; they answer 404 (issue 17).
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -21,36 +26,58 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
-import bcrypt
+from jupyterhub.scopes import needs_scope
 from nativeauthenticator import NativeAuthenticator
-from nativeauthenticator.handlers import LoginHandler as NativeLoginHandler
-from traitlets import Unicode
+from nativeauthenticator import handlers as native
+from nativeauthenticator.orm import UserInfo
+from tornado import web
+from traitlets import Integer, Unicode
 
+from ..bounds import quote
 from . import usage
+from .credentials import (
+    MAX_USERNAME_CHARS,
+    PREHASHED,
+    check_password,
+    password_digest,
+    username_problem,
+)
 from .lockout import LoginAttemptStore, create_table
 
 
-class _NullTimer:
-    def start(self) -> _NullTimer:
-        return self
-
-    def stop(self, send: bool = True) -> None:
-        pass
+class _PolicyChecked(str):
+    """A password digest handed to NativeAuthenticator's create_user/change_password, which hash
+    whatever they get with bcrypt: the password policy already ran on the real password."""
 
 
-class _NullStats:
-    def timer(self, name: str) -> _NullTimer:
-        return _NullTimer()
+def require_account(handler: web.RequestHandler, name: str) -> None:
+    """404 for a name without an account (NativeAuthenticator's pages answered 500 or 302).
+    Exact, not normalized: the pages look the name up as it is given."""
+    if username_problem(name) or UserInfo.find(handler.db, name) is None:
+        raise web.HTTPError(404, "No account named %s", quote(name))
 
 
-class LoginHandler(NativeLoginHandler):
-    """NativeAuthenticator's login page on JupyterHub 6 (which has no statsd)."""
+class LoginHandler(native.LoginHandler):
+    """NativeAuthenticator's login page on JupyterHub 6, with its POST rewritten: JupyterHub 6 has
+    no statsd (every POST answered 500), and a refused login was checked again with plain bcrypt
+    on the event loop, which cannot read hubkit's hashes."""
 
-    @property
-    def statsd(self) -> _NullStats:
-        return _NullStats()
+    async def post(self):
+        data = {arg: self.get_argument(arg, strip=False) for arg in self.request.arguments}
+        user = await self.login_user(data)
+        if user:
+            self._jupyterhub_user = user
+            self.redirect(self.get_next_url(user))
+            return
+        username = data.get("username", "")
+        error = "Invalid username or password."
+        if await self.authenticator.awaits_approval(username, data.get("password", "")):
+            error = f"User {username} has not been authorized by an administrator yet."
+        self.finish(await self._render(login_error=error, username=username))
 
     async def _render(self, login_error=None, username=None):
+        # A refused name is shown back in the form: at most as long as a real one.
+        username = (username or "")[:MAX_USERNAME_CHARS]
         # Say why a correct password is refused while the account is locked, instead of
         # NativeAuthenticator's "Invalid username or password" (which invites more tries).
         if login_error and username:
@@ -61,6 +88,105 @@ class LoginHandler(NativeLoginHandler):
                     "more seconds."
                 )
         return await super()._render(login_error=login_error, username=username)
+
+
+class SignUpHandler(native.SignUpHandler):
+    """The signup page, saying which bound a refused username or password broke."""
+
+    def get_result_message(
+        self, user, assume_user_is_human, username_already_taken, confirmation_matches, *rest
+    ):
+        if user is None and assume_user_is_human and confirmation_matches:
+            problem = self.authenticator.signup_problem(
+                self.get_body_argument("username", strip=False),
+                self.get_body_argument("signup_password", strip=False),
+            )
+            if problem:
+                return "alert-danger", problem
+        return super().get_result_message(
+            user, assume_user_is_human, username_already_taken, confirmation_matches, *rest
+        )
+
+
+class ChangePasswordHandler(native.ChangePasswordHandler):
+    """The user's own password change, checking the current password with hubkit's hashes in
+    the authenticator's worker threads (NativeAuthenticator 1.3.0 uses plain bcrypt)."""
+
+    @web.authenticated
+    async def post(self):
+        user = await self.get_current_user()
+        old, new, confirmation = (
+            self.get_body_argument(name, strip=False)
+            for name in ("old_password", "new_password", "new_password_confirmation")
+        )
+        account = self.authenticator.get_user(user.name)
+        alert = "alert-danger"
+        if account is None or not await self.authenticator.password_matches(account, old):
+            message = "Your current password was incorrect. Please try again."
+        elif new != confirmation:
+            message = "Your new password didn't match the confirmation. Please try again."
+        elif self.authenticator.change_password(user.name, new):
+            alert, message = "alert-success", "Your password has been changed successfully!"
+        else:
+            message = self.authenticator.password_policy(new)
+        html = await self.render_template(
+            "change-password.html", user_name=user.name, result_message=message, alert=alert
+        )
+        self.finish(html)
+
+
+class ChangePasswordAdminHandler(native.ChangePasswordAdminHandler):
+    """An admin's password reset: 404 for unknown names (NativeAuthenticator's page matched
+    names after normalizing them, so ALICE reset alice's password), and the length bound said
+    plainly."""
+
+    @needs_scope("admin:users")
+    async def get(self, user_name):
+        require_account(self, user_name)
+        await super().get(user_name)
+
+    @needs_scope("admin:users")
+    async def post(self, user_name):
+        require_account(self, user_name)
+        new = self.get_body_argument("new_password", strip=False)
+        if not self.authenticator.password_fits(new):
+            html = await self.render_template(
+                "change-password-admin.html",
+                user_name=user_name,
+                result_message=self.authenticator.password_policy(new),
+                alert="alert-danger",
+            )
+            self.finish(html)
+            return
+        await super().post(user_name)
+
+
+class ToggleAuthorizationHandler(native.ToggleAuthorizationHandler):
+    """/hub/authorize/<name>: 404 for a name without an account (was a 500)."""
+
+    @needs_scope("admin:users")
+    async def get(self, slug):
+        require_account(self, slug)
+        await super().get(slug)
+
+
+class DiscardHandler(native.DiscardHandler):
+    """/hub/discard/<name>: 404 for a name without an account (was a silent redirect)."""
+
+    @needs_scope("admin:users")
+    async def get(self, user_name):
+        require_account(self, user_name)
+        await super().get(user_name)
+
+
+HANDLERS = {
+    native.LoginHandler: LoginHandler,
+    native.SignUpHandler: SignUpHandler,
+    native.ChangePasswordHandler: ChangePasswordHandler,
+    native.ChangePasswordAdminHandler: ChangePasswordAdminHandler,
+    native.ToggleAuthorizationHandler: ToggleAuthorizationHandler,
+    native.DiscardHandler: DiscardHandler,
+}
 
 
 class HubkitAuthenticator(NativeAuthenticator):
@@ -85,17 +211,23 @@ class HubkitAuthenticator(NativeAuthenticator):
         workers = max(1, (os.cpu_count() or 1) - 1)
         return ThreadPoolExecutor(workers, thread_name_prefix="hubkit-bcrypt")
 
+    max_password_bytes = Integer(
+        1024,
+        help="""Longest password accepted, in bytes of UTF-8 (most non-Latin characters take 2 to
+        4). Any length up to this works: passwords are hashed as bcrypt of their SHA-256 digest.
+        Signup and password changes over it are refused with a message saying so.
+
+        .. versionadded:: 0.1""",
+    ).tag(config=True)
+
     async def authenticate(self, handler, data: dict) -> str | None:
         """NativeAuthenticator 1.3.0's check, with the bcrypt comparison off the event loop.
         The account is read on the loop: the hub's database session is not thread-safe."""
-        username = self.normalize_username(data["username"])
+        username = self.normalize_username(data.get("username", ""))
         user = self.get_user(username)
         if not user or (self.allowed_failed_logins and self.is_blocked(username)):
             return None
-        password_ok = await asyncio.get_running_loop().run_in_executor(
-            self.password_checkers, bcrypt.checkpw, data["password"].encode(), bytes(user.password)
-        )
-        checks = [user.is_authorized, password_ok]
+        checks = [user.is_authorized, await self.password_matches(user, data.get("password", ""))]
         if user.has_2fa:
             checks.append(user.is_valid_token(data.get("2fa")))
         if all(checks):
@@ -103,6 +235,85 @@ class HubkitAuthenticator(NativeAuthenticator):
             return username
         self.add_login_attempt(username)
         return None
+
+    async def password_matches(self, user: UserInfo, password: str) -> bool:
+        """Whether `password` is the account's, checked in the worker threads."""
+        if not self.password_fits(password):
+            return False
+        return await asyncio.get_running_loop().run_in_executor(
+            self.password_checkers, check_password, password, bytes(user.password)
+        )
+
+    async def awaits_approval(self, username: str, password: str) -> bool:
+        """Whether a refused login had the right password of an account not authorized yet."""
+        user = self.get_user(username)
+        return bool(user and not user.is_authorized and await self.password_matches(user, password))
+
+    # --- Accounts: bounded names, passwords of any length up to max_password_bytes ------------
+
+    def get_user(self, username: str) -> UserInfo | None:
+        # Names no account can have are not looked up: longer than NativeAuthenticator's
+        # column, or with characters PostgreSQL refuses in text (NUL).
+        if username_problem(username):
+            return None
+        return super().get_user(username)
+
+    def validate_username(self, username: str) -> bool:
+        return username_problem(username) is None and super().validate_username(username)
+
+    def password_fits(self, password: str) -> bool:
+        return len(password.encode()) <= self.max_password_bytes
+
+    def is_password_strong(self, password: str) -> bool:
+        if isinstance(password, _PolicyChecked):
+            return True
+        return self.password_fits(password) and super().is_password_strong(password)
+
+    def password_policy(self, password: str) -> str:
+        """Why a new password is refused, for the signup and change-password pages."""
+        if not self.password_fits(password):
+            return (
+                f"Passwords have at most {self.max_password_bytes} bytes (UTF-8: most non-Latin "
+                f"characters take 2 to 4); this one has {len(password.encode())}."
+            )
+        return (
+            f"Be sure your new password has at least {self.minimum_password_length} "
+            "characters and is not too common."
+        )
+
+    def signup_problem(self, username: str, password: str) -> str | None:
+        """What a refused signup broke that NativeAuthenticator's message does not name."""
+        problem = username_problem(self.normalize_username(username))
+        if problem is None and not self.password_fits(password):
+            problem = self.password_policy(password)
+        return problem
+
+    def create_user(self, username: str, password: str, **kwargs) -> UserInfo | None:
+        """NativeAuthenticator's create_user (signup, admin bootstrap), storing hubkit's hash."""
+        if not self.is_password_strong(password):
+            return None
+        user = super().create_user(
+            username, _PolicyChecked(password_digest(password).decode()), **kwargs
+        )
+        if user is not None:
+            self._mark_prehashed(user)
+        return user
+
+    def change_password(self, username: str, new_password: str) -> bool | None:
+        """NativeAuthenticator's change_password, storing hubkit's hash."""
+        if not self.is_password_strong(new_password):
+            return None
+        if not super().change_password(
+            username, _PolicyChecked(password_digest(new_password).decode())
+        ):
+            return None
+        self._mark_prehashed(self.get_user(username))
+        return True
+
+    def _mark_prehashed(self, user: UserInfo) -> None:
+        # NativeAuthenticator stored bcrypt of the digest: the prefix tells check_password so.
+        user.password = PREHASHED + bytes(user.password)
+        self.db.commit()
 
     # --- Failed logins, persisted: NativeAuthenticator's documented hooks ----------------------
 
@@ -159,10 +370,8 @@ class HubkitAuthenticator(NativeAuthenticator):
         # The usage page rides along here: Authenticator.get_handlers is the supported way to
         # add pages under /hub/ (JupyterHub.extra_handlers is deprecated since 3.1), and it
         # needs the hub's spawners, which a separate service cannot see.
+        native_handlers = super().get_handlers(app)
         return [
-            *(
-                (path, LoginHandler if handler is NativeLoginHandler else handler)
-                for path, handler in super().get_handlers(app)
-            ),
+            *((path, HANDLERS.get(handler, handler)) for path, handler in native_handlers),
             *usage.default_handlers,
         ]

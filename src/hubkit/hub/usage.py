@@ -3,7 +3,8 @@ in use and the storage of the home, against the quota.
 
 Served by the hub itself (/hub/usage, JSON at /hub/api/hubkit/usage) because only the hub's
 spawners know where each server runs (a local process id, a container). Access needs unfiltered
-read:users and read:servers: admins and the read-only monitoring role, not plain users.
+read:users and read:servers: admins and the read-only monitoring role, not plain users. Both
+take no parameters: any given are ignored.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -24,6 +25,8 @@ from jupyterhub import orm
 from jupyterhub.apihandlers.base import APIHandler
 from jupyterhub.handlers import BaseHandler
 from jupyterhub.scopes import needs_scope
+
+from ..bounds import MAX_OPTION_CHARS
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -108,6 +111,22 @@ def quota_status(used: int | None, quota: int | None, warn_ratio: float) -> dict
     }
 
 
+def shown_options(stored: object) -> dict[str, str]:
+    """The stored options an admin is shown: profile and size, when they are short strings.
+
+    A refused spawn leaves them as they were (ProfileSpawnerMixin.apply_profile_options), but
+    JupyterHub's PATCH /hub/api/users/<name>/server stores any user_options without asking the
+    spawner: what a user wrote there never reaches the admin's screen (issue 17).
+    """
+    if not isinstance(stored, dict):
+        return {}
+    return {
+        key: value
+        for key, value in stored.items()
+        if key in ("profile", "size") and isinstance(value, str) and len(value) <= MAX_OPTION_CHARS
+    }
+
+
 async def user_usage(handler: BaseHandler, orm_user: orm.User) -> dict[str, Any]:
     user = handler.users[orm_user]
     spawner = user.spawners[""]
@@ -121,7 +140,7 @@ async def user_usage(handler: BaseHandler, orm_user: orm.User) -> dict[str, Any]
         "name": user.name,
         "admin": user.admin,
         "state": state,
-        "user_options": spawner.orm_spawner.user_options or {},
+        "user_options": shown_options(spawner.orm_spawner.user_options),
         "last_activity": orm_user.last_activity.isoformat() + "Z"
         if orm_user.last_activity
         else None,

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from ..catalog import Catalog, Environment
 from ..catalog.model import package_sources
-from ..prefix import finish_prefix
 from ..envs.pypi import pip_requirements
 from ..envs.spec import load_spec
 from ..kernelspecs import write_profile_files
+from ..prefix import finish_prefix
 
 log = logging.getLogger(__name__)
 

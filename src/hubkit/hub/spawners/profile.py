@@ -17,18 +17,14 @@ from typing import Any
 import jinja2
 from jupyterhub.traitlets import ByteSpecification
 from tornado import web
-from traitlets import Bool, Dict, Float, HasTraits, List, Unicode, default
+from traitlets import Bool, Dict, Float, HasTraits, List, Unicode, default, observe
 
+from ...bounds import quote
 from ...catalog import Catalog, load_catalog
 from ...policy import profiles
 from .. import usage
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
-# What a size may set. Sizes also come from group properties (editable through the REST API),
-# so they are limited to resources: a size can never change the image or the command.
-SIZE_KEYS = frozenset(
-    {"display_name", "default", "cpu_limit", "mem_limit", "cpu_guarantee", "mem_guarantee", "gpu"}
-)
 # Group property whose value (size slug -> size) adds sizes for the group's members.
 GROUP_SIZES_PROPERTY = "hubkit_sizes"
 # Traits a spawn may change (sizes, profiles). A Spawner object lives as long as the hub and is
@@ -147,13 +143,10 @@ class ProfileSpawnerMixin(HasTraits):
             extra = dict(self.group_sizes.get(group.name, {}))
             extra.update((group.properties or {}).get(GROUP_SIZES_PROPERTY) or {})
             for slug, size in extra.items():
-                bad = set(size) - SIZE_KEYS if isinstance(size, dict) else {"(not a mapping)"}
-                if bad or "display_name" not in size:
+                problem = profiles.size_problem(slug, size)
+                if problem:
                     self.log.warning(
-                        "Ignoring size %r of group %s: needs display_name, may only set %s",
-                        slug,
-                        group.name,
-                        ", ".join(sorted(SIZE_KEYS)),
+                        "Ignoring size %s of group %s: %s", quote(str(slug)), group.name, problem
                     )
                     continue
                 sizes[slug] = {**size, "default": False}
@@ -194,12 +187,22 @@ class ProfileSpawnerMixin(HasTraits):
             previous, _ = profiles.validate_user_options(profile_list, {})
         return env.get_template("form.html").render(profile_list=profile_list, previous=previous)
 
+    @observe("handler")
+    def _handler_changed(self, change) -> None:
+        # JupyterHub 6.1.1's User.spawn sets `handler`, then stores the request's user_options
+        # in the database (orm_spawner.user_options, committed), and only then runs
+        # apply_user_options: keep what was stored before, for a refused request to restore.
+        if change.new is not None and self.orm_spawner is not None:
+            self._stored_options = copy.deepcopy(self.orm_spawner.user_options)
+
     def apply_profile_options(self, user_options: dict[str, Any]) -> None:
         try:
             options, overrides = profiles.validate_user_options(
                 self.get_profile_list(), user_options
             )
         except ValueError as e:
+            # Refused (form or REST): the user's stored options stay as they were (issue 17).
+            self._restore_stored_options()
             raise web.HTTPError(400, str(e)) from e
         self.user_options = options
         if self.orm_spawner is not None:
@@ -219,6 +222,13 @@ class ProfileSpawnerMixin(HasTraits):
             env["HUBKIT_SIZE"] = size
             env["HUBKIT_SIZE_NAME"] = self.sizes_for_user()[size]["display_name"]
         return env
+
+    def _restore_stored_options(self) -> None:
+        if self.orm_spawner is None or not hasattr(self, "_stored_options"):
+            return
+        self.user_options = copy.deepcopy(self._stored_options) or {}
+        self.orm_spawner.user_options = self._stored_options
+        self.db.commit()
 
     def _reset_spawn_traits(self) -> None:
         if not hasattr(self, "_hubkit_baseline"):

@@ -1,0 +1,585 @@
+"""Tests for hostile input at every endpoint the project adds or configures, against the real hub
+and proxy: login, signup, authorize, discard, change-password, the spawn form, REST spawns with
+user_options, the usage page and API, and group sizes (issue 17).
+
+Each case checks the status, that the message is clear and bounded (short, escaped), and that
+nothing was stored or changed: stored options, accounts, groups. The conftest's hostile_cases
+counts the cases; the terminal summary prints how many ran and passed.
+"""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import quote as url_quote
+
+import pytest
+import requests
+from hubkit.hub.spawner import DEFAULT_SIZES
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from hubkit.bounds import QUOTE_CHARS
+from hubkit.hub import profiles
+
+from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer, login_error
+
+pytestmark = pytest.mark.slow
+
+LONG = "<b>" + "A" * 100_000
+PAYLOADS = {
+    "html": "<img src=x onerror=alert(1)><script>alert(1)</script>",
+    "traversal": "../../../../etc/passwd",
+    "sql": "'; DROP TABLE users; --",
+    "control": "a\x00b\x1b[31m\r\n\u202e\u200b",
+    "unicode": "ünïcødé 😀 \u0301\ufeff",
+    "long": LONG,
+}
+# A message may quote QUOTE_CHARS characters of what was sent; the rest is the hub's own words.
+MESSAGE_CHARS = 400
+EXAMPLES = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+ALICE_OPTIONS = {"profile": "python-sql", "size": "medium"}
+SIGNUP_REFUSED = ("alert-danger", "alert-info", "alert-success")
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, catalog, layout, available_profiles):
+    """A hub with alice (stored options from a real start), bob in group `lab`, and the admin.
+    Failed logins never lock anyone here: the lockout has tests of its own."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    with HubServer(tmp, catalog, layout, HUBKIT_ALLOWED_FAILED_LOGINS="0") as server:
+        server.passwords = {"alice": "alice-long-Passphrase", "bob": "bob-long-Passphrase"}
+        server.users = {name: server.add_account(name, pw) for name, pw in server.passwords.items()}
+        server.api("POST", "/groups/lab").raise_for_status()
+        server.api("POST", "/groups/lab/users", json={"users": ["bob"]}).raise_for_status()
+        alice = server.users["alice"][1]
+        server.spawn("alice", alice, ALICE_OPTIONS)
+        server.api("DELETE", "/users/alice/server", alice).raise_for_status()
+        server.wait_for(lambda: not server.api("GET", "/users/alice").json()["servers"], 60)
+        server.admin = server.login(ADMIN, ADMIN_PASSWORD)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def offered(catalog, available_profiles):
+    return profiles.profile_list(catalog, DEFAULT_SIZES, available_profiles)
+
+
+def stored_options(hub: HubServer, name: str = "alice") -> dict:
+    return hub.api("GET", f"/users/{name}/server").json()["user_options"]
+
+
+def accounts(hub: HubServer) -> str:
+    """The admin's list of accounts (names, 2FA, authorized) as /hub/authorize renders it."""
+    page = hub.admin.get(f"{hub.url}/hub/authorize")
+    page.raise_for_status()
+    return page.text.split("<tbody>")[1].split("</tbody>")[0]
+
+
+def state(hub: HubServer) -> dict:
+    """What no hostile request may change: stored options, accounts, users, groups."""
+    usage = hub.api("GET", "/hubkit/usage").json()["users"]
+    return {
+        "options": {row["name"]: row["user_options"] for row in usage},
+        "servers": {name: stored_options(hub, name) for name in ("alice", "bob")},
+        "accounts": accounts(hub),
+        "users": sorted(u["name"] for u in hub.api("GET", "/users").json()),
+        "groups": {
+            g["name"]: (g["users"], g["properties"]) for g in hub.api("GET", "/groups").json()
+        },
+    }
+
+
+def assert_bounded(text: str, sent: str = LONG) -> None:
+    """A message is short, and quotes at most QUOTE_CHARS characters of what was sent."""
+    assert len(text) <= MESSAGE_CHARS, text[:MESSAGE_CHARS]
+    if len(sent) > QUOTE_CHARS + 10:
+        assert sent[: QUOTE_CHARS + 10] not in text, text
+
+
+def assert_escaped(html: str) -> None:
+    """No markup that was sent comes back as markup."""
+    assert "<img src=x" not in html and "<script>alert" not in html and "<b>AAAA" not in html
+
+
+def page_alert(html: str) -> tuple[str, str]:
+    """(alert class, message) of NativeAuthenticator's signup/change-password pages."""
+    match = re.search(r'class="alert (alert-\w+)[^"]*" role="alert">\s*(.*?)\s*</div>', html, re.S)
+    assert match, html[-2000:]
+    return match.group(1), match.group(2)
+
+
+def spawn_message(r: requests.Response) -> str:
+    return (
+        r.json()["message"]
+        if r.headers.get("Content-Type", "").startswith("application/json")
+        else r.text
+    )
+
+
+# --- Spawn: REST API and form ----------------------------------------------------------------
+
+VALUES = st.one_of(
+    st.sampled_from(list(PAYLOADS.values())),
+    st.text(max_size=80),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.none(),
+    st.lists(st.text(max_size=5), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+OPTIONS = st.one_of(
+    st.fixed_dictionaries({}, optional={"profile": VALUES, "size": VALUES}),
+    st.dictionaries(
+        st.one_of(
+            st.sampled_from(["image", "cmd", "cpu_limit", "mem_limit", "environment", "../x"]),
+            st.text(min_size=1, max_size=30),
+        ),
+        VALUES,
+        min_size=1,
+        max_size=4,
+    ),
+)
+
+
+def refused(offered: list[dict], options: dict) -> bool:
+    try:
+        profiles.validate_user_options(offered, options)
+    except ValueError:
+        return True
+    return False
+
+
+@settings(EXAMPLES)
+@given(options=OPTIONS)
+def test_refused_rest_spawn_leaves_stored_options(hub, offered, hostile_cases, options):
+    assume(refused(offered, options))
+    with hostile_cases.case():
+        # Given alice's options from her last start
+        # When she asks the REST API to start with options the form never offers
+        r = hub.api(
+            "POST", "/users/alice/server", hub.users["alice"][1], json={"user_options": options}
+        )
+        # Then it is refused with a short message, and her stored options are as they were
+        assert r.status_code == 400, r.text[:500]
+        message = r.json()["message"]
+        assert message
+        assert_bounded(message, max((str(v) for v in options.values()), key=len, default=""))
+        assert stored_options(hub) == ALICE_OPTIONS
+        assert not hub.api("GET", "/users/alice").json()["servers"]
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b"[1, 2]", "must be a JSON object"),
+        (b'"profile"', "must be a JSON object"),
+        (b"{", "Invalid JSON"),
+        (b"\xff\xfe{}", "Invalid JSON"),
+        (b'{"user_options": "python-sql"}', "user_options must be an object"),
+        (b'{"user_options": {"profile": "' + LONG.encode() * 20 + b'"}}', "is too long"),
+        (b'{"user_options": {"profile": {"nested": [1, 2, {"x": null}]}}}', "must be a string"),
+        (b'{"user_options": {"profile": "python-sql", "size": 1e308}}', "must be a string"),
+        (b'{"user_options": {"profile": "python-sql\\u0000"}}', "unknown profile"),
+    ],
+    ids=[
+        "array",
+        "string",
+        "truncated",
+        "not-utf8",
+        "options-string",
+        "2MB",
+        "nested",
+        "number",
+        "nul",
+    ],
+)
+def test_rest_spawn_bodies_of_the_wrong_shape(hub, hostile_cases, body, message):
+    with hostile_cases.case():
+        # When alice sends a body JupyterHub or the profile check cannot take
+        r = requests.post(
+            f"{hub.url}/hub/api/users/alice/server",
+            data=body,
+            headers={"Authorization": f"token {hub.users['alice'][1]}"},
+        )
+        # Then it is refused with a short message naming the problem, and nothing is stored
+        assert r.status_code == 400, r.text[:500]
+        assert message in r.json()["message"]
+        assert_bounded(r.json()["message"])
+        assert stored_options(hub) == ALICE_OPTIONS
+
+
+def test_spawn_with_someone_elses_or_a_dead_token(hub, hostile_cases):
+    before = state(hub)
+    alice = hub.users["alice"][1]
+    expiring = hub.api("POST", "/users/bob/tokens", json={"expires_in": 1}).json()["token"]
+    revoked = hub.api("POST", "/users/bob/tokens", json={}).json()
+    hub.api("DELETE", f"/users/bob/tokens/{revoked['id']}").raise_for_status()
+    time.sleep(2)
+    for token, expected in [
+        (alice, (403, 404)),  # another user's token: JupyterHub hides bob
+        (expiring, (403,)),
+        (revoked["token"], (403,)),
+        ("not-a-token", (403,)),
+    ]:
+        with hostile_cases.case():
+            # When bob's server is started with a token that is not bob's, or no longer valid
+            r = hub.api("POST", "/users/bob/server", token, json={"user_options": ALICE_OPTIONS})
+            # Then it is refused, and nothing changed
+            assert r.status_code in expected, r.text[:300]
+            assert_bounded(r.text)
+    assert state(hub) == before
+
+
+FORM_TEXT = st.text(max_size=200) | st.sampled_from(list(PAYLOADS.values()))
+# In a URL: 300 KB of query is refused by the proxy before the hub sees it.
+URL_TEXT = st.text(max_size=200) | st.sampled_from([v for v in PAYLOADS.values() if v is not LONG])
+
+
+@settings(EXAMPLES)
+@given(profile=FORM_TEXT, size=FORM_TEXT)
+def test_refused_form_spawn_leaves_stored_options(hub, offered, hostile_cases, profile, size):
+    fields = {"profile": profile, f"profile-option-{profile}--size": size}
+    # Empty fields pick the defaults: those forms are valid.
+    assume(refused(offered, profiles.options_from_form({k: [v] for k, v in fields.items()})))
+    session = hub.users["alice"][0]
+    with hostile_cases.case():
+        # When alice posts the spawn form with a profile or size it never offered
+        r = session.post(
+            f"{hub.url}/hub/spawn",
+            data={**fields, "_xsrf": session.cookies["_xsrf"]},
+        )
+        # Then the page says why, escaped and short, and her stored options are as they were
+        assert r.status_code == 400, r.text[-500:]
+        assert_escaped(r.text)
+        assert LONG[:60] not in r.text
+        assert stored_options(hub) == ALICE_OPTIONS
+
+
+def test_spawn_form_without_xsrf_is_refused(hub, hostile_cases):
+    with hostile_cases.case():
+        # When the spawn form is posted without the xsrf token (a cross-site request)
+        r = hub.users["alice"][0].post(f"{hub.url}/hub/spawn", data={"profile": "python-sql"})
+        # Then it is refused and nothing starts
+        assert r.status_code == 403
+        assert not hub.api("GET", "/users/alice").json()["servers"]
+
+
+# --- Signup, login, passwords ------------------------------------------------------------------
+
+BAD_NAMES = st.one_of(
+    st.builds(
+        lambda a, bad, b: a + bad + b,
+        st.text(max_size=20),
+        st.sampled_from(["/", ",", " ", "\x00", "\x1b", "\u202e", "\u200b", "\n", "\t"]),
+        st.text(max_size=20),
+    ),
+    st.text(min_size=129, max_size=400).filter(lambda s: len(s.strip()) > 128),
+    st.sampled_from(["", ".", "..", "../..", " padded", PAYLOADS["html"], PAYLOADS["sql"], LONG]),
+)
+
+
+@settings(EXAMPLES)
+@given(username=BAD_NAMES)
+def test_signup_with_a_name_no_account_can_have(hub, hostile_cases, username):
+    before = accounts(hub)
+    with hostile_cases.case():
+        # When someone signs up with a name JupyterHub or NativeAuthenticator cannot take
+        page = hub.signup(username, "a-long-enough-Passphrase")
+        # Then the page says what a name may be, without the name, and no account exists
+        alert, message = page_alert(page)
+        assert alert == "alert-danger", message
+        assert_bounded(message, username)
+        assert_escaped(page)
+        assert accounts(hub) == before
+
+
+def test_sql_and_markup_in_a_valid_name_are_plain_data(hub, hostile_cases):
+    name = "robert');drop-table--<i>"
+    with hostile_cases.case():
+        # When someone signs up with SQL and markup in an otherwise valid name
+        assert "Your information has been sent to the admin." in hub.signup(
+            name, "robert-Passphrase-1"
+        )
+        # Then the account is pending like any other, shown escaped, and the others are intact
+        listing = accounts(hub)
+        assert "robert&#39;);drop-table--&lt;i&gt;" in listing and "<i>" not in listing
+        assert "alice" in listing and "bob" in listing
+        # And the admin can discard it by its name
+        r = hub.admin.get(f"{hub.url}/hub/discard/{url_quote(name, safe='')}")
+        assert r.status_code == 200 and "robert" not in accounts(hub)
+
+
+PASSPHRASES = [
+    ("ascii-100", "correct horse battery staple " * 3 + "0123456789x", True),
+    ("1024-bytes", "é" * 512, True),
+    ("cjk", "長いパスフレーズ" * 40, True),  # 960 bytes in 320 characters
+    ("1025-bytes", "é" * 512 + "x", False),
+    ("10k", "x" * 10_000, False),
+]
+
+
+@pytest.mark.parametrize("label, password, fits", PASSPHRASES, ids=[p[0] for p in PASSPHRASES])
+def test_long_and_non_ascii_passphrases(hub, hostile_cases, label, password, fits):
+    name = f"pass-{label}"
+    with hostile_cases.case():
+        # When someone signs up with a long or non-ASCII passphrase
+        page = hub.signup(name, password)
+        alert, message = page_alert(page)
+        if fits:
+            # Then up to 1024 bytes of UTF-8 it works: pending, then they log in with it
+            assert alert == "alert-info", message
+            hub.admin.get(f"{hub.url}/hub/authorize/{name}").raise_for_status()
+            hub.login(name, password)
+            assert "Invalid username" in login_error(hub.post_login(name, password[:-1] + "!").text)
+        else:
+            # Then past it the page says the bound in bytes, and no account is made
+            assert alert == "alert-danger"
+            assert "at most 1024 bytes" in message and f"has {len(password.encode())}" in message
+            assert_bounded(message, password)
+            assert f"authorize/{name}" not in accounts(hub)
+
+
+LOGINS = {
+    "huge-name": {"username": LONG, "password": "x"},
+    "control-name": {"username": PAYLOADS["control"], "password": "x"},
+    "markup-name": {"username": PAYLOADS["html"], "password": "x"},
+    "sql-name": {"username": "alice' OR '1'='1", "password": "' OR '1'='1"},
+    "traversal-name": {"username": PAYLOADS["traversal"], "password": "x"},
+    "huge-password": {"username": "alice", "password": "x" * 1_000_000},
+    "no-password": {"username": "alice"},
+    "no-username": {"password": "x"},
+}
+
+
+@pytest.mark.parametrize("data", LOGINS.values(), ids=LOGINS.keys())
+def test_hostile_login(hub, hostile_cases, data):
+    with hostile_cases.case():
+        # When someone logs in with a hostile name or password
+        session = requests.Session()
+        session.get(f"{hub.url}/hub/login").raise_for_status()
+        r = session.post(f"{hub.url}/hub/login", data={**data, "_xsrf": session.cookies["_xsrf"]})
+        # Then the login page says so plainly, shows the name back escaped and cut, no session
+        assert r.status_code == 200 and "/hub/login" in r.url
+        assert login_error(r.text) == "Invalid username or password."
+        assert_escaped(r.text)
+        assert LONG[:200] not in r.text
+        assert "jupyterhub-session-id" not in session.cookies
+
+
+def test_login_without_xsrf_is_refused(hub, hostile_cases):
+    with hostile_cases.case():
+        # When a login is posted cross-site, without the xsrf cookie and field
+        r = requests.post(f"{hub.url}/hub/login", data={"username": "alice", "password": "x"})
+        # Then it is refused before any password is checked
+        assert r.status_code == 403
+
+
+def test_change_password_with_hostile_input(hub, hostile_cases):
+    session = hub.login("alice", hub.passwords["alice"])
+    xsrf = session.cookies["_xsrf"]
+    url = f"{hub.url}/hub/change-password"
+    new = {"new_password": "a-new-Passphrase-1", "new_password_confirmation": "a-new-Passphrase-1"}
+    too_long = "€" * 400
+    cases = [
+        ({"old_password": LONG, **new, "_xsrf": xsrf}, 200, "current password was incorrect"),
+        ({"old_password": "x" * 1_000_000, **new, "_xsrf": xsrf}, 200, "current password was"),
+        (
+            {
+                "old_password": hub.passwords["alice"],
+                "new_password": too_long,
+                "new_password_confirmation": too_long,
+                "_xsrf": xsrf,
+            },
+            200,
+            "at most 1024 bytes",
+        ),
+        ({"old_password": hub.passwords["alice"], "_xsrf": xsrf}, 400, ""),  # fields missing
+        ({"old_password": hub.passwords["alice"], **new}, 403, ""),  # no xsrf
+    ]
+    for data, status, message in cases:
+        with hostile_cases.case():
+            # When alice changes her password with hostile fields
+            r = session.post(url, data=data)
+            # Then it is refused with a clear, short message
+            assert r.status_code == status, r.text[-500:]
+            if message:
+                alert, text = page_alert(r.text)
+                assert alert == "alert-danger" and message in text
+                assert_bounded(text, data["old_password"])
+    # And her password is unchanged
+    hub.login("alice", hub.passwords["alice"])
+
+
+@pytest.mark.parametrize("page", ["authorize", "discard", "change-password"])
+def test_admin_pages_answer_404_for_names_without_an_account(hub, hostile_cases, page):
+    before = accounts(hub)
+    # (Not LONG: 300 KB of URL is refused by the proxy before the hub sees it.)
+    names = ["nobody", *(v for v in PAYLOADS.values() if v is not LONG), "ALICE", "%00", "x" * 5000]
+    for name in names:
+        with hostile_cases.case():
+            # When the admin opens a page for a name without an account
+            r = hub.admin.get(
+                f"{hub.url}/hub/{page}/{url_quote(name, safe='')}", allow_redirects=False
+            )
+            # Then it is not found, with a short message
+            assert r.status_code == 404, (name[:40], r.status_code)
+            assert_escaped(r.text)
+            assert name[: QUOTE_CHARS + 10] not in r.text or len(name) <= QUOTE_CHARS + 10
+    with hostile_cases.case():
+        # And a plain user is refused on them, even for a real name
+        r = hub.users["bob"][0].get(f"{hub.url}/hub/{page}/alice", allow_redirects=False)
+        assert r.status_code == 403
+    assert accounts(hub) == before
+
+
+def test_admin_password_reset_for_an_unknown_name_or_too_long(hub, hostile_cases):
+    xsrf = hub.admin.cookies["_xsrf"]
+    too_long = "x" * 2000
+    for name, password, status in [("nobody", "a-new-Passphrase-1", 404), ("bob", too_long, 200)]:
+        with hostile_cases.case():
+            # When the admin resets the password of a name without an account, or to 2000 bytes
+            r = hub.admin.post(
+                f"{hub.url}/hub/change-password/{name}",
+                data={
+                    "new_password": password,
+                    "new_password_confirmation": password,
+                    "_xsrf": xsrf,
+                },
+            )
+            # Then it is not found, or refused with the bound
+            assert r.status_code == status
+            if status == 200:
+                alert, text = page_alert(r.text)
+                assert alert == "alert-danger" and "at most 1024 bytes" in text
+    # And bob's password is unchanged
+    hub.login("bob", hub.passwords["bob"])
+
+
+# --- Usage page and API, group sizes -------------------------------------------------------------
+
+
+@settings(EXAMPLES)
+@given(params=st.dictionaries(st.text(min_size=1, max_size=20), URL_TEXT, max_size=3))
+def test_usage_ignores_parameters(hub, hostile_cases, params):
+    with hostile_cases.case():
+        # When the usage API is asked with hostile query parameters
+        r = hub.api("GET", "/hubkit/usage", params=params)
+        # Then they are ignored: the usual answer, nothing echoed
+        assert r.status_code == 200
+        rows = {row["name"]: row["user_options"] for row in r.json()["users"]}
+        assert rows["alice"] == ALICE_OPTIONS
+        assert_escaped(r.text)
+
+
+def test_usage_refuses_other_users_and_dead_credentials(hub, hostile_cases):
+    bob = hub.users["bob"][1]
+    expiring = hub.api("POST", "/users/bob/tokens", json={"expires_in": 1}).json()["token"]
+    session = hub.login("bob", hub.passwords["bob"])
+    stale = session.cookies.copy()
+    session.get(f"{hub.url}/hub/logout").raise_for_status()
+    time.sleep(2)
+    for token in (bob, expiring, "not-a-token", ""):
+        with hostile_cases.case():
+            # When a plain user's, an expired or a made-up token asks for everyone's usage
+            r = requests.get(
+                f"{hub.url}/hub/api/hubkit/usage", headers={"Authorization": f"token {token}"}
+            )
+            # Then it is refused
+            assert r.status_code == 403
+    with hostile_cases.case():
+        # And the cookies of a session that logged out do not open the usage page
+        r = requests.get(f"{hub.url}/hub/usage", cookies=stale)
+        assert r.status_code in (200, 403) and "data-user" not in r.text
+
+
+def test_usage_shows_only_short_stored_options(hub, hostile_cases):
+    bob = hub.users["bob"][1]
+    with hostile_cases.case():
+        # Given bob wrote options straight into his stopped server through JupyterHub's PATCH,
+        # which asks no spawner
+        r = hub.api("PATCH", "/users/bob/server", bob, json={"user_options": {"profile": LONG}})
+        assert r.status_code == 200
+        # When the admin opens the usage page and API
+        rows = {row["name"]: row for row in hub.api("GET", "/hubkit/usage").json()["users"]}
+        page = hub.admin.get(f"{hub.url}/hub/usage").text
+        # Then they show none of it
+        assert rows["bob"]["user_options"] == {}
+        assert "AAAAAAAAAA" not in page
+
+
+SIZES = st.dictionaries(
+    st.one_of(st.text(max_size=80), st.sampled_from(["../x", PAYLOADS["html"], "x" * 100])),
+    st.one_of(
+        VALUES,
+        st.fixed_dictionaries(
+            {"display_name": st.one_of(VALUES, st.sampled_from([PAYLOADS["html"], "D" * 500]))},
+            optional={
+                "cpu_limit": VALUES,
+                "mem_limit": VALUES,
+                "gpu": VALUES,
+                "image": st.just("evil/image"),
+                "cmd": st.just(["sh"]),
+            },
+        ),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+def offered_sizes(form: str) -> set[str]:
+    return set(re.findall(r'name="profile-option-[^"]*--size"[^>]*value="([^"]*)"', form)) | set(
+        re.findall(r'value="([^"]*)"[^>]*name="profile-option-[^"]*--size"', form)
+    )
+
+
+@settings(EXAMPLES)
+@given(sizes=SIZES)
+def test_group_sizes_from_the_rest_api_are_checked(hub, offered, hostile_cases, sizes):
+    with hostile_cases.case():
+        # When the admin gives group lab sizes through its properties, of any shape
+        r = hub.api("PUT", "/groups/lab/properties", json={"hubkit_sizes": sizes})
+        assert r.status_code == 200, r.text[:300]
+        # Then bob's form still opens, offers only well-formed resource sizes, escaped
+        form = hub.users["bob"][0].get(f"{hub.url}/hub/spawn")
+        assert form.status_code == 200
+        assert_escaped(form.text)
+        valid = {slug for slug, size in sizes.items() if not profiles.size_problem(slug, size)}
+        assert "D" * 101 not in form.text
+        # (An empty or default slug is a valid request: it would start a server.)
+        for slug in set(sizes) - valid - set(DEFAULT_SIZES) - {""}:
+            # And no malformed size can be started through the REST API either
+            r = hub.api(
+                "POST",
+                "/users/bob/server",
+                hub.users["bob"][1],
+                json={"user_options": {"profile": offered[0]["slug"], "size": slug}},
+            )
+            assert r.status_code == 400, r.text[:300]
+            assert_bounded(r.json()["message"], slug)
+
+
+def test_group_sizes_cannot_be_set_by_members(hub, hostile_cases):
+    before = state(hub)["groups"]
+    bob = hub.users["bob"][1]
+    sizes = {"huge": {"display_name": "Huge", "cpu_limit": 64.0}}
+    for method, path, body, status in [
+        ("PUT", "/groups/lab/properties", {"hubkit_sizes": sizes}, (403,)),
+        ("POST", "/groups/power-users/users", {"users": ["bob"]}, (403,)),
+        # Refused for scope, or as a PUT to a group named ".." (seen both ways)
+        ("PUT", "/groups/../groups/lab/properties", {"hubkit_sizes": sizes}, (403, 405)),
+    ]:
+        with hostile_cases.case():
+            # When a member tries to give their group sizes, or join a bigger one
+            r = hub.api(method, path, bob, json=body)
+            # Then it is refused, and the groups are as they were
+            assert r.status_code in status, r.text[:300]
+            assert state(hub)["groups"] == before
