@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.hubserver: the real hub the test suite uses
 
 from hubkit.catalog import Catalog, load_catalog  # noqa: E402
-from hubkit.envs.spec import load_spec  # noqa: E402
 from hubkit.envs.pypi import pip_requirements  # noqa: E402
+from hubkit.envs.spec import load_spec  # noqa: E402
 from hubkit.local import LocalLayout, profile_status  # noqa: E402
 from hubkit.local.environments import pip_install, venv_current  # noqa: E402
 from tests import browser as chromium  # noqa: E402

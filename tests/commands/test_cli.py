@@ -9,6 +9,8 @@ import shutil
 import subprocess
 import sys
 
+from hubkit.catalog import load_catalog
+from hubkit.images.plan import missing_locks
 from tests import ROOT
 
 
@@ -27,6 +29,14 @@ def test_catalog_check_passes_on_the_repository():
     assert result.returncode == 0, result.stderr
     assert "catalog.yaml: OK" in result.stdout
     assert "profile everything   kernels: python3, ir, julia" in result.stdout
+    # And it names every lock the images need that is not committed yet (the lock workflow
+    # makes them), and what makes them
+    catalog = load_catalog(ROOT / "catalog.yaml")
+    missing = {p for slug in catalog.profiles for p in missing_locks(catalog, slug)}
+    for path in missing:
+        assert str(path.relative_to(ROOT)) in result.stdout
+    assert ("not locked yet: " in result.stdout) == bool(missing)
+    assert ("`pixi run lock`" in result.stdout) == bool(missing)
 
 
 def test_broken_catalog_is_one_clear_line(tmp_path):

@@ -17,12 +17,12 @@ from urllib.parse import quote as url_quote
 
 import pytest
 import requests
-from hubkit.hub.spawner import DEFAULT_SIZES
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from hubkit.bounds import QUOTE_CHARS
-from hubkit.hub import profiles
+from hubkit.policy import profiles
+from tests import SIZES as POLICY_SIZES
 
 from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer, login_error
 
@@ -68,7 +68,7 @@ def hub(tmp_path_factory, catalog, layout, available_profiles):
 
 @pytest.fixture(scope="module")
 def offered(catalog, available_profiles):
-    return profiles.profile_list(catalog, DEFAULT_SIZES, available_profiles)
+    return profiles.profile_list(catalog, POLICY_SIZES, available_profiles)
 
 
 def stored_options(hub: HubServer, name: str = "alice") -> dict:
@@ -555,7 +555,7 @@ def test_group_sizes_from_the_rest_api_are_checked(hub, offered, hostile_cases, 
         valid = {slug for slug, size in sizes.items() if not profiles.size_problem(slug, size)}
         assert "D" * 101 not in form.text
         # (An empty or default slug is a valid request: it would start a server.)
-        for slug in set(sizes) - valid - set(DEFAULT_SIZES) - {""}:
+        for slug in set(sizes) - valid - set(POLICY_SIZES) - {""}:
             # And no malformed size can be started through the REST API either
             r = hub.api(
                 "POST",

@@ -16,7 +16,6 @@ import psutil
 import pytest
 import requests
 
-from ..databases import free_port
 from ..hubserver import ADMIN, ADMIN_PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -188,81 +187,3 @@ def gzip_beside(script: Path) -> Path:
     packed.write_bytes(gzip.compress(script.read_bytes()))
     os.utime(packed, ns=(script.stat().st_atime_ns, script.stat().st_mtime_ns))
     return packed
-
-
-def test_only_a_current_precompressed_copy_is_sent(tmp_path, catalog, layout, available_profiles):
-    # Given an extension's scripts, each with a .gz made at install
-    prefix = layout.server_venv(catalog, available_profiles[0])
-    static = tmp_path / "labextensions" / "some-extension" / "static"
-    static.mkdir(parents=True)
-    current, replaced, linked = static / "1.js", static / "2.js", static / "3.js"
-    for script in (current, replaced, linked):
-        script.write_text(f"const name = '{script.name}';\n" * 200)
-        gzip_beside(script)
-    # ... one of them replaced since by an upgrade, with an older modification time
-    replaced.write_text("const name = 'replaced';\n" * 200)
-    os.utime(replaced, ns=(0, replaced.stat().st_mtime_ns - 3_600_000_000_000))
-    # ... one whose .gz was swapped for a link to a file outside the served folders
-    secret = tmp_path / "secret.gz"
-    secret.write_bytes(gzip.compress(b"a secret"))
-    (static / "3.js.gz").unlink()
-    (static / "3.js.gz").symlink_to(secret)
-    times = (0, linked.stat().st_mtime_ns)  # the link's own time looks current
-    os.utime(static / "3.js.gz", ns=times, follow_symlinks=False)
-    # ... and a .gz the extension ships as it is
-    (static / "data.json.gz").write_bytes(gzip.compress(b"{}"))
-    # And a JupyterLab server of the prefix, with its configuration, serving that folder too
-    port, token = free_port(), "precompressed"
-    server = subprocess.Popen(
-        [
-            str(prefix / "bin" / "jupyter-lab"),
-            "--no-browser",
-            f"--port={port}",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={tmp_path}",
-            f"--LabApp.extra_labextensions_path={tmp_path / 'labextensions'}",
-            *(["--allow-root"] if os.geteuid() == 0 else []),
-        ],
-        env={**os.environ, "HOME": str(tmp_path)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/lab/extensions/some-extension/static"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/api/status", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline and server.poll() is None, "server did not start"
-                time.sleep(0.2)
-        gzip_please = {"Accept-Encoding": "gzip"}
-        # When the browser asks for the scripts
-        sent = {
-            script.name: requests.get(
-                f"{url}/{script.name}", headers=gzip_please, stream=True, timeout=30
-            )
-            for script in (current, replaced, linked)
-        }
-        # Then the current .gz is sent as it is, marked as varying with the encoding asked for
-        r = sent[current.name]
-        assert r.raw.read(decode_content=False) == (static / "1.js.gz").read_bytes()
-        assert r.headers["Content-Type"].endswith("javascript")
-        assert "Accept-Encoding" in r.headers["Vary"]
-        # And the replaced script is sent itself, never its old .gz; so is the one with a link
-        for script in (replaced, linked):
-            assert sent[script.name].content == script.read_bytes(), script.name
-        # When a client asks for a range of bytes
-        first_bytes = {**gzip_please, "Range": "bytes=0-99"}
-        part = requests.get(f"{url}/1.js", headers=first_bytes, timeout=30)
-        # Then it gets those bytes of the script, not of its .gz
-        assert part.status_code == 206
-        assert part.headers["Content-Range"] == f"bytes 0-99/{current.stat().st_size}"
-        assert part.content == current.read_bytes()[:100]
-        # And the extension's own .gz keeps its type
-        shipped = requests.get(f"{url}/data.json.gz", headers=gzip_please, timeout=30)
-        assert shipped.headers["Content-Type"] == "application/gzip"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -6,7 +6,6 @@ the post-install scripts they bring."""
 from __future__ import annotations
 
 import gzip
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from hubkit.catalog import load_catalog
 from hubkit.local.environments import sync_prefix_files
 from hubkit.prefix import POST_INSTALL_DIR
+from tests import ROOT
 
 INSPECTOR = Path("share/jupyter/labextensions/variable-inspector/static")
 # The line of variable-inspector 1.4.4's kernel script (a JavaScript string) that imports every
@@ -25,7 +25,12 @@ IMPORTING = "def attempt_import(module):\\n    try:\\n        return __import__(
 
 
 def make_venv(path: Path) -> Path:
+    """A bare venv that imports the project's lab package from the checkout, as an installed
+    prefix would (the post-install scripts use its install-time part)."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site = path / "lib" / version / "site-packages"
+    (site / "hubkit_lab.pth").write_text(f"{ROOT / 'packages' / 'hubkit-lab'}\n")
     return path
 
 
@@ -80,43 +85,3 @@ def test_an_unknown_variable_inspector_version_stops_the_install(repo_copy, tmp_
         sync_prefix_files(catalog, venv, catalog.environments["python"])
     err = capfd.readouterr().err
     assert str(venv / INSPECTOR) in err and "return __import__(module)" in err
-
-
-def test_lab_assets_are_gzipped_beside_them_and_kept_current(repo_copy, tmp_path):
-    # Given a venv with JupyterLab's bundles and an extension's: large and small scripts, a font
-    # and a .gz the extension ships itself
-    catalog = load_catalog(repo_copy / "catalog.yaml")
-    venv = make_venv(tmp_path / "venv")
-    lab = venv / "share/jupyter/lab/static"
-    ext = venv / "share/jupyter/labextensions/@scope/ext/static"
-    for folder in (lab, ext):
-        folder.mkdir(parents=True)
-    main, chunk, small = lab / "main.1a2b.js", ext / "42.3c4d.js", ext / "remoteEntry.js"
-    main.write_text("function jupyterlab() { return 1; }\n" * 400)
-    chunk.write_text("const chunk = 'an extension';\n" * 100)
-    small.write_text("var r = 1;\n")  # shorter than tornado would compress
-    (ext / "font.woff2").write_bytes(os.urandom(4096))
-    shipped = ext / "data.json.gz"
-    shipped.write_bytes(gzip.compress(b"{}"))
-    # When local mode installs the python environment's files
-    sync_prefix_files(catalog, venv, catalog.environments["python"])
-    # Then each large script has a gzip copy beside it holding exactly its bytes, with its time
-    for script in (main, chunk):
-        packed = script.with_name(script.name + ".gz")
-        assert gzip.decompress(packed.read_bytes()) == script.read_bytes()
-        assert packed.stat().st_size < script.stat().st_size / 4
-        assert packed.stat().st_mtime_ns == script.stat().st_mtime_ns
-    # And nothing is written for the small script or the (already compressed) font
-    assert not small.with_name(small.name + ".gz").exists()
-    assert not (ext / "font.woff2.gz").exists()
-    # When an upgrade replaces one script by a version older than its .gz, and removes another
-    chunk.write_text("const chunk = 'another version';\n" * 100)
-    earlier = (ext / "42.3c4d.js.gz").stat().st_mtime - 3600
-    os.utime(chunk, (earlier, earlier))
-    main.unlink()
-    sync_prefix_files(catalog, venv, catalog.environments["python"])
-    # Then the replaced script's copy follows it and the removed one's copy goes
-    assert gzip.decompress((ext / "42.3c4d.js.gz").read_bytes()) == chunk.read_bytes()
-    assert not (lab / "main.1a2b.js.gz").exists()
-    # But the extension's own .gz, which has no original, is left alone
-    assert gzip.decompress(shipped.read_bytes()) == b"{}"
