@@ -128,7 +128,8 @@ class MariaDBServer:
     a socket in that folder and a free port of 127.0.0.1; removed on exit.
 
     `root` has a password over TCP (`password`), so tests can produce "wrong password";
-    name resolution is off so that 127.0.0.1 never maps to `root@localhost`.
+    name resolution is off so that 127.0.0.1 never maps to `root@localhost`. TLS is offered
+    with a self-signed certificate (openssl) and required after `require_tls()`.
     """
 
     def __init__(self, password: str = "hubkit-root-pw") -> None:
@@ -141,6 +142,14 @@ class MariaDBServer:
 
     def __enter__(self) -> MariaDBServer:
         shutil.chown(self.dir, "mysql", "mysql")
+        key, cert = self.dir / "server.key", self.dir / "server.crt"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        for path in (key, cert):
+            shutil.chown(path, "mysql", "mysql")
         subprocess.run(
             ["mariadb-install-db", "--no-defaults", "--user=mysql", f"--datadir={self.data}",
              "--auth-root-authentication-method=normal", "--skip-test-db"],
@@ -151,7 +160,8 @@ class MariaDBServer:
              f"--socket={self.socket}", f"--port={self.port}", "--bind-address=127.0.0.1",
              "--skip-name-resolve", f"--pid-file={self.dir / 'mysqld.pid'}",
              f"--log-error={self.dir / 'error.log'}", "--innodb-buffer-pool-size=64M",
-             "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin"],
+             "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin",
+             f"--ssl-cert={cert}", f"--ssl-key={key}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -181,6 +191,10 @@ class MariaDBServer:
                 self.process.kill()
                 self.process.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def require_tls(self, required: bool = True) -> None:
+        """Refuse (or accept again) TCP connections without TLS; the socket stays open."""
+        self.client(f"SET GLOBAL require_secure_transport = {'ON' if required else 'OFF'}")
 
     def client(self, sql: str, database: str | None = None) -> str:
         """Run SQL with the mariadb client as root over the socket; returns its output."""

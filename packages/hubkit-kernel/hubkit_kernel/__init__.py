@@ -1,0 +1,38 @@
+"""hubkit's kernel side, loaded as an IPython extension in every Python kernel.
+
+The environment's `etc/ipython/ipython_kernel_config.json` lists it in
+`InteractiveShellApp.extensions`, so loading must stay cheap: nothing here imports pandas,
+pyarrow, SQLAlchemy or DuckDB; they are imported on the first SQL cell.
+"""
+
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the `%%sql_cell` magic (jupysql keeps `%%sql`)."""
+    from .sql.magic import SqlCellMagics
+
+    magics = SqlCellMagics(shell=ipython, parent=ipython)
+    ipython.register_magics(magics)
+    # So that `%config SqlCellMagics` lists and sets its options. IPython's Magics.__init__
+    # appends itself already on recent versions; never twice.
+    if magics not in ipython.configurables:
+        ipython.configurables.append(magics)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Close the kernel's database connections."""
+    from .sql.magic import SqlCellMagics
+    from .sql.sessions import close_all
+
+    ipython.configurables[:] = [
+        c for c in ipython.configurables if not isinstance(c, SqlCellMagics)
+    ]
+    close_all()

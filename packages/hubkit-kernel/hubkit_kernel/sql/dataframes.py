@@ -1,0 +1,85 @@
+"""DuckDB over the user's DataFrames and files, by name, without copying them first.
+
+DuckDB's replacement scan looks up unknown table names in the Python frame that called it,
+which inside the magic is not the notebook's namespace (the bug behind "Table with name df does
+not exist"). Here every name the query mentions that is a pandas/polars DataFrame, an Arrow
+table or a pathlib.Path to a CSV/Parquet/JSON file in `shell.user_ns` is registered on the
+connection for the duration of the query (Arrow and pandas are scanned in place), unless a real
+table or view already has that name.
+"""
+
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import PurePath
+from typing import Any
+
+from .parameters import ParsedQuery
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FRAME_MODULES = ("pandas", "polars", "pyarrow")
+_FRAME_TYPES = {"DataFrame", "Series", "Table", "RecordBatchReader", "Dataset", "LazyFrame"}
+_FILE_READERS = {
+    ".csv": "read_csv", ".tsv": "read_csv", ".parquet": "read_parquet",
+    ".json": "read_json", ".ndjson": "read_json", ".jsonl": "read_json",
+}  # fmt: skip
+
+
+def is_frame(value: object) -> bool:
+    kind = type(value)
+    return kind.__module__.split(".")[0] in _FRAME_MODULES and kind.__name__ in _FRAME_TYPES
+
+
+def candidates(query: ParsedQuery, namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """Names the query's text mentions that are DataFrames or data file paths in the namespace."""
+    text = " ".join(p for p in query.parts if isinstance(p, str))
+    found = {}
+    for word in set(_WORD.findall(text)):
+        value = namespace.get(word)
+        if value is None:
+            continue
+        if is_frame(value) or (
+            isinstance(value, PurePath) and value.suffix.lower() in _FILE_READERS
+        ):
+            found[word] = value
+    return found
+
+
+@contextlib.contextmanager
+def registered_frames(con: Any, query: ParsedQuery, namespace: Mapping[str, Any]) -> Iterator[None]:
+    found = candidates(query, namespace)
+    if found:
+        existing = {
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM duckdb_tables() UNION ALL "
+                "SELECT view_name FROM duckdb_views() WHERE NOT internal"
+            ).fetchall()
+        }
+        found = {k: v for k, v in found.items() if k not in existing}
+    views, registered = [], []
+    try:
+        for name, value in found.items():
+            if isinstance(value, PurePath):
+                # The name passed the _WORD pattern, so quoting it is enough.
+                reader = getattr(con, _FILE_READERS[value.suffix.lower()])
+                reader(str(value)).create_view(name, replace=True)
+                views.append(name)
+            else:
+                con.register(
+                    name, value.collect() if type(value).__name__ == "LazyFrame" else value
+                )
+                registered.append(name)
+        yield
+    finally:
+        for name in registered:
+            with contextlib.suppress(Exception):
+                con.unregister(name)
+        for name in views:
+            with contextlib.suppress(Exception):
+                con.execute(f'DROP VIEW IF EXISTS "{name}"')

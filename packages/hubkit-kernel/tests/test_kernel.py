@@ -1,0 +1,136 @@
+"""Tests for %%sql_cell in a real IPython kernel (jupyter_client): what the notebook receives,
+errors without traceback, and interrupts that cancel the query on the database."""
+
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from kernel_client import KernelSession
+
+pytestmark = pytest.mark.slow
+
+CONFIG = Path(__file__).resolve().parents[3] / "envs/python/etc/ipython/ipython_kernel_config.json"
+
+
+@pytest.fixture(scope="module")
+def kernel_dbs(kernel, postgres, mariadb, tmp_path_factory):
+    sqlite_path = tmp_path_factory.mktemp("kernel-sqlite") / "k.db"
+    urls = {
+        "pg": postgres.url("shop"),
+        "maria": mariadb.url("shop"),
+        "lite": f"sqlite:///{sqlite_path}",
+    }
+    code = "from hubkit_kernel.sql import add_connection\n" + "".join(
+        f"add_connection({name!r}, {url!r})\n" for name, url in urls.items()
+    )
+    assert kernel.execute(code).status == "ok"
+    return kernel
+
+
+def test_config_file_loads_the_extension_without_the_data_stack(tmp_path):
+    # Given: the environment's kernel config as the profile's
+    profile = tmp_path / "profile_default"
+    profile.mkdir()
+    shutil.copy(CONFIG, profile / "ipython_kernel_config.json")
+    assert json.loads(CONFIG.read_text())["InteractiveShellApp"]["extensions"] == ["hubkit_kernel"]
+    # When
+    with KernelSession(env={"IPYTHONDIR": str(tmp_path)}) as k:
+        run = k.execute(
+            "import sys\n"
+            "print(sorted(get_ipython().extension_manager.loaded))\n"
+            "print([m for m in ('pandas', 'pyarrow', 'duckdb', 'sqlalchemy') if m in sys.modules])"
+        )
+    # Then
+    assert run.status == "ok", run.errors
+    loaded, heavy = run.stdout.splitlines()
+    assert "hubkit_kernel" in loaded
+    assert heavy == "[]"
+
+
+def test_result_display_and_variable(kernel):
+    run = kernel.execute("%%sql_cell -o answer\nSELECT 42 AS x, 'a' AS y")
+    assert run.status == "ok", run.errors
+    plain, html = run.data("text/plain"), run.data("text/html")
+    assert plain[0].startswith("1 rows × 2 columns · duckdb · ")  # noqa: RUF001
+    assert plain[0].splitlines()[1].split() == ["x", "y"]
+    assert html[0].startswith('<div class="hubkit-sql-summary">1 rows × 2 columns')  # noqa: RUF001
+    assert "<table" in html[0]
+    check = kernel.execute("print(type(answer).__name__, answer['x'].tolist())")
+    assert check.stdout.strip() == "DataFrame [42]"
+
+
+def test_statement_reports_rows_affected(kernel):
+    kernel.execute("%%sql_cell\nCREATE OR REPLACE TABLE k_t (a int)")
+    run = kernel.execute("%%sql_cell\nINSERT INTO k_t VALUES (1), (2), (3)")
+    assert run.data("text/plain")[0].startswith("3 rows affected · duckdb")
+
+
+@pytest.mark.parametrize("name", ["pg", "maria", "lite", "duckdb"])
+def test_failing_query_is_an_error_without_traceback(name, kernel_dbs):
+    run = kernel_dbs.execute(f"%%sql_cell -c {name}\nSELECT * FROM no_such_table")
+    # The reply says error, so nbval, papermill and nbconvert --execute stop there...
+    assert run.status == "error"
+    assert run.reply["ename"] == "UsageError"
+    # ... and the user sees the database's message, not a Python traceback.
+    shown = run.stderr + "".join("".join(e.get("traceback", [])) for e in run.errors)
+    assert "no_such_table" in shown
+    assert "Traceback" not in shown
+    assert "File " not in shown
+    assert "hubkit-root-pw" not in shown
+
+
+LONG_QUERIES = {
+    "pg": "SELECT pg_sleep(30)",
+    "maria": "SELECT SLEEP(30)",
+    "lite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000)"
+    " SELECT count(*) FROM c",
+    "duckdb": "SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b",
+}
+
+
+def _running(name: str, postgres, mariadb) -> int:
+    """How many copies of the long query the database still runs."""
+    if name == "pg":
+        return int(postgres.psql(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+            " AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()", "shop",
+        ).strip())  # fmt: skip
+    if name == "maria":
+        return int(mariadb.client(
+            "SELECT count(*) FROM information_schema.PROCESSLIST"
+            " WHERE INFO LIKE '%SLEEP(30)%' AND ID <> CONNECTION_ID()"
+        ).strip())  # fmt: skip
+    return 0  # in-process: the kernel answering again is the proof
+
+
+@pytest.mark.parametrize("name", ["pg", "maria", "lite", "duckdb"])
+def test_interrupt_cancels_the_query_on_the_database(name, kernel_dbs, postgres, mariadb):
+    # Given: a long query running
+    msg_id = kernel_dbs.submit(f"%%sql_cell -c {name} -o never\n{LONG_QUERIES[name]}")
+    deadline = time.monotonic() + 10
+    time.sleep(1.5)
+    if name in ("pg", "maria"):
+        while _running(name, postgres, mariadb) == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _running(name, postgres, mariadb) == 1
+    # When
+    interrupted = time.monotonic()
+    kernel_dbs.interrupt()
+    run = kernel_dbs.collect(msg_id, timeout=30)
+    answered = time.monotonic() - interrupted
+    # Then: the cell failed as cancelled, quickly, and the database stopped the query
+    assert run.status == "error"
+    assert "cancelled" in run.stderr.lower(), run.errors
+    assert answered < 5, f"kernel answered {answered:.1f} s after the interrupt"
+    assert _running(name, postgres, mariadb) == 0
+    assert "never" not in kernel_dbs.execute("print(dir())").stdout
+    # And the connection works afterwards
+    after = kernel_dbs.execute(f"%%sql_cell -c {name}\nSELECT 1 AS ok")
+    assert after.status == "ok", after.stderr

@@ -1,0 +1,146 @@
+"""The server extension: its settings (`HubkitLab`), what it does when the server loads it,
+and what it does once every extension is loaded.
+"""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from jupyter_server.utils import url_path_join
+from tornado.web import GZipContentEncoding
+from traitlets import Bool, Int, TraitError, validate
+from traitlets.config import LoggingConfigurable
+
+from . import __version__, shutdown
+from .handlers import setup_handlers
+from .precompressed import replace_file_handlers
+
+if TYPE_CHECKING:
+    from jupyter_server.serverapp import ServerApp
+    from jupyterlab.labapp import LabApp
+
+# Where the settings are kept for the handlers and the start hook
+SETTINGS_KEY = "hubkit_lab"
+
+
+class HubkitLab(LoggingConfigurable):
+    """hubkit's server extension. Configure it as `c.HubkitLab.<option>` in a
+    jupyter_server_config file, or `--HubkitLab.<option>=<value>` on the command line.
+    """
+
+    precompressed_assets = Bool(
+        True,
+        help="""Send JupyterLab's scripts and styles (/static/lab, /lab/extensions) as the
+        `name.gz` files written beside them at install time (`python -m
+        hubkit_lab.precompress`), to browsers that accept gzip: no compressing while a page
+        loads. A file without a current `.gz` (none, or the file changed since) is sent as it
+        is, compressed on the fly when `compress_responses` is on.
+
+        .. versionadded:: 0.1
+        """,
+    ).tag(config=True)
+
+    compress_responses = Bool(
+        True,
+        help="""Compress every other response (settings, translations, API answers) with
+        gzip as it is sent, as tornado's `compress_response` setting does; jupyter_server
+        leaves it off. Turn it off behind a proxy that compresses.
+
+        .. versionadded:: 0.1
+        """,
+    ).tag(config=True)
+
+    gzip_level = Int(
+        4,
+        help="""The gzip level (1-9) responses are compressed at on the fly, on the server's
+        only thread. tornado's default, 6, takes twice the time of 4 for about 4 % fewer
+        bytes (benchmarks/lab_overhead.py prints the bytes on the wire). Sets
+        tornado.web.GZipContentEncoding.GZIP_LEVEL, for the whole process.
+
+        .. versionadded:: 0.1
+        """,
+    ).tag(config=True)
+
+    stop_anyio_workers_at_exit = Bool(
+        True,
+        help="""Stop AnyIO's idle worker threads when the server exits. Without it, a server
+        stopped while a notebook is open in a browser never exits (jupyter-collaboration's
+        rooms keep the threads alive) and the hub kills it after its timeouts: "Stop My
+        Server" and the idle culler take 60 s instead of 1
+        (jupyterlab/jupyter-collaboration#161, #503). Drop it (and hubkit_lab.shutdown) once
+        a jupyter-collaboration release includes the fix, jupyter-collaboration PR #546.
+
+        .. versionadded:: 0.1
+        """,
+    ).tag(config=True)
+
+    @validate("gzip_level")
+    def _validate_gzip_level(self, proposal: dict[str, Any]) -> int:
+        level = proposal["value"]
+        if not 1 <= level <= 9:
+            raise TraitError(f"HubkitLab.gzip_level must be between 1 and 9, not {level}")
+        return level
+
+
+def load(serverapp: ServerApp) -> None:
+    """Read the settings, add the API's handlers, turn on compression and the exit hook."""
+    settings = HubkitLab(parent=serverapp, log=serverapp.log)
+    web_app = serverapp.web_app
+    web_app.settings[SETTINGS_KEY] = settings
+    setup_handlers(web_app)
+    GZipContentEncoding.GZIP_LEVEL = settings.gzip_level
+    if settings.compress_responses:
+        # tornado adds its transform in Application.__init__ when the setting is on; the
+        # application exists already, so add it here (the handlers read the setting too)
+        web_app.settings["compress_response"] = True
+        if GZipContentEncoding not in web_app.transforms:
+            web_app.add_transform(GZipContentEncoding)
+    if settings.stop_anyio_workers_at_exit:
+        shutdown.register()
+    serverapp.log.info("hubkit_lab %s loaded", __version__)
+
+
+def _lab_app(serverapp: ServerApp) -> LabApp | None:
+    """The JupyterLab extension app the server loaded, if any."""
+    try:
+        from jupyterlab.labapp import LabApp
+    except ImportError:
+        return None
+    for point in serverapp.extension_manager.extension_points.values():
+        if isinstance(point.app, LabApp):
+            return point.app
+    return None
+
+
+def start(serverapp: ServerApp) -> None:
+    """Serve JupyterLab's assets precompressed, now that every extension's routes exist.
+
+    The moment: jupyter_server loads extensions one by one in name order, so while this one
+    (hubkit_lab) loads, jupyterlab (later in that order) has not added its /lab/extensions
+    route yet, and an extension loaded after jupyterlab could add its routes after any load
+    hook. The start hook (`_start_jupyter_server_extension`, from ServerApp._post_start) is the
+    documented one that runs after every extension is loaded: it is called on the event loop's
+    first turn, before the server has read any request. It replaces the handler class of the
+    two routes that serve the assets, in tornado's router rules (read at each request).
+    Neither jupyter_server nor jupyterlab_server lets one choose that class: /static/lab takes
+    the `static_handler_class` setting, which a later config file's `tornado_settings`
+    replaces (jupyterhub-singleuser cannot merge it), and /lab/extensions names
+    FileFindHandler itself.
+    """
+    settings: HubkitLab = serverapp.web_app.settings[SETTINGS_KEY]
+    if not settings.precompressed_assets:
+        return
+    lab = _lab_app(serverapp)
+    if lab is None:  # a server without JupyterLab: no lab assets to serve
+        return
+    patterns = [
+        url_path_join(lab.static_url_prefix, "(.*)"),
+        url_path_join(serverapp.base_url, lab.labextensions_url, "(.*)"),
+    ]
+    changed = replace_file_handlers(serverapp.web_app.default_router, patterns)
+    if changed:
+        serverapp.log.info("hubkit_lab: precompressed assets served at %s", ", ".join(changed))
+    else:
+        serverapp.log.warning("hubkit_lab: no route of JupyterLab's assets found (%s)", patterns)
