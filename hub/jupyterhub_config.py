@@ -15,7 +15,12 @@ from pathlib import Path
 from hubkit.hub.database import wait_for_database
 from hubkit.hub.settings import env_bool, env_int, require_env
 from hubkit.imagesfile import ImagesFileError, read_images_file
-from hubkit.policy import PolicyError, default_policy_path, load_policy
+from hubkit.policy import (
+    PolicyError,
+    default_policy_path,
+    load_policy,
+    missing_connection_secrets,
+)
 
 c = get_config()  # noqa: F821 (injected by JupyterHub)
 
@@ -85,6 +90,22 @@ c.Spawner.sizes = policy.sizes
 c.Spawner.group_sizes = policy.group_sizes()
 c.Spawner.offer_gpu_sizes = env_bool("HUBKIT_GPU", False)
 c.JupyterHub.load_groups = {name: {"users": []} for name in policy.groups}
+# Database connections shared with users and groups; their passwords come from stack.env.
+if missing := missing_connection_secrets(policy, dict(os.environ)):
+    raise SystemExit(
+        f"hub policy: {policy.path}: connections need {', '.join(missing)}: add them to "
+        "stack.env (see example-stack.env)"
+    )
+c.Spawner.shared_connections = {
+    name: {
+        "url": conn.url,
+        "description": conn.description,
+        "password_env": conn.password_env or "",
+        "users": list(conn.users),
+        "groups": list(conn.groups),
+    }
+    for name, conn in policy.connections.items()
+}
 
 # --- Services and roles: least privilege, never admin; scopes from the policy -----------------
 cull_every = f"--cull-every={env_int('HUBKIT_CULL_EVERY', 300)}"

@@ -98,6 +98,28 @@ def test_the_shipped_policy_configures_sizes_groups_and_least_privilege_roles(tm
             "groups.power-users.sizes",
             "already name sizes for all",
         ),
+        (
+            lambda d: d.update(connections={"wh": {"url": "postgresql://u:pw@db/wh"}}),
+            "connections.wh.url",
+            "holds a password: put it in stack.env",
+        ),
+        (
+            lambda d: d.update(
+                connections={"wh": {"url": "postgresql://u@db/wh", "groups": ["x"]}}
+            ),
+            "connections.wh.groups[0]",
+            "unknown group 'x'",
+        ),
+        (
+            lambda d: d.update(connections={"wh; DROP": {"url": "sqlite://"}}),
+            "connections",
+            "does not match",
+        ),
+        (
+            lambda d: d.update(connections={"wh": {"url": "not a url"}}),
+            "connections.wh.url",
+            "not a SQLAlchemy URL",
+        ),
     ],
 )
 def test_a_wrong_entry_is_named_with_its_file(tmp_path, change, entry, message):
@@ -121,6 +143,43 @@ def test_the_hub_does_not_start_with_a_wrong_policy_and_says_where(tmp_path):
     assert result.stderr.strip() == (
         f"hub policy: {path}: roles.monitoring.scopes[10]: unknown scope 'read:all'"
     )
+
+
+def test_a_shared_connections_password_must_be_in_the_environment(tmp_path):
+    # Given a policy sharing a connection whose password is in WAREHOUSE_PASSWORD
+    path = edited(
+        tmp_path,
+        lambda d: d.update(
+            connections={
+                "warehouse": {
+                    "url": "postgresql+psycopg://analyst@db.lan/wh",
+                    "password_env": "WAREHOUSE_PASSWORD",
+                    "groups": ["power-users"],
+                }
+            }
+        ),
+    )
+    (tmp_path / "i.json").write_text("{}")
+    # When the hub starts without that variable
+    result = load_hub_config(
+        tmp_path, SHOW, HUBKIT_IMAGES=str(tmp_path / "i.json"), HUBKIT_POLICY=str(path)
+    )
+    # Then it stops with one line naming the variable
+    assert result.returncode != 0
+    assert "connections need WAREHOUSE_PASSWORD: add them to stack.env" in result.stderr
+    assert "Traceback" not in result.stderr
+    # And with it, the spawner learns the connection without its password
+    result = load_hub_config(
+        tmp_path,
+        "print(json.dumps(c.Spawner.shared_connections))",
+        HUBKIT_IMAGES=str(tmp_path / "i.json"),
+        HUBKIT_POLICY=str(path),
+        WAREHOUSE_PASSWORD="s3cret-pw",
+    )
+    assert result.returncode == 0, result.stderr
+    shared = json.loads(result.stdout)["warehouse"]
+    assert shared["url"] == "postgresql+psycopg://analyst@db.lan/wh"
+    assert "s3cret-pw" not in result.stdout
 
 
 def test_a_missing_or_unreadable_policy_is_one_line(tmp_path):

@@ -3,6 +3,24 @@ and the profiles users may choose (the catalog's image variants times the policy
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
-from .load import Group, HubPolicy, PolicyError, Role, default_policy_path, load_policy
+from .load import (
+    Group,
+    HubPolicy,
+    PolicyError,
+    Role,
+    SharedConnection,
+    default_policy_path,
+    load_policy,
+    missing_connection_secrets,
+)
 
-__all__ = ["Group", "HubPolicy", "PolicyError", "Role", "default_policy_path", "load_policy"]
+__all__ = [
+    "Group",
+    "HubPolicy",
+    "PolicyError",
+    "Role",
+    "SharedConnection",
+    "default_policy_path",
+    "load_policy",
+    "missing_connection_secrets",
+]

@@ -46,12 +46,42 @@ class Role:
 
 
 @dataclass(frozen=True)
+class SharedConnection:
+    """A database connection the admin shares with some users' servers. The URL carries no
+    password: that comes from the hub's environment (stack.env), named by `password_env`."""
+
+    name: str
+    url: str
+    description: str = ""
+    password_env: str | None = None
+    users: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+    def granted(self, user: str, groups: set[str]) -> bool:
+        return user in self.users or bool(groups & set(self.groups))
+
+    def full_url(self, environ: dict[str, str]) -> str:
+        """The URL with the password from the environment (PolicyError when it is unset)."""
+        from sqlalchemy.engine import make_url
+
+        if not self.password_env:
+            return self.url
+        password = environ.get(self.password_env, "")
+        if not password:
+            raise PolicyError(
+                "", f"connections.{self.name}.password_env", f"{self.password_env} is not set"
+            )
+        return make_url(self.url).set(password=password).render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
 class HubPolicy:
     path: Path
     sizes: dict[str, Size]
     groups: dict[str, Group]
     roles: dict[str, Role]
     services: dict[str, Role]  # service name -> its role (same name)
+    connections: dict[str, SharedConnection] = field(default_factory=dict)
 
     def group_sizes(self) -> dict[str, dict[str, Size]]:
         """Group name -> the extra sizes its members may choose."""
@@ -101,7 +131,18 @@ def load_policy(path: Path) -> HubPolicy:
         name: Role(name, tuple(e["scopes"]), e.get("description", ""))
         for name, e in (data.get("services") or {}).items()
     }
-    policy = HubPolicy(path, data["sizes"], groups, roles, services)
+    connections = {
+        name: SharedConnection(
+            name,
+            e["url"],
+            e.get("description", ""),
+            e.get("password_env"),
+            tuple(e.get("users", ())),
+            tuple(e.get("groups", ())),
+        )
+        for name, e in (data.get("connections") or {}).items()
+    }
+    policy = HubPolicy(path, data["sizes"], groups, roles, services, connections)
     _check(policy)
     return policy
 
@@ -123,6 +164,8 @@ def _check(policy: HubPolicy) -> None:
                 raise PolicyError(
                     path, f"roles.{role.name}.groups[{i}]", f"unknown group {group!r}"
                 )
+    for connection in policy.connections.values():
+        _check_connection(path, connection, policy)
     for kind, roles in (("roles", policy.roles), ("services", policy.services)):
         for role in roles.values():
             for i, scope in enumerate(role.scopes):
@@ -130,6 +173,36 @@ def _check(policy: HubPolicy) -> None:
                     raise PolicyError(
                         path, f"{kind}.{role.name}.scopes[{i}]", f"unknown scope {scope!r}"
                     )
+
+
+def _check_connection(path: Path, connection: SharedConnection, policy: HubPolicy) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    where = f"connections.{connection.name}"
+    try:
+        url = make_url(connection.url)
+    except (ArgumentError, ValueError):
+        # Not echoed: a malformed URL may still hold a password.
+        raise PolicyError(path, f"{where}.url", "not a SQLAlchemy URL") from None
+    if url.password is not None:
+        raise PolicyError(
+            path,
+            f"{where}.url",
+            "holds a password: put it in stack.env and name the variable in `password_env`",
+        )
+    for i, group in enumerate(connection.groups):
+        if group not in policy.groups:
+            raise PolicyError(path, f"{where}.groups[{i}]", f"unknown group {group!r}")
+
+
+def missing_connection_secrets(policy: HubPolicy, environ: dict[str, str]) -> list[str]:
+    """The `password_env` variables of shared connections that are not set."""
+    return [
+        c.password_env
+        for c in policy.connections.values()
+        if c.password_env and not environ.get(c.password_env)
+    ]
 
 
 def known_scope(scope: str) -> bool:

@@ -10,6 +10,8 @@ profiles they can start and how a chosen profile becomes a server.
 from __future__ import annotations
 
 import copy
+import json
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -21,10 +23,12 @@ from traitlets import Bool, Dict, Float, HasTraits, List, Unicode, default, obse
 
 from ...bounds import quote
 from ...catalog import Catalog, load_catalog
-from ...policy import profiles
+from ...policy import SharedConnection, profiles
 from .. import usage
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
+# Where the kernel library (hubkit_kernel.sql.connections) reads the shared connections.
+SHARED_CONNECTIONS_ENV = "HUBKIT_SHARED_CONNECTIONS"
 # Group property whose value (size slug -> size) adds sizes for the group's members.
 GROUP_SIZES_PROPERTY = "hubkit_sizes"
 # Traits a spawn may change (sizes, profiles). A Spawner object lives as long as the hub and is
@@ -107,6 +111,16 @@ class ProfileSpawnerMixin(HasTraits):
         `local` volume driver cannot cap a named volume, so enforce it with the filesystem
         under the volumes (XFS project quotas, a ZFS/btrfs dataset per volume) or a volume
         driver with a size option (`DockerSpawner.volume_driver`, `extra_host_config`).""",
+    ).tag(config=True)
+
+    shared_connections = Dict(
+        Dict(),
+        help="""Database connections shared with some users' servers: name -> {url (without
+        password), description, password_env (the hub's environment variable holding the
+        password, from stack.env), users, groups}. hub/jupyterhub_config.py sets them from
+        the hub policy (`connections`). A granted user's server gets them, with the password,
+        in HUBKIT_SHARED_CONNECTIONS, which the kernel library reads; other servers never see
+        them. The user's code runs with those credentials: grant read-only database roles.""",
     ).tag(config=True)
 
     home_quota_warning = Float(
@@ -221,7 +235,29 @@ class ProfileSpawnerMixin(HasTraits):
         if size := options.get(profiles.SIZE):
             env["HUBKIT_SIZE"] = size
             env["HUBKIT_SIZE_NAME"] = self.sizes_for_user()[size]["display_name"]
+        if granted := self.granted_connections():
+            env[SHARED_CONNECTIONS_ENV] = json.dumps(granted)
         return env
+
+    def granted_connections(self) -> dict[str, dict[str, str]]:
+        """The shared connections this user may use, with their passwords."""
+        groups = {g.name for g in getattr(self.user, "groups", None) or []}
+        granted = {}
+        for name, entry in self.shared_connections.items():
+            connection = SharedConnection(
+                name,
+                entry["url"],
+                entry.get("description", ""),
+                entry.get("password_env"),
+                tuple(entry.get("users", ())),
+                tuple(entry.get("groups", ())),
+            )
+            if connection.granted(self.user.name, groups):
+                granted[name] = {
+                    "url": connection.full_url(dict(os.environ)),
+                    "description": connection.description,
+                }
+        return granted
 
     def _restore_stored_options(self) -> None:
         if self.orm_spawner is None or not hasattr(self, "_stored_options"):
