@@ -62,7 +62,9 @@ if env_bool("HUBKIT_PROXY_EXTERNAL", False):
     c.ConfigurableHTTPProxy.should_start = False
 else:
     c.ConfigurableHTTPProxy.command = [os.environ.get("HUBKIT_CHP", "configurable-http-proxy")]
-c.JupyterHub.cleanup_servers = False
+# Production: user servers outlive a hub restart (the proxy keeps their routes). Local mode:
+# stopping the hub (Ctrl-C on `./stack up`) stops them too, unless HUBKIT_KEEP_SERVERS.
+c.JupyterHub.cleanup_servers = mode == "local" and not env_bool("HUBKIT_KEEP_SERVERS", False)
 
 # --- Spawner ----------------------------------------------------------------------------------
 if mode == "local":

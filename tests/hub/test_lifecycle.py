@@ -47,7 +47,7 @@ async def test_signup_to_running_code_with_postgresql(make_hub, postgres, availa
     server = hub.api("GET", "/users/paula").json()["servers"][""]
     assert server["user_options"] == {"profile": slug, "size": "medium"}
     # When she stops it, it is gone
-    assert hub.api("DELETE", "/users/paula/server", token).status_code in (202, 204)
+    assert hub.api("DELETE", "/users/paula/server", token).status_code == 204
     hub.wait_for(lambda: not hub.api("GET", "/users/paula").json()["servers"], 60, "stopped")
     assert hub.server_processes() == []
 
@@ -88,7 +88,7 @@ def test_wait_for_database(postgres):
 
 def test_servers_survive_a_hub_restart_with_an_external_proxy(make_hub):
     # Given the proxy as its own process and a running server with a kernel
-    hub = make_hub("external", external_proxy=True)
+    hub = make_hub("external", external_proxy=True, HUBKIT_KEEP_SERVERS="true")
     hub.spawn(ADMIN, hub.admin_token, {})
     headers = {"Authorization": f"token {hub.admin_token}"}
     base = f"{hub.url}/user/{ADMIN}"
@@ -147,8 +147,9 @@ def test_a_server_that_dies_at_start_says_why(make_hub):
     assert "hubkit_no_such_module" in message
     # And through the form, the spawn page's progress stream shows the same
     session = hub.login(ADMIN, ADMIN_PASSWORD)
+    # (the page itself is the error page or, on a slow machine, the pending page: what the
+    # code promises is the message, below)
     page = session.post(f"{hub.url}/hub/spawn", data={"_xsrf": session.cookies["_xsrf"]})
-    assert page.status_code in (200, 500)
     progress = session.get(
         f"{hub.url}/hub/api/users/{ADMIN}/server/progress",
         headers={"X-XSRFToken": session.cookies["_xsrf"]},

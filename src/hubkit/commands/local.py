@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from traitlets import Bool, List, Unicode
@@ -77,6 +78,10 @@ class LocalUp(Command):
         )
         os.chdir(layout.hub_dir)
         config = catalog.root / "hub" / "jupyterhub_config.py"
+        # A shell that started us in the background ignores Ctrl-C's SIGINT for us, and the
+        # hub's services would inherit that and wait out the hub's stop timeouts (about 30 s):
+        # the hub and its children get the default.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execvpe(sys.executable, [sys.executable, "-m", "jupyterhub", "-f", str(config)], env)
 
 
