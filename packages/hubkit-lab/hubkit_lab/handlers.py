@@ -57,8 +57,16 @@ class ServerInfoHandler(APIHandler):
 
 def setup_handlers(web_app: web.Application) -> None:
     """Add the API's routes below the server's base URL."""
+    from .sql_handlers import sql_routes
+
     base_url = web_app.settings["base_url"]
     web_app.add_handlers(
         ".*$",
-        [(url_path_join(base_url, NAMESPACE, "server"), ServerInfoHandler)],
+        [
+            (url_path_join(base_url, NAMESPACE, "server"), ServerInfoHandler),
+            *(
+                (url_path_join(base_url, NAMESPACE, path), handler)
+                for path, handler in sql_routes()
+            ),
+        ],
     )

@@ -16,6 +16,7 @@ import {
 import { Widget } from '@lumino/widgets';
 
 import { requestAPI } from './request';
+import { sqlPlugins } from './sqlplugins';
 import { IServerInfo } from './tokens';
 
 /**
@@ -157,4 +158,5 @@ const serverStatus: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default serverStatus;
+
+export default [serverStatus, ...sqlPlugins];

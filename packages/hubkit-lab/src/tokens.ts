@@ -21,3 +21,88 @@ export interface IServerInfo {
   /** Bytes of memory the server may use (JupyterHub's MEM_LIMIT). */
   mem_limit: number | null;
 }
+
+/**
+ * The command ids of hubkit-lab.
+ */
+export enum CommandIDs {
+  /** Turn the selected cells into SQL cells. */
+  changeToSql = 'hubkit-lab:change-to-sql-cell',
+  /** Open the Databases panel. */
+  openDatabases = 'hubkit-lab:open-databases',
+  /** Refresh the Databases panel: connections, then what was expanded. */
+  refreshDatabases = 'hubkit-lab:refresh-databases',
+  /** Open the "New connection" dialog. */
+  newConnection = 'hubkit-lab:new-connection'
+}
+
+/**
+ * A connection as GET /hubkit-lab/connections lists it: never its user or password.
+ */
+export interface IConnectionSummary {
+  name: string;
+  /** `personal` (the user's, editable), `shared` (the admin's) or `builtin` (DuckDB). */
+  kind: 'personal' | 'shared' | 'builtin';
+  /** SQLAlchemy's dialect: postgresql, mysql, sqlite, duckdb, ... */
+  dialect: string;
+  driver: string;
+  host: string | null;
+  port: number | null;
+  database: string | null;
+  description: string;
+  /** Whether the user may edit or remove it. */
+  editable: boolean;
+}
+
+/**
+ * The outcome of "Test connection".
+ */
+export interface IConnectionCheck {
+  ok: boolean;
+  /** ok, unreachable, auth_failed, unknown_database, missing_driver, tls_required, other */
+  category: string;
+  message: string;
+}
+
+/**
+ * One table or view of a schema.
+ */
+export interface ITableInfo {
+  schema: string;
+  name: string;
+  kind: 'table' | 'view';
+  estimated_rows: number | null;
+}
+
+/**
+ * One column of a table or view.
+ */
+export interface IColumnInfo {
+  name: string;
+  type: string;
+  nullable: boolean;
+  primary_key: boolean;
+  /** `schema.table.column` of each column it refers to. */
+  foreign_keys: string[];
+}
+
+/**
+ * The first rows of a table, every value as JSON (dates, decimals and bytes as text).
+ */
+export interface IPreview {
+  columns: { name: string; type: string }[];
+  rows: unknown[][];
+  truncated: boolean;
+}
+
+/**
+ * What a SQL cell's toolbar sets, kept in `metadata.hubkit.sql` and in its magic line.
+ */
+export interface ISqlCellState {
+  /** The connection's name. */
+  connection: string;
+  /** The Python variable the DataFrame goes into. */
+  output: string;
+  /** The most rows kept; null: the kernel's default. */
+  limit: number | null;
+}

@@ -56,6 +56,20 @@ class Server:
             f"{self.url}{path}", headers=headers, timeout=30, allow_redirects=False, **kwargs
         )
 
+    def request(
+        self, method: str, path: str, token: bool = True, **kwargs: object
+    ) -> requests.Response:
+        """Any method, with the token (and the `json=` body, if given)."""
+        headers = {"Authorization": f"token {TOKEN}"} if token else {}
+        return requests.request(
+            method,
+            f"{self.url}{path}",
+            headers=headers,
+            timeout=60,
+            allow_redirects=False,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
 
 @contextmanager
 def jupyter_server(

@@ -1,0 +1,482 @@
+/*
+ * Copyright (c) hubkit contributors.
+ * Distributed under the terms of the Modified BSD License.
+ */
+
+import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  caretDownIcon,
+  caretRightIcon,
+  editIcon,
+  deleteIcon,
+  LabIcon,
+  searchIcon,
+  tableRowsIcon,
+  listIcon,
+  folderIcon,
+  SidePanel
+} from '@jupyterlab/ui-components';
+import { Panel, Widget } from '@lumino/widgets';
+
+import { qualifiedName, quoteIdentifier, SqlApi } from './api';
+import { errorText, previewTable } from './dialogs';
+import { IColumnInfo, IConnectionSummary, ITableInfo } from './tokens';
+
+/**
+ * A database (a cylinder), in JupyterLab's icon colours (jp-icon3 follows the theme).
+ */
+export const databaseIcon = new LabIcon({
+  name: 'hubkit-lab:database',
+  svgstr: `<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <path d="M12 3C7.58 3 4 4.34 4 6v12c0 1.66 3.58 3 8 3s8-1.34 8-3V6c0-1.66-3.58-3-8-3zm0 2c3.87 0 6 1.06 6 1s-2.13 1-6 1-6-.94-6-1 2.13-1 6-1zm6 13c0 .06-2.13 1-6 1s-6-.94-6-1v-2.23c1.45.77 3.63 1.23 6 1.23s4.55-.46 6-1.23V18zm0-4.5c0 .06-2.13 1-6 1s-6-.94-6-1v-2.23c1.45.77 3.63 1.23 6 1.23s4.55-.46 6-1.23v2.23zm0-4.5c0 .06-2.13 1-6 1s-6-.94-6-1V7.77C7.45 8.54 9.63 9 12 9s4.55-.46 6-1.23V9z"/>
+  </g>
+</svg>`
+});
+
+/**
+ * What the panel needs from the notebooks: insert text at the active cell's cursor, add a
+ * SQL cell.
+ */
+export interface IDatabasesActions {
+  /** Insert text at the cursor of the active cell; false when there is none. */
+  insert(text: string): boolean;
+  /** Add a SQL cell below the active cell of the active notebook; false when there is none. */
+  addSqlCell(connection: string, sql: string): Promise<boolean>;
+  /** Open the "New connection" or "Edit connection" dialog. */
+  editConnection(connection: IConnectionSummary | null): Promise<void>;
+  /** Ask, then remove a personal connection. */
+  removeConnection(connection: IConnectionSummary): Promise<void>;
+}
+
+type Level = 'connection' | 'schema' | 'table' | 'column';
+
+/**
+ * One row of the tree and its children (loaded when first expanded).
+ */
+class TreeNode {
+  constructor(
+    readonly level: Level,
+    readonly label: string,
+    readonly depth: number
+  ) {
+    this.node = document.createElement('li');
+    this.node.className = `hk-Databases-item hk-Databases-${level}`;
+    this.node.setAttribute('role', 'treeitem');
+    this.row = document.createElement('div');
+    this.row.className = 'hk-Databases-row';
+    this.row.style.paddingLeft = `${4 + depth * 14}px`;
+    this.node.appendChild(this.row);
+    this.list = document.createElement('ul');
+    this.list.className = 'hk-Databases-children';
+    this.list.setAttribute('role', 'group');
+    this.node.appendChild(this.list);
+  }
+
+  readonly node: HTMLLIElement;
+  readonly row: HTMLDivElement;
+  readonly list: HTMLUListElement;
+  children: TreeNode[] = [];
+  expanded = false;
+  loaded = false;
+  loading: Promise<void> | null = null;
+  connection: IConnectionSummary | null = null;
+  schema = '';
+  table: ITableInfo | null = null;
+  column: IColumnInfo | null = null;
+}
+
+/**
+ * The Databases panel: connections -> schemas -> tables and views -> columns, each level
+ * loaded when expanded, with a search box over what is loaded.
+ */
+export class DatabasesPanel extends SidePanel {
+  constructor(api: SqlApi, actions: IDatabasesActions, trans: TranslationBundle) {
+    super({ content: new Panel() });
+    this._api = api;
+    this._actions = actions;
+    this._bundle = trans;
+    this.id = 'hubkit-lab-databases';
+    this.addClass('hk-Databases');
+    this.title.icon = databaseIcon;
+    this.title.caption = trans.__('Databases');
+
+    const heading = new Widget();
+    heading.node.textContent = trans.__('Databases');
+    heading.addClass('jp-SidePanel-header');
+    heading.addClass('hk-Databases-heading');
+    this.header.addWidget(heading);
+
+    const content = new Widget();
+    this.addWidget(content);
+    content.addClass('hk-Databases-content');
+    const search = document.createElement('div');
+    search.className = 'hk-Databases-search';
+    this._search = document.createElement('input');
+    this._search.className = 'jp-mod-styled';
+    this._search.type = 'search';
+    this._search.placeholder = trans.__('Filter loaded names');
+    this._search.setAttribute('aria-label', trans.__('Filter loaded names'));
+    this._search.addEventListener('input', () => this._filter());
+    search.append(
+      searchIcon.element({ tag: 'span', className: 'hk-Databases-searchIcon' }),
+      this._search
+    );
+    this._tree = document.createElement('ul');
+    this._tree.className = 'hk-Databases-tree';
+    this._tree.setAttribute('role', 'tree');
+    this._status = document.createElement('div');
+    this._status.className = 'hk-Databases-status';
+    content.node.append(search, this._status, this._tree);
+
+    api.connectionsChanged.connect(() => void this.refresh(), this);
+    void this.refresh();
+  }
+
+  /**
+   * Load the connections again, then reopen what was expanded.
+   */
+  async refresh(): Promise<void> {
+    const open = new Set<string>();
+    const remember = (nodes: TreeNode[], prefix: string) => {
+      for (const node of nodes) {
+        if (node.expanded) {
+          const key = `${prefix}/${node.label}`;
+          open.add(key);
+          remember(node.children, key);
+        }
+      }
+    };
+    remember(this._roots, '');
+    this._status.textContent = this._bundle.__('Loading…');
+    let connections: IConnectionSummary[];
+    try {
+      connections = await this._api.connections();
+    } catch (reason) {
+      this._status.textContent = this._bundle.__(
+        'Cannot list the connections: %1',
+        errorText(reason)
+      );
+      return;
+    }
+    this._status.textContent = '';
+    this._roots = connections.map(c => {
+      const node = new TreeNode('connection', c.name, 0);
+      node.connection = c;
+      this._render(node);
+      return node;
+    });
+    this._tree.replaceChildren(...this._roots.map(n => n.node));
+    const reopen = async (nodes: TreeNode[], prefix: string) => {
+      for (const node of nodes) {
+        const key = `${prefix}/${node.label}`;
+        if (open.has(key)) {
+          await this._toggle(node, true);
+          await reopen(node.children, key);
+        }
+      }
+    };
+    await reopen(this._roots, '');
+    this._filter();
+  }
+
+  private _render(node: TreeNode): void {
+    const trans = this._bundle;
+    const row = node.row;
+    const expandable = node.level !== 'column';
+    row.replaceChildren();
+    const caret = document.createElement('span');
+    caret.className = 'hk-Databases-caret';
+    if (expandable) {
+      (node.expanded ? caretDownIcon : caretRightIcon).element({ container: caret });
+    }
+    const icon = {
+      connection: databaseIcon,
+      schema: folderIcon,
+      table: node.table?.kind === 'view' ? listIcon : tableRowsIcon,
+      column: null
+    }[node.level];
+    const iconNode = document.createElement('span');
+    iconNode.className = 'hk-Databases-icon';
+    icon?.element({ container: iconNode });
+    const label = document.createElement('span');
+    label.className = 'hk-Databases-label';
+    label.textContent = node.label;
+    const detail = document.createElement('span');
+    detail.className = 'hk-Databases-detail';
+    row.append(caret, iconNode, label);
+
+    if (node.connection) {
+      const c = node.connection;
+      const where = [c.dialect, c.host ?? c.database ?? ''].filter(Boolean).join(' · ');
+      row.title = [c.name, where, c.description].filter(Boolean).join('\n');
+      if (c.kind !== 'personal') {
+        const badge = document.createElement('span');
+        badge.className = 'hk-Databases-badge';
+        badge.textContent = c.kind === 'shared' ? trans.__('shared') : trans.__('kernel');
+        row.appendChild(badge);
+      }
+    } else if (node.table) {
+      const t = node.table;
+      if (t.kind === 'view') {
+        detail.textContent = trans.__('view');
+      } else if (t.estimated_rows !== null) {
+        detail.textContent = trans._n('~%1 row', '~%1 rows', t.estimated_rows);
+        detail.textContent = detail.textContent.replace(
+          String(t.estimated_rows),
+          t.estimated_rows.toLocaleString()
+        );
+      }
+      row.title = `${t.schema}.${t.name}`;
+    } else if (node.column) {
+      const c = node.column;
+      for (const [on, text, title] of [
+        [c.primary_key, 'PK', trans.__('Primary key')],
+        [c.foreign_keys.length > 0, 'FK', trans.__('Foreign key to %1', c.foreign_keys.join(', '))]
+      ] as [boolean, string, string][]) {
+        if (on) {
+          const mark = document.createElement('span');
+          mark.className = `hk-Databases-key hk-Databases-key-${text.toLowerCase()}`;
+          mark.textContent = text;
+          mark.title = title;
+          row.appendChild(mark);
+        }
+      }
+      detail.textContent = c.type + (c.nullable ? '' : ' NOT NULL');
+      row.title = [
+        `${c.name} ${c.type}${c.nullable ? '' : ' NOT NULL'}`,
+        ...c.foreign_keys.map(f => `→ ${f}`)
+      ].join('\n');
+    }
+    row.appendChild(detail);
+
+    const actions = document.createElement('span');
+    actions.className = 'hk-Databases-actions';
+    const button = (text: string, title: string, run: () => void, icon?: LabIcon) => {
+      const b = document.createElement('button');
+      b.className = 'jp-Button jp-mod-minimal hk-Databases-action';
+      b.title = title;
+      b.setAttribute('aria-label', title);
+      if (icon) {
+        icon.element({ container: b });
+      } else {
+        b.textContent = text;
+      }
+      b.addEventListener('click', event => {
+        event.stopPropagation();
+        run();
+      });
+      actions.appendChild(b);
+    };
+    if (node.connection?.editable) {
+      const c = node.connection;
+      button('', trans.__('Edit connection'), () => void this._actions.editConnection(c), editIcon);
+      button('', trans.__('Remove connection'), () => void this._actions.removeConnection(c), deleteIcon);
+    }
+    if (node.table) {
+      button(trans.__('Insert'), trans.__('Insert the name at the cursor'), () =>
+        this._insert(node)
+      );
+      button(trans.__('Preview'), trans.__('Show the first rows'), () => void this._preview(node));
+    }
+    if (node.column) {
+      button(trans.__('Insert'), trans.__('Insert the name at the cursor'), () =>
+        this._insert(node)
+      );
+    }
+    row.appendChild(actions);
+
+    if (expandable) {
+      node.node.setAttribute('aria-expanded', String(node.expanded));
+    }
+    row.onclick = () => {
+      if (expandable) {
+        void this._toggle(node);
+      }
+    };
+    row.ondblclick = () => {
+      if (node.table || node.column) {
+        this._insert(node);
+      }
+    };
+    node.list.hidden = !node.expanded;
+  }
+
+  private async _toggle(node: TreeNode, open?: boolean): Promise<void> {
+    node.expanded = open ?? !node.expanded;
+    if (node.expanded && !node.loaded) {
+      node.loading ??= this._load(node).finally(() => (node.loading = null));
+      this._render(node);
+      await node.loading;
+    }
+    this._render(node);
+  }
+
+  private async _load(node: TreeNode): Promise<void> {
+    const api = this._api;
+    const connection = this._connectionOf(node);
+    const name = connection.name;
+    const depth = node.depth + 1;
+    node.list.replaceChildren(this._message(this._bundle.__('Loading…'), depth));
+    try {
+      if (node.level === 'connection') {
+        node.children = (await api.schemas(name)).map(s => {
+          const child = new TreeNode('schema', s, depth);
+          child.schema = s;
+          return child;
+        });
+      } else if (node.level === 'schema') {
+        node.children = (await api.tables(name, node.schema)).map(t => {
+          const child = new TreeNode('table', t.name, depth);
+          child.schema = node.schema;
+          child.table = t;
+          return child;
+        });
+      } else if (node.level === 'table' && node.table) {
+        node.children = (await api.columns(name, node.schema, node.table.name)).map(c => {
+          const child = new TreeNode('column', c.name, depth);
+          child.schema = node.schema;
+          child.table = null;
+          child.column = c;
+          return child;
+        });
+        for (const child of node.children) {
+          this._parents.set(child, node);
+        }
+      }
+    } catch (reason) {
+      node.expanded = false;
+      node.list.replaceChildren(
+        this._message(errorText(reason), depth, 'hk-Databases-error')
+      );
+      node.list.hidden = false;
+      return;
+    }
+    for (const child of node.children) {
+      if (!this._parents.has(child)) {
+        this._parents.set(child, node);
+      }
+      this._render(child);
+    }
+    node.loaded = true;
+    node.list.replaceChildren(
+      ...(node.children.length
+        ? node.children.map(c => c.node)
+        : [this._message(this._bundle.__('Empty'), depth)])
+    );
+    this._filter();
+  }
+
+  private _message(text: string, depth: number, className = ''): HTMLLIElement {
+    const li = document.createElement('li');
+    li.className = `hk-Databases-message ${className}`;
+    li.style.paddingLeft = `${22 + depth * 14}px`;
+    li.textContent = text;
+    return li;
+  }
+
+  private _connectionOf(node: TreeNode): IConnectionSummary {
+    let current: TreeNode | undefined = node;
+    while (current && !current.connection) {
+      current = this._parents.get(current);
+    }
+    return current!.connection!;
+  }
+
+  private _tableOf(node: TreeNode): TreeNode {
+    return node.table ? node : this._parents.get(node)!;
+  }
+
+  private _insert(node: TreeNode): void {
+    const dialect = this._connectionOf(node).dialect;
+    const text = node.column
+      ? quoteIdentifier(dialect, node.column.name)
+      : qualifiedName(dialect, node.schema, node.table!.name);
+    if (!this._actions.insert(text)) {
+      void showErrorMessage(
+        this._bundle.__('No active cell'),
+        this._bundle.__('Open a notebook and select a cell to insert %1 into.', text)
+      );
+    }
+  }
+
+  private async _preview(node: TreeNode): Promise<void> {
+    const tableNode = this._tableOf(node);
+    const table = tableNode.table!;
+    const connection = this._connectionOf(node);
+    let widget: Widget;
+    try {
+      widget = previewTable(
+        await this._api.preview(connection.name, table.schema, table.name, 20),
+        this._bundle
+      );
+    } catch (reason) {
+      await showErrorMessage(
+        this._bundle.__('Cannot preview %1', table.name),
+        errorText(reason)
+      );
+      return;
+    }
+    const sql = `SELECT * FROM ${qualifiedName(connection.dialect, table.schema, table.name)} LIMIT 20`;
+    const result = await showDialog({
+      title: this._bundle.__('%1.%2 (%3)', table.schema, table.name, connection.name),
+      body: widget,
+      buttons: [
+        Dialog.cancelButton({ label: this._bundle.__('Close') }),
+        Dialog.okButton({ label: this._bundle.__('Open in a SQL cell') })
+      ]
+    });
+    if (result.button.accept) {
+      if (!(await this._actions.addSqlCell(connection.name, sql))) {
+        await showErrorMessage(
+          this._bundle.__('No active notebook'),
+          this._bundle.__('Open a notebook to add the SQL cell to.')
+        );
+      }
+    }
+  }
+
+  /**
+   * Show the loaded names that contain the search text, with their ancestors.
+   */
+  private _filter(): void {
+    const query = this._search.value.trim().toLowerCase();
+    const visit = (node: TreeNode): boolean => {
+      const own = query === '' || node.label.toLowerCase().includes(query);
+      let below = false;
+      for (const child of node.children) {
+        below = visit(child) || below;
+      }
+      if (query === '') {
+        node.node.hidden = false;
+        node.list.hidden = !node.expanded;
+        for (const child of node.children) {
+          child.node.hidden = false;
+        }
+        return true;
+      }
+      if (own) {
+        // a match shows with whatever of it was expanded, unfiltered
+        for (const child of node.children) {
+          child.node.hidden = false;
+        }
+      }
+      node.node.hidden = !(own || below);
+      node.list.hidden = !(below || (own && node.expanded));
+      return own || below;
+    };
+    for (const root of this._roots) {
+      visit(root);
+    }
+  }
+
+  private _api: SqlApi;
+  private _actions: IDatabasesActions;
+  private _bundle: TranslationBundle;
+  private _search: HTMLInputElement;
+  private _tree: HTMLUListElement;
+  private _status: HTMLDivElement;
+  private _roots: TreeNode[] = [];
+  private _parents = new Map<TreeNode, TreeNode>();
+}
