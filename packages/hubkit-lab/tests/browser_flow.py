@@ -1,0 +1,189 @@
+"""The SQL workspace's flow in headless Chromium, against a running JupyterLab: turn a cell into
+SQL, pick the connection, complete a table name, run, browse the Databases panel, open the New
+connection dialog and test a URL there.
+
+Run by test_sql_browser.py with a Python that has Playwright (the repository's .venv), while the
+server runs from the server's environment; also usable by hand to take screenshots:
+
+    python browser_flow.py URL TOKEN --notebook demo.ipynb --connection shop \
+        --table orders --theme dark --screenshots /tmp/shots
+
+Prints one JSON line: the steps that passed, and the first failure.
+"""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import requests
+from playwright.sync_api import Page, sync_playwright
+
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+
+
+def put_setting(base: str, token: str, plugin: str, raw: dict) -> None:
+    r = requests.put(
+        f"{base}/lab/api/settings/{plugin}",
+        headers={"Authorization": f"token {token}"},
+        data=json.dumps({"raw": json.dumps(raw)}),
+        timeout=30,
+    )
+    r.raise_for_status()
+
+
+def run(args: argparse.Namespace) -> dict:
+    base, token = args.url.rstrip("/"), args.token
+    put_setting(base, token, "@jupyterlab/apputils-extension:themes", {"theme": THEMES[args.theme]})
+    put_setting(base, token, "@jupyterlab/apputils-extension:notification", {"fetchNews": "false"})
+    shots = Path(args.screenshots) if args.screenshots else None
+    if shots:
+        shots.mkdir(parents=True, exist_ok=True)
+    steps: list[str] = []
+    result: dict = {"steps": steps, "error": None}
+
+    def shot(page: Page, name: str) -> None:
+        if shots:
+            page.screenshot(path=str(shots / f"{name}-{args.theme}.png"))
+
+    chromium = os.environ.get("HUBKIT_CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.set_default_timeout(20_000)
+        try:
+            page.goto(f"{base}/lab/tree/{args.notebook}?token={token}&reset")
+            page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content")
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+            steps.append("opened")
+
+            # Turn the first cell into SQL from the cell type menu
+            page.click(".jp-Notebook .jp-Cell .jp-InputArea-prompt")
+            page.select_option(".jp-Notebook-toolbarCellTypeDropdown select", "sql")
+            toolbar = page.wait_for_selector(".jp-Cell .hk-SqlCell-toolbar")
+            assert toolbar is not None
+            steps.append("sql-cell")
+
+            # Pick the connection and the output variable
+            page.wait_for_selector(
+                f".hk-SqlCell-connection select option[value='{args.connection}']",
+                state="attached",
+            )
+            page.select_option(".hk-SqlCell-connection select", args.connection)
+            page.fill(".hk-SqlCell-output", "result")
+            page.press(".hk-SqlCell-output", "Enter")
+            page.wait_for_function(
+                "(c) => document.querySelector('.jp-Cell .cm-line').textContent"
+                ".includes('-c ' + c + ' -o result')",
+                arg=args.connection,
+            )
+            steps.append("connection")
+
+            # Type a query and complete the table name
+            editor = page.locator(".jp-Cell .cm-content").first
+            editor.click()
+            page.keyboard.press("Control+End")
+            page.keyboard.press("End")
+            page.keyboard.type(f"SELECT * FROM {args.table[:3]}", delay=40)
+            option = page.wait_for_selector(f".cm-tooltip-autocomplete li:has-text('{args.table}')")
+            assert option is not None
+            shot(page, "1-completion")
+            # Select the table's option and accept it
+            for _ in range(20):
+                selected = page.locator(".cm-tooltip-autocomplete li[aria-selected]")
+                if selected.count() and selected.first.inner_text().startswith(args.table):
+                    break
+                page.keyboard.press("ArrowDown")
+            page.keyboard.press("Enter")
+            page.wait_for_function(
+                "(t) => [...document.querySelectorAll('.jp-Cell .cm-line')]"
+                ".some(l => l.textContent === 'SELECT * FROM ' + t)",
+                arg=args.table,
+            )
+            steps.append("completion")
+
+            # Run it: the result table shows
+            page.keyboard.press("Shift+Enter")
+            page.wait_for_selector(".jp-Cell .jp-OutputArea-output table", timeout=60_000)
+            page.wait_for_timeout(300)
+            shot(page, "2-sql-cell-run")
+            steps.append("run")
+
+            # The Databases panel: connection -> schema -> table -> columns
+            page.click(".jp-SideBar [data-id='hubkit-lab-databases']")
+            page.wait_for_selector(
+                f".hk-Databases-connection .hk-Databases-label >> text={args.connection}"
+            )
+            label = f".hk-Databases-label:text-is('{args.connection}')"
+            page.click(f".hk-Databases-connection:has({label}) > .hk-Databases-row")
+            page.wait_for_selector(".hk-Databases-schema")
+            page.click(".hk-Databases-schema > .hk-Databases-row")
+            page.wait_for_selector(
+                f".hk-Databases-table .hk-Databases-label:text-is('{args.table}')"
+            )
+            label = f".hk-Databases-label:text-is('{args.table}')"
+            row = f".hk-Databases-table:has({label}) > .hk-Databases-row"
+            page.click(row)
+            page.wait_for_selector(".hk-Databases-column")
+            page.hover(".hk-Databases-column >> nth=1")
+            page.wait_for_timeout(200)
+            shot(page, "3-databases")
+            steps.append("databases")
+
+            # The New connection dialog, with a failed test
+            page.click(".hk-Databases [data-jp-item-name='new-connection'] button")
+            page.wait_for_selector(".hk-ConnectionForm")
+            page.fill(".hk-ConnectionForm input >> nth=0", "archive")
+            page.fill(".hk-ConnectionForm input >> nth=1", "sqlite:////nonexistent/archive.db")
+            page.fill(".hk-ConnectionForm input >> nth=2", "Last year's orders")
+            page.click(".hk-ConnectionForm-test")
+            page.wait_for_selector(".hk-ConnectionForm-result.hk-mod-error")
+            shot(page, "4-new-connection")
+            page.click(".jp-Dialog .jp-mod-reject:has-text('Cancel')")
+            steps.append("dialog")
+
+            # Preview the table's first rows
+            page.hover(row)
+            page.click(f"{row} button[title='Show the first rows']")
+            page.wait_for_selector(".jp-Dialog .hk-Preview-table td")
+            shot(page, "5-preview")
+            page.click(".jp-Dialog .jp-mod-reject")
+            steps.append("preview")
+
+            # Saved as a standard code cell with the magic and the metadata
+            page.keyboard.press("Control+s")
+            page.wait_for_timeout(1000)
+        except Exception as e:
+            result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0]}"
+            shot(page, "failure")
+        finally:
+            browser.close()
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("token")
+    parser.add_argument("--notebook", default="demo.ipynb")
+    parser.add_argument("--connection", default="shop")
+    parser.add_argument("--table", default="orders")
+    parser.add_argument("--theme", choices=sorted(THEMES), default="light")
+    parser.add_argument("--screenshots", default="")
+    started = time.monotonic()
+    result = run(parser.parse_args())
+    result["seconds"] = round(time.monotonic() - started, 1)
+    print(json.dumps(result))
+    return 0 if result["error"] is None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The SQL workspace in headless Chromium: a personal SQLite connection, a cell turned into SQL
+from the cell type menu, the connection picked, a table name completed, the query run, the
+Databases panel expanded to columns, the New connection dialog's test, a table's preview; then
+the saved notebook holds a standard code cell with the magic and the metadata.
+
+Playwright runs in a Python that has it (HUBKIT_PLAYWRIGHT_PYTHON, or the repository's .venv)
+while the server runs from this environment; skipped when there is neither it nor Chromium.
+"""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+from lab_servers import TOKEN, jupyter_server
+from test_sql_api import make_sqlite
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+HERE = Path(__file__).resolve().parent
+REPOSITORY = HERE.parents[2]
+
+
+def playwright_python() -> str:
+    python = os.environ.get("HUBKIT_PLAYWRIGHT_PYTHON") or str(REPOSITORY / ".venv/bin/python")
+    chromium = os.environ.get("HUBKIT_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        pytest.skip(f"no Chromium at {chromium}")
+    found = subprocess.run(
+        [python, "-c", "import playwright.sync_api"], capture_output=True, check=False
+    ) if Path(python).exists() else None  # fmt: skip
+    if found is None or found.returncode != 0:
+        pytest.skip(f"no Playwright in {python} (set HUBKIT_PLAYWRIGHT_PYTHON)")
+    return python
+
+
+def test_a_sql_cell_from_connection_to_result(tmp_path: Path) -> None:
+    python = playwright_python()
+    # Given a user with a personal SQLite connection and a notebook with one empty cell
+    home = tmp_path / "home"
+    home.mkdir()
+    database = make_sqlite(home / "shop.db")
+    connections = tmp_path / "connections.json"
+    connections.write_text(json.dumps({"shop": {"url": f"sqlite:///{database}"}}))
+    connections.chmod(0o600)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(notebook, home / "demo.ipynb")
+    env = {"HUBKIT_CONNECTIONS_FILE": str(connections)}
+    with jupyter_server(home, env=env, app="jupyterlab") as server:
+        # When they go through the flow in the browser
+        shots = os.environ.get("HUBKIT_LAB_SCREENSHOTS", "")
+        flow = subprocess.run(
+            [python, HERE / "browser_flow.py", server.url, TOKEN, "--screenshots", shots],
+            capture_output=True, text=True, timeout=150, check=False,
+        )  # fmt: skip
+    # Then every step passed
+    assert flow.stdout.strip(), flow.stderr[-2000:]
+    result = json.loads(flow.stdout.strip().splitlines()[-1])
+    assert result["error"] is None, result
+    assert result["steps"][-1] == "preview"
+    # And the notebook holds a standard code cell: the magic line, the SQL, the metadata
+    cell = nbformat.read(home / "demo.ipynb", as_version=4).cells[0]
+    assert cell.cell_type == "code"
+    assert cell.source == "%%sql_cell -c shop -o result\nSELECT * FROM orders"
+    assert cell.metadata["hubkit"]["sql"] == {
+        "connection": "shop",
+        "output": "result",
+        "limit": None,
+    }
+    assert "customer_id" in json.dumps(cell.outputs)
