@@ -399,6 +399,15 @@ export class SqlCells {
       }
     }
     notebook.activate();
+    const active = notebook.activeCell;
+    if (active?.editor && isSqlCell(active.model)) {
+      // the cursor where the SQL goes, below the magic line
+      const length = active.model.sharedModel.getSource().length;
+      const end = active.editor.getPositionAt(length);
+      if (end) {
+        active.editor.setCursorPosition(end);
+      }
+    }
   }
 
   /**

@@ -20,11 +20,14 @@ import {
   StandardSQL
 } from '@codemirror/lang-sql';
 import {
+  ChangeSpec,
   Compartment,
+  EditorState,
   Extension,
   Prec,
   RangeSetBuilder,
-  StateField
+  StateField,
+  Transaction
 } from '@codemirror/state';
 import { Decoration, DecorationSet, EditorView } from '@codemirror/view';
 
@@ -85,6 +88,57 @@ function decorateFirstLine(from: number): DecorationSet {
   builder.add(from, from, Decoration.line({ class: CSS_MAGIC_LINE }));
   return builder.finish();
 }
+
+/**
+ * The magic line is the toolbar's: what the user types or deletes there is dropped (a
+ * deletion that spans it, as select-all and type, keeps the magic line and replaces the
+ * rest). Only the user's edits: changes that come through the shared model (the toolbar,
+ * undo, collaborators) pass.
+ */
+export const guardMagicLine = EditorState.transactionFilter.of(
+  (tr: Transaction) => {
+    if (
+      !tr.docChanged ||
+      !(tr.isUserEvent('input') || tr.isUserEvent('delete') || tr.isUserEvent('move'))
+    ) {
+      return tr;
+    }
+    const doc = tr.startState.doc;
+    const end = doc.line(1).to; // the end of the magic line, before its line break
+    const limit = doc.lines > 1 ? end + 1 : end; // the start of the SQL
+    const kept: ChangeSpec[] = [];
+    let changed = false;
+    let cursor = -1;
+    tr.changes.iterChanges((fromA, toA, _fromB, _toB, inserted) => {
+      const text = inserted.toString();
+      if (fromA >= limit) {
+        kept.push({ from: fromA, to: toA, insert: text });
+      } else if (fromA === end && toA === end && text.startsWith('\n')) {
+        kept.push({ from: fromA, to: toA, insert: text }); // a new line after the magic
+      } else if (toA >= limit && doc.lines > 1 && !(toA === limit && text === '')) {
+        // a change spanning the magic line and the SQL (select-all, then type or paste):
+        // its SQL part
+        kept.push({ from: limit, to: toA, insert: text });
+        cursor = limit + text.length;
+        changed = true;
+      } else {
+        changed = true; // inside the magic line, or joining the SQL to it
+      }
+    });
+    if (!changed) {
+      return tr;
+    }
+    if (!kept.length) {
+      return [];
+    }
+    return {
+      changes: kept,
+      selection: kept.length === 1 && cursor >= 0 ? { anchor: cursor } : undefined,
+      userEvent: tr.annotation(Transaction.userEvent),
+      scrollIntoView: true
+    };
+  }
+);
 
 /**
  * The completion popup and the magic line in JupyterLab's colours (light and dark themes).
@@ -220,6 +274,7 @@ export function sqlEditorExtensions(source: ICatalogSource): Extension {
     Prec.highest(sql({ dialect: sqlDialect(source.dialect()), upperCaseKeywords: true })),
     autocompletion({ override: [catalogCompletion(source)], icons: true }),
     magicLine,
+    guardMagicLine,
     theme
   ];
 }

@@ -27,7 +27,7 @@ import { Token } from '@lumino/coreutils';
 import { SqlApi } from './api';
 import { DatabasesPanel, databaseIcon } from './browser';
 import { connectionDialog, removeConnectionDialog } from './dialogs';
-import { CellTypeSwitcher, setCellState, SqlCells } from './sqlcells';
+import { CellTypeSwitcher, isSqlCell, setCellState, SqlCells } from './sqlcells';
 import { sqlCompartment } from './sqleditor';
 import { CommandIDs } from './tokens';
 
@@ -157,10 +157,17 @@ const databasesPlugin: JupyterFrontEndPlugin<void> = {
           if (!cell || !editor) {
             return false;
           }
-          if (editor.replaceSelection) {
+          const cursor = editor.getCursorPosition();
+          if (isSqlCell(cell.model) && cursor.line === 0) {
+            // never into the magic line: at the end of the SQL instead
+            const source = cell.model.sharedModel.getSource();
+            const insert = source.includes('\n') ? text : '\n' + text;
+            cell.model.sharedModel.updateSource(source.length, source.length, insert);
+            editor.setCursorPosition(editor.getPositionAt(source.length + insert.length)!);
+          } else if (editor.replaceSelection) {
             editor.replaceSelection(text);
           } else {
-            const offset = editor.getOffsetAt(editor.getCursorPosition());
+            const offset = editor.getOffsetAt(cursor);
             cell.model.sharedModel.updateSource(offset, offset, text);
           }
           editor.focus();

@@ -158,7 +158,41 @@ def run(args: argparse.Namespace) -> dict:
             page.click(".jp-Dialog .jp-mod-reject")
             steps.append("preview")
 
-            # Saved as a standard code cell with the magic and the metadata
+            # Q in command mode turns the second cell into SQL, with the last choices
+            second = page.locator(".jp-Notebook .jp-Cell").nth(1)
+            second.locator(".jp-InputArea-prompt").click()
+            page.keyboard.press("Escape")
+            page.keyboard.press("q")
+            page.wait_for_selector(".jp-Cell >> nth=1 >> .hk-SqlCell-toolbar")
+            steps.append("shortcut")
+
+            # Typing in the magic line changes nothing: the toolbar is the way to change it
+            second.locator(".cm-content").click()
+            page.keyboard.press("Control+Home")
+            page.keyboard.type("zz")
+            page.keyboard.press("Backspace")
+            magic = second.locator(".cm-line").first.inner_text()
+            assert magic == f"%%sql_cell -c {args.connection} -o result", magic
+            # and select-all then typing replaces only the SQL
+            page.keyboard.press("Control+a")
+            page.keyboard.type("SELECT * FROM ")
+            lines = second.locator(".cm-line").all_inner_texts()
+            assert lines == [magic, "SELECT * FROM "], lines
+            steps.append("guarded")
+
+            # Insert a table's qualified name from the panel into the SQL cell
+            label = ".hk-Databases-label:text-is('customers')"
+            customers = f".hk-Databases-table:has({label}) > .hk-Databases-row"
+            page.hover(customers)
+            page.click(f"{customers} button[title='Insert the name at the cursor']")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.jp-Cell')][1].textContent"
+                '.includes(\'"main"."customers"\')'
+            )
+            shot(page, "6-inserted")
+            steps.append("inserted")
+
+            # Saved as standard code cells with the magic and the metadata
             page.keyboard.press("Control+s")
             page.wait_for_timeout(1000)
         except Exception as e:

@@ -64,9 +64,10 @@ def test_a_sql_cell_from_connection_to_result(tmp_path: Path) -> None:
     assert flow.stdout.strip(), flow.stderr[-2000:]
     result = json.loads(flow.stdout.strip().splitlines()[-1])
     assert result["error"] is None, result
-    assert result["steps"][-1] == "preview"
+    assert result["steps"][-1] == "inserted"
     # And the notebook holds a standard code cell: the magic line, the SQL, the metadata
-    cell = nbformat.read(home / "demo.ipynb", as_version=4).cells[0]
+    cells = nbformat.read(home / "demo.ipynb", as_version=4).cells
+    cell = cells[0]
     assert cell.cell_type == "code"
     assert cell.source == "%%sql_cell -c shop -o result\nSELECT * FROM orders"
     assert cell.metadata["hubkit"]["sql"] == {
@@ -75,3 +76,5 @@ def test_a_sql_cell_from_connection_to_result(tmp_path: Path) -> None:
         "limit": None,
     }
     assert "customer_id" in json.dumps(cell.outputs)
+    # And the second cell, turned into SQL with Q, got the table's name where the cursor was
+    assert cells[1].source == '%%sql_cell -c shop -o result\nSELECT * FROM "main"."customers"'
