@@ -128,7 +128,9 @@ export class DatabasesPanel extends SidePanel {
     this._tree.setAttribute('role', 'tree');
     this._status = document.createElement('div');
     this._status.className = 'hk-Databases-status';
-    content.node.append(search, this._status, this._tree);
+    this._empty = document.createElement('div');
+    this._empty.className = 'hk-Databases-status';
+    content.node.append(search, this._status, this._empty, this._tree);
 
     api.connectionsChanged.connect(() => void this.refresh(), this);
     void this.refresh();
@@ -318,6 +320,20 @@ export class DatabasesPanel extends SidePanel {
     const connection = this._connectionOf(node);
     const name = connection.name;
     const depth = node.depth + 1;
+    if (connection.kind === 'builtin') {
+      // Its tables are the DataFrames and files of each kernel: none on the server
+      node.list.replaceChildren(
+        this._message(
+          this._bundle.__(
+            'DuckDB in each kernel: query the notebook\'s DataFrames and files by name'
+          ),
+          depth,
+          'hk-Databases-note'
+        )
+      );
+      node.loaded = true;
+      return;
+    }
     node.list.replaceChildren(this._message(this._bundle.__('Loading…'), depth));
     try {
       if (node.level === 'connection') {
@@ -466,9 +482,17 @@ export class DatabasesPanel extends SidePanel {
       node.list.hidden = !(below || (own && node.expanded));
       return own || below;
     };
+    let shown = 0;
     for (const root of this._roots) {
-      visit(root);
+      shown += visit(root) ? 1 : 0;
     }
+    this._empty.textContent =
+      query && !shown
+        ? this._bundle.__(
+            'No loaded name contains "%1". Names are loaded when you expand a connection, schema or table.',
+            this._search.value.trim()
+          )
+        : '';
   }
 
   private _api: SqlApi;
@@ -477,6 +501,7 @@ export class DatabasesPanel extends SidePanel {
   private _search: HTMLInputElement;
   private _tree: HTMLUListElement;
   private _status: HTMLDivElement;
+  private _empty: HTMLDivElement;
   private _roots: TreeNode[] = [];
   private _parents = new Map<TreeNode, TreeNode>();
 }

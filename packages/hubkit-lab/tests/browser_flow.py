@@ -195,6 +195,12 @@ def run(args: argparse.Namespace) -> dict:
             # Saved as standard code cells with the magic and the metadata
             page.keyboard.press("Control+s")
             page.wait_for_timeout(1000)
+
+            # Opened again, both are SQL cells
+            page.reload()
+            page.wait_for_selector(".jp-Cell >> nth=1 >> .hk-SqlCell-toolbar")
+            assert page.locator(".hk-SqlCell-toolbar").count() == 2
+            steps.append("reopened")
         except Exception as e:
             result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0]}"
             shot(page, "failure")

@@ -64,7 +64,7 @@ def test_a_sql_cell_from_connection_to_result(tmp_path: Path) -> None:
     assert flow.stdout.strip(), flow.stderr[-2000:]
     result = json.loads(flow.stdout.strip().splitlines()[-1])
     assert result["error"] is None, result
-    assert result["steps"][-1] == "inserted"
+    assert result["steps"][-1] == "reopened"
     # And the notebook holds a standard code cell: the magic line, the SQL, the metadata
     cells = nbformat.read(home / "demo.ipynb", as_version=4).cells
     cell = cells[0]
