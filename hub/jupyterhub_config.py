@@ -55,6 +55,10 @@ c.ConfigurableHTTPProxy.api_url = os.environ.get("CONFIGPROXY_API_URL", "http://
 if env_bool("HUBKIT_PROXY_EXTERNAL", False):
     # Production: the proxy runs in its own container and keeps routes across hub restarts.
     c.ConfigurableHTTPProxy.should_start = False
+    # Its routes live in its memory: when it restarts, the hub's periodic route check puts them
+    # back. Every 10 s instead of 5 min, so users see "Redirect loop detected" for seconds at
+    # most (one GET of the routing table and one database commit each time).
+    c.JupyterHub.last_activity_interval = 10
 else:
     c.ConfigurableHTTPProxy.command = [os.environ.get("HUBKIT_CHP", "configurable-http-proxy")]
 c.JupyterHub.cleanup_servers = False
@@ -68,6 +72,9 @@ elif mode == "docker":
     c.JupyterHub.spawner_class = "hubkit-docker"
     c.JupyterHub.hub_ip = "0.0.0.0"
     c.JupyterHub.hub_connect_ip = require_env("HUBKIT_HUB_HOST")
+    # Browsers reach this hub only over HTTPS (traefik): its session and login cookies are
+    # Secure because it sees X-Forwarded-Proto: https; the _xsrf cookie is too, explicitly.
+    c.JupyterHub.tornado_settings = {"xsrf_cookie_kwargs": {"secure": True}}
     c.DockerProfileSpawner.network_name = require_env("HUBKIT_DOCKER_NETWORK")
     try:
         c.DockerProfileSpawner.images = read_images_file(Path(require_env("HUBKIT_IMAGES")))
