@@ -170,6 +170,7 @@ class DockerDaemon(contextlib.AbstractContextManager):
                 self.process.kill()
                 self.process.wait()
         subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
+        self._remove_firewall_rules()
         # overlay2 may leave mounts under the data root: unmount them before removing it.
         mounts = [
             line.split()[1]
@@ -179,6 +180,18 @@ class DockerDaemon(contextlib.AbstractContextManager):
         for mount in sorted(mounts, key=len, reverse=True):
             subprocess.run(["umount", "-l", mount], capture_output=True)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _remove_firewall_rules(self) -> None:
+        """dockerd leaves its bridge's NAT and filter rules behind when it stops."""
+        subnet = self.bridge_cidr.rsplit(".", 1)[0] + ".0/24"
+        for table in ("nat", "filter"):
+            listed = subprocess.run(
+                ["iptables", "-t", table, "-S"], capture_output=True, text=True
+            ).stdout
+            for rule in listed.splitlines():
+                words = rule.split()
+                if rule.startswith("-A ") and (self.bridge in words or subnet in words):
+                    subprocess.run(["iptables", "-t", table, "-D", *words[1:]], capture_output=True)
 
 
 @contextlib.contextmanager

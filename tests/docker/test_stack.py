@@ -22,7 +22,7 @@ import requests
 from tests import SIZES
 
 from .engine import Docker
-from .stack import Stack
+from .stack import MISSING_IMAGE, MISSING_PROFILE, Stack
 
 
 @pytest.fixture(scope="module")
@@ -252,3 +252,28 @@ def stack_secrets() -> set[str]:
     from hubkit.stackenv import SECRETS
 
     return set(SECRETS)
+
+
+def test_an_image_never_built_gives_the_user_a_clear_spawn_error(
+    stack: Stack, users: dict[str, Account], docker: Docker
+):
+    bob = users["bob"]
+    if stack.server_ready(bob.name, bob.token):
+        stack.stop(bob.name, bob.token)
+    session = stack.login(bob.name, bob.password)
+    # When bob picks the profile whose image the admin recorded but never built
+    answer = stack.spawn_with_form(session, MISSING_PROFILE, "small", check=False)
+
+    # Then the page he gets (the form again, or the pending page if the pull took long) tells
+    # him what happened and what to do, and no container is left
+    def told(page: str) -> bool:
+        return "cannot be downloaded" in page and MISSING_IMAGE in page
+
+    if not told(answer.text):
+        stack.wait_for(
+            lambda: told(session.get(f"{stack.url}/hub/spawn-pending/{bob.name}").text),
+            180,
+            "the spawn error on bob's page",
+        )
+    assert not stack.server_ready(bob.name, bob.token)
+    assert docker.out("ps", "-aq", "--filter", f"name={bob.container}") == ""
