@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from hubkit.hub.database import wait_for_database
-from hubkit.hub.settings import env_bool, env_int, require_env
+from hubkit.hub.settings import env_bool, env_int, require_env, secret_env
 from hubkit.imagesfile import ImagesFileError, read_images_file
 from hubkit.policy import PolicyError, default_policy_path, load_policy
 
@@ -42,6 +42,15 @@ c.HubkitAuthenticator.allow_2fa = env_bool("HUBKIT_ALLOW_2FA", True)
 
 # --- Hub state and proxy ----------------------------------------------------------------------
 c.JupyterHub.db_url = os.environ.get("JUPYTERHUB_DB_URL", "sqlite:///jupyterhub.sqlite")
+if os.environ.get("POSTGRES_PASSWORD_FILE"):
+    # Compose gives the URL without its password and the password as a file.
+    from sqlalchemy.engine import make_url
+
+    c.JupyterHub.db_url = (
+        make_url(c.JupyterHub.db_url)
+        .set(password=secret_env("POSTGRES_PASSWORD"))
+        .render_as_string(hide_password=False)
+    )
 # In compose the hub may start before PostgreSQL is ready: wait a bounded time, then exit with
 # one line naming JUPYTERHUB_DB_URL and the host instead of a traceback.
 wait_for_database(c.JupyterHub.db_url, env_int("HUBKIT_DB_WAIT_SECONDS", 60))
@@ -124,7 +133,7 @@ if cull_users_after := env_int("HUBKIT_CULL_USERS_AFTER", 0):
             ],
         }
     )
-if metrics_token := os.environ.get("HUBKIT_METRICS_TOKEN", "").strip():
+if metrics_token := secret_env("HUBKIT_METRICS_TOKEN"):
     # Prometheus scrapes /hub/metrics with this token (bearer_token in its scrape config).
     c.JupyterHub.services.append({"name": "metrics", "api_token": metrics_token})
 missing = [s["name"] for s in c.JupyterHub.services if s["name"] not in policy.services]

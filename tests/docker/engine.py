@@ -16,6 +16,7 @@ machine; it is stopped and its folder removed at the end.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import random
@@ -267,8 +268,13 @@ def debian_image(docker: Docker, tag: str = DEBIAN_IMAGE) -> str:
 
 
 def standin(docker: Docker, name: str, base: str, **args: str) -> str:
-    """Build tests/docker/standins/<name> FROM base as `hubkit-test/<name>`; return the tag."""
-    tag = f"hubkit-test/{name}:standin"
+    """Build tests/docker/standins/<name> FROM base as `hubkit-test/<name>:<digest>` (of its
+    folder and arguments, so an edit rebuilds it); return the tag."""
+    h = hashlib.sha256(json.dumps([base, args], sort_keys=True).encode())
+    for path in sorted((STANDINS / name).rglob("*")):
+        if path.is_file():
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    tag = f"hubkit-test/{name}:{h.hexdigest()[:12]}"
     docker.build(tag, STANDINS / name, BASE_IMAGE=base, **args)
     return tag
 
