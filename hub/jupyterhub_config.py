@@ -13,13 +13,12 @@ import sys
 from pathlib import Path
 
 from hubkit.hub.database import wait_for_database
-from hubkit.hub.settings import env_bool, env_int, require_env
+from hubkit.hub.settings import env_bool, env_int, require_env, secret_env
 from hubkit.imagesfile import ImagesFileError, read_images_file
 from hubkit.policy import (
     PolicyError,
     default_policy_path,
     load_policy,
-    missing_connection_secrets,
 )
 
 c = get_config()  # noqa: F821 (injected by JupyterHub)
@@ -47,6 +46,15 @@ c.HubkitAuthenticator.allow_2fa = env_bool("HUBKIT_ALLOW_2FA", True)
 
 # --- Hub state and proxy ----------------------------------------------------------------------
 c.JupyterHub.db_url = os.environ.get("JUPYTERHUB_DB_URL", "sqlite:///jupyterhub.sqlite")
+if os.environ.get("POSTGRES_PASSWORD_FILE"):
+    # Compose gives the URL without its password and the password as a file.
+    from sqlalchemy.engine import make_url
+
+    c.JupyterHub.db_url = (
+        make_url(c.JupyterHub.db_url)
+        .set(password=secret_env("POSTGRES_PASSWORD"))
+        .render_as_string(hide_password=False)
+    )
 # In compose the hub may start before PostgreSQL is ready: wait a bounded time, then exit with
 # one line naming JUPYTERHUB_DB_URL and the host instead of a traceback.
 wait_for_database(c.JupyterHub.db_url, env_int("HUBKIT_DB_WAIT_SECONDS", 60))
@@ -60,6 +68,10 @@ c.ConfigurableHTTPProxy.api_url = os.environ.get("CONFIGPROXY_API_URL", "http://
 if env_bool("HUBKIT_PROXY_EXTERNAL", False):
     # Production: the proxy runs in its own container and keeps routes across hub restarts.
     c.ConfigurableHTTPProxy.should_start = False
+    # Its routes live in its memory: when it restarts, the hub's periodic route check puts them
+    # back. Every 10 s instead of 5 min, so users see "Redirect loop detected" for seconds at
+    # most (one GET of the routing table and one database commit each time).
+    c.JupyterHub.last_activity_interval = 10
 else:
     c.ConfigurableHTTPProxy.command = [os.environ.get("HUBKIT_CHP", "configurable-http-proxy")]
 # Production: user servers outlive a hub restart (the proxy keeps their routes). Local mode:
@@ -75,6 +87,9 @@ elif mode == "docker":
     c.JupyterHub.spawner_class = "hubkit-docker"
     c.JupyterHub.hub_ip = "0.0.0.0"
     c.JupyterHub.hub_connect_ip = require_env("HUBKIT_HUB_HOST")
+    # Browsers reach this hub only over HTTPS (traefik): its session and login cookies are
+    # Secure because it sees X-Forwarded-Proto: https; the _xsrf cookie is too, explicitly.
+    c.JupyterHub.tornado_settings = {"xsrf_cookie_kwargs": {"secure": True}}
     c.DockerProfileSpawner.network_name = require_env("HUBKIT_DOCKER_NETWORK")
     try:
         c.DockerProfileSpawner.images = read_images_file(Path(require_env("HUBKIT_IMAGES")))
@@ -93,9 +108,14 @@ c.Spawner.group_sizes = policy.group_sizes()
 c.Spawner.offer_gpu_sizes = env_bool("HUBKIT_GPU", False)
 c.JupyterHub.load_groups = {name: {"users": []} for name in policy.groups}
 # Database connections shared with users and groups; their passwords come from stack.env.
-if missing := missing_connection_secrets(policy, dict(os.environ)):
+unset = [
+    c.password_env
+    for c in policy.connections.values()
+    if c.password_env and not secret_env(c.password_env)
+]
+if unset:
     raise SystemExit(
-        f"hub policy: {policy.path}: connections need {', '.join(missing)}: add them to "
+        f"hub policy: {policy.path}: connections need {', '.join(unset)}: add them to "
         "stack.env (see example-stack.env)"
     )
 c.Spawner.shared_connections = {
@@ -140,7 +160,7 @@ if cull_users_after := env_int("HUBKIT_CULL_USERS_AFTER", 0):
             ],
         }
     )
-if metrics_token := os.environ.get("HUBKIT_METRICS_TOKEN", "").strip():
+if metrics_token := secret_env("HUBKIT_METRICS_TOKEN"):
     # Prometheus scrapes /hub/metrics with this token (bearer_token in its scrape config).
     c.JupyterHub.services.append({"name": "metrics", "api_token": metrics_token})
 missing = [s["name"] for s in c.JupyterHub.services if s["name"] not in policy.services]

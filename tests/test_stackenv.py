@@ -22,7 +22,7 @@ READ = re.compile(
     r"\(?\s*[\"']([A-Z][A-Z0-9_]+)[\"']"
 )
 # Set by Docker/BuildKit or the shell, not by an admin.
-NOT_SETTINGS = {"PATH", "HOME", "TARGETARCH", "CI"}
+NOT_SETTINGS = {"PATH", "HOME", "TARGETARCH", "CI", "DOCKER_HOST"}
 
 
 def variables_read() -> dict[str, str]:

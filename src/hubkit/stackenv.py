@@ -150,11 +150,11 @@ def render(template_text: str, overrides: dict[str, str] | None = None) -> str:
     out = []
     for raw in template_text.splitlines():
         match = LINE.match(raw.strip())
-        if match and not match["comment"]:
+        if match:
             key = match["key"]
-            if key in overrides:
+            if key in overrides:  # a documented, commented-out setting is set too
                 raw = f"{key}={overrides[key]}"
-            elif key in SECRETS:
+            elif key in SECRETS and not match["comment"]:
                 raw = f"{key}={secrets.token_hex(32)}"
         out.append(raw)
     return "\n".join(out) + "\n"

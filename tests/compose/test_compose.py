@@ -57,29 +57,41 @@ def test_only_the_proxy_is_routed_by_traefik(compose):
     assert "traefik.http.routers.hubkit.middlewares=hubkit-compress,hubkit-headers" in labels
 
 
-def test_images_are_pinned(compose):
+def default_image(image: str) -> str:
+    """The upstream image of `${HUBKIT_X_IMAGE:-upstream}`."""
+    match = re.fullmatch(r"\$\{(HUBKIT_\w+_IMAGE):-([^}]+)\}", image)
+    assert match, f"{image!r} is not set by a HUBKIT_*_IMAGE variable with a default"
+    return match[2]
+
+
+def test_third_party_images_are_variables_defaulting_to_pinned_upstream_images(compose):
     for name, service in compose["services"].items():
         image = service.get("image", "")
         if "build" in service:
             assert "latest" not in image
             continue
-        assert re.search(r":[\w.-]*\d", image), f"{name}: {image!r} has no version tag"
-    assert compose["services"]["proxy"]["image"].startswith(
-        "quay.io/jupyterhub/configurable-http-proxy:"
-    )
+        upstream = default_image(image)
+        assert re.search(r":[\w.-]*\d", upstream), f"{name}: {upstream!r} has no version tag"
+    proxy = default_image(compose["services"]["proxy"]["image"])
+    assert proxy.startswith("quay.io/jupyterhub/configurable-http-proxy:")
     chp = json.loads((ROOT / "hub/proxy/package.json").read_text())
     version = chp["dependencies"]["configurable-http-proxy"]
-    assert compose["services"]["proxy"]["image"].endswith(f":{version}")
+    assert proxy.endswith(f":{version}")
+    hub_base = compose["services"]["hub"]["build"]["args"]["PYTHON_IMAGE"]
+    assert default_image(hub_base).startswith("docker.io/library/python:")
 
 
 def test_hub_waits_for_a_healthy_database_and_shares_the_network(compose):
     hub, postgres = compose["services"]["hub"], compose["services"]["postgres"]
     assert hub["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
-    assert "/var/run/docker.sock:/var/run/docker.sock" in hub["volumes"]
+    assert "${HUBKIT_DOCKER_SOCKET:-/var/run/docker.sock}:/var/run/docker.sock" in hub["volumes"]
     assert hub["build"]["dockerfile"] == "images/hub/Dockerfile"
     assert compose["networks"]["hubkit"]["driver"] == "bridge"
     assert compose["networks"]["hubkit"]["name"] == "${HUBKIT_DOCKER_NETWORK:-hubkit}"
+    # The database is not on the users' network; the hub is on both.
+    assert postgres["networks"] == ["internal"]
+    assert sorted(hub["networks"]) == ["hubkit", "internal"]
     assert hub["environment"]["HUBKIT_DOCKER_NETWORK"] == "${HUBKIT_DOCKER_NETWORK:-hubkit}"
     for volume in ("hub-data", "postgres-data"):
         assert volume in compose["volumes"]
@@ -91,15 +103,17 @@ def test_hub_gets_what_its_configuration_requires_in_docker_mode(compose):
     env = compose["services"]["hub"]["environment"]
     assert env["HUBKIT_SPAWNER"] == "docker"
     assert env["HUBKIT_PROXY_EXTERNAL"] == "true"
-    assert env["CONFIGPROXY_API_URL"] == "http://proxy:8001"
+    assert env["CONFIGPROXY_API_URL"] == "http://proxy-api:8001"
     assert env["JUPYTERHUB_DB_URL"].startswith("postgresql+psycopg://")
     assert env["HUBKIT_IMAGES"] == "/etc/hubkit/images.json"
     config = (ROOT / "hub/jupyterhub_config.py").read_text()
     required = set(re.findall(r"require_env\(\s*[\"'](\w+)[\"']", config))
     assert required, "hub/jupyterhub_config.py requires nothing?"
-    assert required <= set(env), f"not set for the hub: {sorted(required - set(env))}"
+    # a secret is set as a file: NAME_FILE
+    given = {name.removesuffix("_FILE") for name in env}
+    assert required <= given, f"not set for the hub: {sorted(required - given)}"
     read = set(re.findall(r"(?:environ\.get|env_int|env_bool)\(\s*[\"'](\w+)[\"']", config))
-    local_only = {"HUBKIT_CHP", "HUBKIT_HOMES_DIR"}
+    local_only = {"HUBKIT_CHP", "HUBKIT_HOMES_DIR", "HUBKIT_KEEP_SERVERS"}
     assert read - local_only <= set(env), f"not passed: {sorted(read - local_only - set(env))}"
 
 
@@ -118,8 +132,16 @@ def test_no_credential_is_written_in_compose(compose):
         if SECRET_NAME.search(path[-1]) or path[-1] == "content":
             assert re.fullmatch(r"\$\{\w+:\?[^}]+\}", value), f"{'.'.join(path)} = {value!r}"
         assert not re.search(r"(?i)password=\w", value), f"{'.'.join(path)} has a password"
-    db_url = compose["services"]["hub"]["environment"]["JUPYTERHUB_DB_URL"]
-    assert ":${POSTGRES_PASSWORD:?" in db_url
+    # Secrets reach the services as files, never as variables (`docker inspect` shows those).
+    for name, service in compose["services"].items():
+        env = service.get("environment", {})
+        leaked = [k for k, v in env.items() if "${" in str(v) and SECRET_NAME.search(k)]
+        assert leaked == [], f"{name}: {leaked}"
+    hub = compose["services"]["hub"]
+    assert "POSTGRES_PASSWORD" not in hub["environment"]["JUPYTERHUB_DB_URL"]
+    mounted = {c["source"] for c in hub["configs"]}
+    assert {"proxy-token", "postgres-password", "jupyter-password"} <= mounted
+    assert all(c["mode"] == 0o400 and c["uid"] == "1000" for c in hub["configs"])
 
 
 def test_required_settings_stop_compose_with_a_message():

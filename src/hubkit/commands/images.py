@@ -11,12 +11,12 @@ import os
 from pathlib import Path
 
 import yaml
-from traitlets import Bool, List, Unicode
+from traitlets import Bool, Enum, List, Unicode
 
 from ..catalog import Catalog
 from ..images.build import build_images, host_platform
 from ..images.engine import DockerEngine
-from ..images.plan import ImageBuild, build_plan
+from ..images.plan import FLAVOURS, ROOT_IMAGE, ImageBuild, build_plan
 from ..images.z2jh import z2jh_values
 from ..imagesfile import default_images_file, read_images_file
 from ..policy import default_policy_path, load_policy
@@ -42,6 +42,19 @@ class ImagesCommand(Command):
     images_file = Unicode(
         "", help="Built-images JSON the hub reads (default: HUBKIT_IMAGES or .hubkit/images.json)."
     ).tag(config=True)
+    flavour = Enum(
+        FLAVOURS,
+        default_value="conda",
+        help="""How environments are installed: `conda` (their conda-lock, with micromamba) or
+        `pypi` (their spec translated for pip as local mode does, into a venv at the same prefix;
+        for networks that reach PyPI but not conda-forge; profiles needing R or Julia have
+        none). Tags of `pypi` images end in `-pypi`.""",
+    ).tag(config=True)
+    root_image = Unicode(
+        ROOT_IMAGE,
+        help="The Debian 13 image every build starts from (a registry mirror's, or one made "
+        "with debootstrap).",
+    ).tag(config=True)
     aliases = {
         **Command.aliases,
         "profile": "ImagesCommand.profiles",
@@ -50,6 +63,8 @@ class ImagesCommand(Command):
         "owner": "ImagesCommand.owner",
         "date": "ImagesCommand.date",
         "images-file": "ImagesCommand.images_file",
+        "flavour": "ImagesCommand.flavour",
+        "root-image": "ImagesCommand.root_image",
     }
 
     def plan(self, catalog: Catalog) -> list[ImageBuild]:
@@ -64,6 +79,8 @@ class ImagesCommand(Command):
             owner=self.owner,
             profiles=list(self.profiles) or None,
             platforms=[self.platform] if self.platform else None,
+            flavour=self.flavour,
+            root_image=self.root_image,
         )
 
     def images_path(self, catalog: Catalog) -> Path:
@@ -109,10 +126,11 @@ class ImagesPlan(ImagesCommand):
             for step in b.steps:
                 dockerfile = step.dockerfile.relative_to(catalog.root)
                 if step.install:
-                    lock = step.install.lock.relative_to(catalog.root)
-                    print(
-                        f"     {dockerfile}: {step.install.mode} {step.install.prefix} from {lock}"
-                    )
+                    source = step.install.lock.relative_to(catalog.root)
+                    if b.flavour == "pypi":
+                        source = f"envs/{step.install.env}'s chain of specs, from PyPI"
+                    what = f"{step.install.mode} {step.install.prefix} from {source}"
+                    print(f"     {dockerfile}: {what}")
                 else:
                     print(f"     {dockerfile}")
             for path in b.missing_locks:

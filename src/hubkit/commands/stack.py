@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from traitlets import Unicode
@@ -14,6 +15,12 @@ from ..images.engine import DockerEngine
 from .images import ImagesCommand
 
 DOCKER_SOCKET = Path("/var/run/docker.sock")
+
+
+def docker_socket() -> Path:
+    """The engine's unix socket: DOCKER_HOST's (unix://PATH), else the default path."""
+    host = os.environ.get("DOCKER_HOST", "")
+    return Path(host.removeprefix("unix://")) if host.startswith("unix://") else DOCKER_SOCKET
 
 
 class StackEnvCommand(ImagesCommand):
@@ -43,8 +50,11 @@ class StackEnvInit(StackEnvCommand):
             overrides["JUPYTER_DOMAIN"] = self.domain
         if self.email:
             overrides["ACME_EMAIL"] = self.email
-        if DOCKER_SOCKET.exists():
-            overrides["HUBKIT_DOCKER_GID"] = str(DOCKER_SOCKET.stat().st_gid)
+        socket = docker_socket()
+        if socket.exists():
+            overrides["HUBKIT_DOCKER_GID"] = str(socket.stat().st_gid)
+            if socket != DOCKER_SOCKET:  # compose mounts it into the hub and traefik
+                overrides["HUBKIT_DOCKER_SOCKET"] = str(socket)
         path = stackenv.init(Path(self.stack_env), self.template, overrides)
         print(f"created {path} (mode 600) with random secrets")
         left = [

@@ -3,11 +3,25 @@
 # Distributed under the terms of the Modified BSD License.
 
 import os
+from pathlib import Path
+
+
+def secret_env(name: str) -> str:
+    """A secret: the content of the file NAME_FILE names (compose mounts the secrets as files,
+    mode 400, so they are not in `docker inspect`), else the variable NAME, else ''."""
+    path = os.environ.get(f"{name}_FILE", "").strip()
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as e:
+            raise SystemExit(f"{name}_FILE: cannot read {path}: {e.strerror}") from None
+    return os.environ.get(name, "").strip()
 
 
 def require_env(name: str) -> str:
-    """The variable's value; exit with a message naming it (and its template) if unset."""
-    value = os.environ.get(name, "").strip()
+    """The variable's value (or its NAME_FILE's content); exit with a message naming it (and
+    its template) if unset."""
+    value = secret_env(name)
     if not value:
         raise SystemExit(f"{name} is not set: add it to stack.env (see example-stack.env)")
     return value

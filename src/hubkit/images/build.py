@@ -20,7 +20,7 @@ from ..catalog import Catalog
 from ..envs.lock import check_locks
 from ..imagesfile import read_images_file, write_images_file
 from .engine import ContainerEngine
-from .plan import DIGEST_LENGTH, PLATFORMS, ImageBuild, ImageError, bake_file
+from .plan import PLATFORMS, ImageBuild, ImageError, bake_file
 
 SMOKE_MOUNT = "/home/jovyan/smoke"
 # nbval is a test tool, not part of the images: installed into /tmp of the throwaway container.
@@ -58,7 +58,8 @@ def check_inputs(catalog: Catalog, plan: list[ImageBuild]) -> None:
         "run `pixi run lock` (or let the lock workflow commit it)"
         for path, slugs in needed.items()
     ]
-    problems += check_locks(catalog)
+    if any(build.flavour == "conda" for build in plan):
+        problems += check_locks(catalog)
     if problems:
         raise ImageError("cannot build images:\n  " + "\n  ".join(problems))
 
@@ -143,7 +144,8 @@ def missing_images(
         if platform not in b.platforms:
             continue
         image = recorded.get(b.slug, "")
-        current = image.endswith("-" + b.digest[:DIGEST_LENGTH])
+        # The tag after its date: the digest (and the flavour's suffix).
+        current = image.rpartition(":")[2][11:] == b.tag[11:]
         if not current or not engine.image_exists(image):
             missing.append(b.slug)
     return missing

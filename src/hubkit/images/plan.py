@@ -11,6 +11,12 @@ No profile has a Dockerfile of its own: each image is a sequence of builds of th
   project's own packages (built from packages/ in a Node stage) as arguments;
 - images/profile/Dockerfile: the profile's kernelspecs, server config and manifest.
 
+Two flavours of the same recipes (`--flavour`): `conda` (the default) installs each environment
+from its conda-lock with micromamba; `pypi` installs the same spec translated for pip exactly as
+local mode does (hubkit.envs.pypi) into a venv of the base's Python at the same prefix, for
+networks that reach PyPI but not conda-forge. Only profiles whose environments all come from
+PyPI in local mode have a `pypi` image; their tags end in `-pypi`.
+
 Only the last step is the profile's image. The steps before it are tagged
 `<image>-layer-<env>` (`-layer-base` for the root) so sequential builds can name them as the
 next FROM; they stay local (a bake file links them as targets and never exports them). Tags say
@@ -29,6 +35,8 @@ from pathlib import Path
 
 from ..catalog import Catalog
 from ..catalog.model import package_sources
+from ..envs.pypi import pip_requirements
+from ..envs.spec import load_spec
 
 # conda platform -> Docker platform
 PLATFORMS = {"linux-64": "linux/amd64", "linux-aarch64": "linux/arm64"}
@@ -49,6 +57,7 @@ ROOT_DOCKERFILE = "images/base/Dockerfile"  # OS, user, micromamba: for parentle
 LAYER_DOCKERFILE = "images/layer/Dockerfile"
 PROFILE_DOCKERFILE = "images/profile/Dockerfile"
 LAYER_TAG = "-layer-"
+FLAVOURS = ("conda", "pypi")
 
 
 class ImageError(Exception):
@@ -100,6 +109,7 @@ class ImageBuild:
     smoke: tuple[tuple[Path, str], ...]  # (notebook, kernel name) pairs
     server_prefix: str  # the prefix that runs JupyterLab (and nbval in the smoke tests)
     missing_locks: tuple[Path, ...] = field(default=())
+    flavour: str = "conda"
 
     @property
     def name(self) -> str:
@@ -116,9 +126,30 @@ def image_name(slug: str, registry: str = "", owner: str = "hubkit") -> str:
     return f"{registry.rstrip('/')}/{repo}" if registry else repo
 
 
-def image_tag(date: _dt.date, digest: str) -> str:
-    """`YYYY-MM-DD-<digest>`: when it was built and exactly what from."""
-    return f"{date.isoformat()}-{digest[:DIGEST_LENGTH]}"
+def image_tag(date: _dt.date, digest: str, flavour: str = "conda") -> str:
+    """`YYYY-MM-DD-<digest>`: when it was built and exactly what from (`-pypi` for that
+    flavour)."""
+    suffix = "" if flavour == "conda" else f"-{flavour}"
+    return f"{date.isoformat()}-{digest[:DIGEST_LENGTH]}{suffix}"
+
+
+def pypi_problem(catalog: Catalog, slug: str) -> str | None:
+    """Why the profile has no PyPI flavour (an environment local mode takes from the system),
+    or None."""
+    others = [env.name for env in catalog.profile_environments(slug) if env.local.source != "pypi"]
+    if others:
+        return f"{', '.join(others)} cannot be installed from PyPI (local mode: from the system)"
+    return None
+
+
+def pypi_requirements(catalog: Catalog, env: str) -> str:
+    """The REQUIREMENTS build argument: the chain's specs translated for pip, as local mode
+    installs them (hubkit.envs.pypi), one word each."""
+    lines = pip_requirements([load_spec(e.spec_file) for e in catalog.chain(env)])
+    spaced = [line for line in lines if any(c.isspace() for c in line)]
+    if spaced:
+        raise ImageError(f"requirements with spaces cannot be passed: {spaced}")
+    return " ".join(lines)
 
 
 def profile_platforms(catalog: Catalog, slug: str) -> tuple[str, ...]:
@@ -143,7 +174,7 @@ def installs(catalog: Catalog, slug: str) -> list[EnvInstall]:
     return out
 
 
-def layer_args(catalog: Catalog, install: EnvInstall) -> dict[str, str]:
+def layer_args(catalog: Catalog, install: EnvInstall, flavour: str = "conda") -> dict[str, str]:
     """images/layer/Dockerfile's arguments for one environment, from the catalog.
 
     FILES: the environments of the lock's chain (root first) that have etc/ or share/ to copy
@@ -155,7 +186,7 @@ def layer_args(catalog: Catalog, install: EnvInstall) -> dict[str, str]:
     files = [env.name for env in chain if env.prefix_files()]
     drops = [name for env in chain for name in env.drop_labextensions]
     env = catalog.environments[install.env]
-    return {
+    args = {
         "HUBKIT_ENV": install.env,
         "PREFIX": install.prefix,
         "MODE": install.mode,
@@ -164,9 +195,20 @@ def layer_args(catalog: Catalog, install: EnvInstall) -> dict[str, str]:
         "PACKAGES": " ".join(p.name for p in catalog.packages(install.env)),
         "RUNTIME": "julia" if env.julia_project else "conda",
     }
+    if flavour == "pypi":
+        args |= {"FLAVOUR": "pypi", "REQUIREMENTS": pypi_requirements(catalog, install.env)}
+    return args
 
 
-def build_steps(catalog: Catalog, slug: str, image: str, base: str, digest: str) -> list[BuildStep]:
+def build_steps(
+    catalog: Catalog,
+    slug: str,
+    image: str,
+    base: str,
+    digest: str,
+    flavour: str = "conda",
+    root_image: str = ROOT_IMAGE,
+) -> list[BuildStep]:
     """The builds that make one profile's image FROM `base`: the root recipe (a profile without
     parent), a layer per environment it adds, then the profile step tagged `image`."""
     root = catalog.root
@@ -188,20 +230,19 @@ def build_steps(catalog: Catalog, slug: str, image: str, base: str, digest: str)
         )
 
     if not profile.parent:
-        add(
-            "base",
-            ROOT_DOCKERFILE,
-            {"ROOT_IMAGE": ROOT_IMAGE, "MICROMAMBA_IMAGE": MICROMAMBA_IMAGE},
-        )
+        root_args = {"ROOT_IMAGE": root_image, "MICROMAMBA_IMAGE": MICROMAMBA_IMAGE}
+        if flavour == "pypi":
+            root_args["FLAVOUR"] = "pypi"
+        add("base", ROOT_DOCKERFILE, root_args)
     for install in installs(catalog, slug):
-        args = {"ROOT_IMAGE": ROOT_IMAGE, **layer_args(catalog, install)}
+        args = {"ROOT_IMAGE": root_image, **layer_args(catalog, install, flavour)}
         add(install.env, LAYER_DOCKERFILE, args, install)
     server_prefix = catalog.server_environment(slug).prefix or ""
     add(None, PROFILE_DOCKERFILE, {"HUBKIT_PROFILE": slug, "SERVER_PREFIX": server_prefix})
     return steps
 
 
-def digest_inputs(catalog: Catalog, slug: str) -> list[Path]:
+def digest_inputs(catalog: Catalog, slug: str, flavour: str = "conda") -> list[Path]:
     """Every repository file whose content ends up in the profile's image, sorted."""
     root = catalog.root
     files: set[Path] = {catalog.path, *(root / s for s in BUILD_SOURCES)}
@@ -212,8 +253,11 @@ def digest_inputs(catalog: Catalog, slug: str) -> list[Path]:
         folder = root / "images" / profile.slug
         files |= {p for p in folder.rglob("*") if p.is_file()} if folder.is_dir() else set()
         for install in installs(catalog, profile.slug):
-            files.add(install.lock)
+            if flavour == "conda":
+                files.add(install.lock)
             for env in catalog.chain(install.env):
+                if flavour == "pypi":
+                    files.add(env.spec_file)
                 files |= set(env.prefix_files())
                 if env.julia_project and env.julia_manifest:
                     files |= {env.julia_project, env.julia_manifest}
@@ -222,10 +266,10 @@ def digest_inputs(catalog: Catalog, slug: str) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 
-def content_digest(catalog: Catalog, slug: str) -> str:
+def content_digest(catalog: Catalog, slug: str, flavour: str = "conda") -> str:
     """sha256 over the image's inputs; a missing file counts as the word `missing`."""
-    h = hashlib.sha256()
-    for path in digest_inputs(catalog, slug):
+    h = hashlib.sha256(b"" if flavour == "conda" else flavour.encode() + b"\0")
+    for path in digest_inputs(catalog, slug, flavour):
         h.update(path.relative_to(catalog.root).as_posix().encode() + b"\0")
         h.update(path.read_bytes() if path.is_file() else b"missing")
         h.update(b"\0")
@@ -265,13 +309,19 @@ def build_plan(
     owner: str = "hubkit",
     profiles: list[str] | None = None,
     platforms: list[str] | None = None,
+    flavour: str = "conda",
+    root_image: str = ROOT_IMAGE,
 ) -> list[ImageBuild]:
     """The images to build, parents first.
 
     `profiles` selects images (their parent images are built too); `platforms` (Docker names)
-    restricts where; a profile not available on any requested platform is left out.
+    restricts where; a profile not available on any requested platform is left out, and so is,
+    in the `pypi` flavour, one that needs an environment PyPI does not have (asked for by name:
+    an error). `root_image` is the OS image every build starts from.
     """
     date = date or _dt.datetime.now(_dt.UTC).date()
+    if flavour not in FLAVOURS:
+        raise ImageError(f"unknown flavour {flavour!r}; use {' or '.join(FLAVOURS)}")
     if platforms:
         unknown = [p for p in platforms if p not in PLATFORMS.values()]
         if unknown:
@@ -285,6 +335,14 @@ def build_plan(
                 f"unknown profile {slug!r}; the catalog has: {', '.join(catalog.profiles)}"
             )
         wanted += [p.slug for p in catalog.profile_chain(slug) if p.slug not in wanted]
+    if flavour == "pypi":
+        problems = {slug: pypi_problem(catalog, slug) for slug in wanted}
+        if profiles and any(problems.values()):
+            raise ImageError(
+                "no PyPI flavour: "
+                + "; ".join(f"{slug}: {why}" for slug, why in problems.items() if why)
+            )
+        wanted = [slug for slug in wanted if not problems[slug]]
     plan: dict[str, ImageBuild] = {}
     for profile in catalog.build_order():
         if profile.slug not in wanted:
@@ -294,9 +352,10 @@ def build_plan(
         )
         if not where or (profile.parent and profile.parent not in plan):
             continue
-        digest = content_digest(catalog, profile.slug)
-        image = f"{image_name(profile.slug, registry, owner)}:{image_tag(date, digest)}"
-        base = plan[profile.parent].image if profile.parent else ROOT_IMAGE
+        digest = content_digest(catalog, profile.slug, flavour)
+        tag = image_tag(date, digest, flavour)
+        image = f"{image_name(profile.slug, registry, owner)}:{tag}"
+        base = plan[profile.parent].image if profile.parent else root_image
         plan[profile.slug] = ImageBuild(
             slug=profile.slug,
             parent=profile.parent,
@@ -306,10 +365,13 @@ def build_plan(
             platforms=where,
             digest=digest,
             installs=tuple(installs(catalog, profile.slug)),
-            steps=tuple(build_steps(catalog, profile.slug, image, base, digest)),
+            steps=tuple(
+                build_steps(catalog, profile.slug, image, base, digest, flavour, root_image)
+            ),
             smoke=tuple(smoke_cases(catalog, profile.slug)),
             server_prefix=catalog.server_environment(profile.slug).prefix or "",
-            missing_locks=tuple(missing_locks(catalog, profile.slug)),
+            missing_locks=tuple(missing_locks(catalog, profile.slug)) if flavour == "conda" else (),
+            flavour=flavour,
         )
     return list(plan.values())
 

@@ -11,7 +11,6 @@ from .load import (
     SharedConnection,
     default_policy_path,
     load_policy,
-    missing_connection_secrets,
 )
 
 __all__ = [
@@ -22,5 +21,4 @@ __all__ = [
     "SharedConnection",
     "default_policy_path",
     "load_policy",
-    "missing_connection_secrets",
 ]

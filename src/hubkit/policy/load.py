@@ -60,17 +60,12 @@ class SharedConnection:
     def granted(self, user: str, groups: set[str]) -> bool:
         return user in self.users or bool(groups & set(self.groups))
 
-    def full_url(self, environ: dict[str, str]) -> str:
-        """The URL with the password from the environment (PolicyError when it is unset)."""
+    def full_url(self, password: str) -> str:
+        """The URL with the password (read by the hub from `password_env`)."""
         from sqlalchemy.engine import make_url
 
         if not self.password_env:
             return self.url
-        password = environ.get(self.password_env, "")
-        if not password:
-            raise PolicyError(
-                "", f"connections.{self.name}.password_env", f"{self.password_env} is not set"
-            )
         return make_url(self.url).set(password=password).render_as_string(hide_password=False)
 
 
@@ -194,15 +189,6 @@ def _check_connection(path: Path, connection: SharedConnection, policy: HubPolic
     for i, group in enumerate(connection.groups):
         if group not in policy.groups:
             raise PolicyError(path, f"{where}.groups[{i}]", f"unknown group {group!r}")
-
-
-def missing_connection_secrets(policy: HubPolicy, environ: dict[str, str]) -> list[str]:
-    """The `password_env` variables of shared connections that are not set."""
-    return [
-        c.password_env
-        for c in policy.connections.values()
-        if c.password_env and not environ.get(c.password_env)
-    ]
 
 
 def known_scope(scope: str) -> bool:

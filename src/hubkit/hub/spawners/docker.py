@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import docker.errors
 from dockerspawner import DockerSpawner
+from tornado import web
 from traitlets import Dict, Unicode, default
 
 from .. import usage
@@ -52,6 +54,23 @@ class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
                 **self.extra_host_config,
                 "device_requests": [{"Driver": "", "Count": -1, "Capabilities": [["gpu"]]}],
             }
+
+    async def pull_image(self, image: str) -> None:
+        """DockerSpawner's pull, with an error the user can act on when the profile's image is
+        neither on this host nor pullable (an images file naming an image never built)."""
+        try:
+            await super().pull_image(image)
+        except docker.errors.APIError as e:
+            profile = next((slug for slug, name in self.images.items() if name == image), "?")
+            self.log.error(
+                "Image %s of profile %s unavailable for %s: %s", image, profile, self._log_name, e
+            )
+            raise web.HTTPError(
+                503,
+                f"The image of the profile {profile!r} ({image}) is not on this server and "
+                "cannot be downloaded. Pick another profile, and tell your admin: it must be "
+                "built (`hubkit images build`) or pushed to its registry.",
+            ) from None
 
     def home_volume(self) -> str | None:
         """The user's home volume: the entry of `volumes` mounted at the home folder."""

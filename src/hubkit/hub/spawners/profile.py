@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from ...bounds import quote
 from ...catalog import Catalog, load_catalog
 from ...policy import SharedConnection, profiles
 from .. import usage
+from ..settings import secret_env
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 # Where the kernel library (hubkit_kernel.sql.connections) reads the shared connections.
@@ -253,8 +253,9 @@ class ProfileSpawnerMixin(HasTraits):
                 tuple(entry.get("groups", ())),
             )
             if connection.granted(self.user.name, groups):
+                password = secret_env(connection.password_env or "")
                 granted[name] = {
-                    "url": connection.full_url(dict(os.environ)),
+                    "url": connection.full_url(password),
                     "description": connection.description,
                 }
         return granted

