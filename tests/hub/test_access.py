@@ -17,8 +17,10 @@ QUOTA = 1024 * 1024  # HUBKIT_HOME_QUOTA=1M: a 1 MB file puts a home over the wa
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory, catalog, layout, available_profiles):
-    """A hub with alice (power-users, a large server) and bob (a medium one) running, and mona
-    in `monitoring` with no server. Each test may read this state and changes none of it."""
+    """A hub with alice (power-users, a large server) and bob (a medium one) running, mona in
+    `monitoring` and nina in no group with no server; alice's spawn form as she saw it before
+    her server started (a running server's /hub/spawn shows the server instead). Each test
+    may read this state and changes none of it."""
     tmp = tmp_path_factory.mktemp("access")
     env = {"HUBKIT_METRICS_TOKEN": METRICS_TOKEN, "HUBKIT_HOME_QUOTA": "1M"}
     with HubServer(tmp, catalog, layout, **env) as hub:
@@ -26,7 +28,9 @@ def team(tmp_path_factory, catalog, layout, available_profiles):
             "alice": hub.add_account("alice", groups=("power-users",)),
             "bob": hub.add_account("bob"),
             "mona": hub.add_account("mona", groups=("monitoring",)),
+            "nina": hub.add_account("nina"),
         }
+        hub.alice_form = hub.users["alice"][0].get(f"{hub.url}/hub/spawn").text
         hub.spawn("alice", token(hub, "alice"), {"profile": "python-sql", "size": "large"})
         hub.spawn("bob", token(hub, "bob"), {"profile": "python-sql", "size": "medium"})
         yield hub
@@ -39,8 +43,9 @@ def token(hub: HubServer, name: str) -> str:
 def test_group_members_get_their_bigger_size_and_others_cannot_take_it(team):
     hub = team
     # Given alice in power-users and mona in no group with sizes, their forms differ
-    assert 'value="large"' in hub.users["alice"][0].get(f"{hub.url}/hub/spawn").text
-    assert 'value="large"' not in hub.users["mona"][0].get(f"{hub.url}/hub/spawn").text
+    assert 'value="large"' in hub.alice_form
+    mona_form = hub.users["mona"][0].get(f"{hub.url}/hub/spawn").text
+    assert 'value="small"' in mona_form and 'value="large"' not in mona_form
     # When mona asks the REST API for the large size anyway, it is refused with 400
     r = hub.api(
         "POST",
@@ -70,7 +75,8 @@ def test_group_property_adds_sizes_at_run_time_limited_to_resources(team):
         # When a member opens the form, it offers the resource-only size and ignores the other
         form = hub.users["mona"][0].get(f"{hub.url}/hub/spawn").text
         assert 'value="xl"' in form and 'value="evil"' not in form
-        assert 'value="xl"' not in hub.users["bob"][0].get(f"{hub.url}/hub/spawn").text
+        nina_form = hub.users["nina"][0].get(f"{hub.url}/hub/spawn").text
+        assert 'value="small"' in nina_form and 'value="xl"' not in nina_form
     finally:
         hub.api("DELETE", "/groups/lab").raise_for_status()
 
@@ -117,10 +123,10 @@ def test_monitoring_role_reads_everything_and_changes_nothing(team):
     assert hub.api("GET", "/services", mona).status_code == 200
     headers = {"Authorization": f"token {mona}"}
     assert requests.get(f"{hub.url}/hub/metrics", headers=headers).status_code == 200
-    # Then every write is refused with 403 (she may read these users, so JupyterHub does not
-    # pretend they are missing)
-    assert hub.api("POST", "/users/bob/server", mona).status_code == 403
-    assert hub.api("DELETE", "/users/bob/server", mona).status_code == 403
+    # Then every write is refused: 404 where she holds the scope for her own server only
+    # (JupyterHub answers as if bob's did not exist), 403 where she holds it for nobody
+    assert hub.api("POST", "/users/bob/server", mona).status_code == 404
+    assert hub.api("DELETE", "/users/bob/server", mona).status_code == 404
     assert hub.api("POST", "/users/mallory", mona).status_code == 403
     assert hub.api("PATCH", "/users/mona", mona, json={"admin": True}).status_code == 403
     assert (
@@ -158,8 +164,8 @@ def test_metrics_need_a_read_metrics_token(team):
     assert requests.get(metrics, headers=bob).status_code == 403
     # And the metrics token can do nothing else
     assert hub.api("GET", "/users", METRICS_TOKEN).status_code == 403
-    # (it may not even learn that bob exists)
-    assert hub.api("GET", "/users/bob", METRICS_TOKEN).status_code == 404
+    # (it holds no read:users at all: 403, not 404)
+    assert hub.api("GET", "/users/bob", METRICS_TOKEN).status_code == 403
 
 
 @pytest.mark.parametrize("page", ["admin", "usage", "authorize", "change-password/alice"])

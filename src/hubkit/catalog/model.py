@@ -16,8 +16,10 @@ from pathlib import Path
 from ..datafile import ancestry
 from ..prefix import environment_files
 
-# Build outputs and caches inside a package folder: not sources (see `package_sources`).
+# Build outputs, caches and the package's own tests inside a package folder: not what is
+# built into the wheel (see `package_sources`).
 NOT_SOURCES = {
+    "tests",
     "node_modules",
     "lib",
     "labextension",
