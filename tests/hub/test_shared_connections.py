@@ -76,6 +76,7 @@ async def test_a_shared_connection_reaches_only_granted_users_kernels(
         ),
         policy,
     )
+    (tmp_path / "hub").mkdir()
     with HubServer(tmp_path / "hub", catalog, layout, HUBKIT_POLICY=str(policy)) as hub:
         _, alice = hub.add_account("alice", groups=("power-users",))
         _, bob = hub.add_account("bob")

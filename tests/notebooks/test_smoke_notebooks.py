@@ -56,6 +56,8 @@ def test_smoke_notebook(
             f"--nbval-kernel-name={kernel}",
             "-p",
             "no:cacheprovider",
+            "-p",
+            "no:randomly",  # a notebook's cells run in order
             "-q",
             "--rootdir",
             str(tmp_path),

@@ -99,7 +99,8 @@ def package_sources(package: Path) -> list[Path]:
         path
         for path in package.rglob("*")
         if path.is_file()
-        and not NOT_SOURCES.intersection(path.relative_to(package).parts[:-1])
+        and not NOT_SOURCES.intersection(folders := path.relative_to(package).parts[:-1])
+        and not any(folder.startswith(".") for folder in folders)  # tools' caches
         and not path.name.endswith((".tsbuildinfo", ".pyc"))
     )
 
