@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> dict:
             executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
         )
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.set_default_timeout(20_000)
+        page.set_default_timeout(45_000)  # a loaded 2-core machine is slow to complete
         try:
             page.goto(f"{base}/lab/tree/{args.notebook}?token={token}&reset")
             page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content")
