@@ -221,14 +221,9 @@ def debian_image(docker: Docker, tag: str = DEBIAN_IMAGE) -> str:
         raise DockerUnavailable("debootstrap is missing: run tests/docker/install-tools")
     with tempfile.TemporaryDirectory(prefix="hubkit-trixie-") as tmp:
         root = Path(tmp) / "root"
+        # debootstrap's default mirror: Debian's, which this machine's apt reaches
         subprocess.run(
-            [
-                "debootstrap",
-                "--variant=minbase",
-                "trixie",
-                str(root),
-                "http://deb.debian.org/debian",
-            ],
+            ["debootstrap", "--variant=minbase", "trixie", str(root)],
             check=True,
             capture_output=True,
         )
