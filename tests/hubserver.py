@@ -285,30 +285,8 @@ class HubServer:
             tornado.httpclient.HTTPRequest(ws_url, headers=headers)
         )
         try:
-            msg_id = os.urandom(8).hex()
-            ws.write_message(
-                json.dumps(
-                    {
-                        "header": {
-                            "msg_id": msg_id,
-                            "msg_type": "execute_request",
-                            "username": username,
-                            "session": msg_id,
-                            "version": "5.3",
-                        },
-                        "parent_header": {},
-                        "metadata": {},
-                        "channel": "shell",
-                        "content": {
-                            "code": code,
-                            "silent": False,
-                            "store_history": False,
-                            "user_expressions": {},
-                            "allow_stdin": False,
-                        },
-                    }
-                )
-            )
+            msg_id, message = execute_request(username, code)
+            ws.write_message(message)
             output = []
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
@@ -328,6 +306,27 @@ class HubServer:
         finally:
             ws.close()
             requests.delete(f"{base}/api/kernels/{kernel_id}", headers=headers, timeout=30)
+
+
+def execute_request(username: str, code: str) -> tuple[str, str]:
+    """A kernel's execute_request as JupyterLab sends it over the websocket: (msg_id, JSON)."""
+    msg_id = os.urandom(8).hex()
+    header = {
+        "msg_id": msg_id,
+        "msg_type": "execute_request",
+        "username": username,
+        "session": msg_id,
+        "version": "5.3",
+    }
+    content = {
+        "code": code,
+        "silent": False,
+        "store_history": False,
+        "user_expressions": {},
+        "allow_stdin": False,
+    }
+    message = {"header": header, "parent_header": {}, "metadata": {}, "channel": "shell"}
+    return msg_id, json.dumps({**message, "content": content})
 
 
 def login_error(html: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import re
 import socket
 import subprocess
@@ -33,6 +32,7 @@ from cryptography.x509.oid import NameOID
 from hubkit import stackenv
 from tests import ROOT
 
+from ..hubserver import execute_request
 from .engine import Docker
 
 DOMAIN = "localhost"  # resolves to the loopback everywhere; traefik routes it by Host
@@ -356,30 +356,8 @@ class Stack:
             ca_certs=self.ca,
         )
         ws = await tornado.websocket.websocket_connect(request)
-        msg_id = os.urandom(8).hex()
-        ws.write_message(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": msg_id,
-                        "msg_type": "execute_request",
-                        "username": username,
-                        "session": msg_id,
-                        "version": "5.3",
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "channel": "shell",
-                    "content": {
-                        "code": code,
-                        "silent": False,
-                        "store_history": False,
-                        "user_expressions": {},
-                        "allow_stdin": False,
-                    },
-                }
-            )
-        )
+        msg_id, message = execute_request(username, code)
+        ws.write_message(message)
         seen: list[str] = []
         deadline = time.monotonic() + timeout
         try:
