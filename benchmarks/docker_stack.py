@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ sys.path.insert(0, str(ROOT))  # tests/docker: the engine, stand-ins and stack t
 
 from hubkit.catalog import load_catalog  # noqa: E402
 from hubkit.local import LocalLayout, profile_status  # noqa: E402
-from tests.docker.conftest import build_checkout, chp_version  # noqa: E402
+from tests.docker.conftest import build_pypi_image, chp_version  # noqa: E402
 from tests.docker.engine import Docker, debian_image, docker_engine, standin  # noqa: E402
 from tests.docker.stack import Stack  # noqa: E402
 from tests.hubserver import HubServer  # noqa: E402
@@ -56,25 +55,10 @@ def parse_bytes(text: str) -> float:
 
 
 def build_user_image(docker: Docker, debian: str, tmp: Path) -> Path:
-    checkout = build_checkout(tmp)
     images_file = tmp / "images.json"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hubkit",
-            "images",
-            "build",
-            f"--catalog={checkout / 'catalog.yaml'}",
-            "--flavour=pypi",
-            f"--root-image={debian}",
-            f"--profile={PROFILE}",
-            f"--images-file={images_file}",
-            "--no-smoke",
-        ],
-        env=docker.env,
-        check=True,
-    )
+    result = build_pypi_image(docker, debian, images_file, PROFILE, "--no-smoke")
+    if result.returncode != 0:
+        raise SystemExit(result.stdout[-5000:] + result.stderr[-5000:])
     return images_file
 
 

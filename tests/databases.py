@@ -29,6 +29,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def self_signed_certificate(folder: Path, owner: str) -> tuple[Path, Path]:
+    """server.key and server.crt for 127.0.0.1 (openssl), owned by the server's user and
+    readable by it alone; returns (key, certificate)."""
+    key, cert = folder / "server.key", folder / "server.crt"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    for path in (key, cert):
+        shutil.chown(path, owner, owner)
+        path.chmod(0o600)
+    return key, cert
+
+
 class PostgresCluster:
     """A PostgreSQL cluster in a temporary folder, run as the postgres user (initdb refuses
     root) on a free port, trusting local TCP connections; removed on exit.
@@ -105,15 +120,7 @@ class PostgresCluster:
     def add_tls_only_user(self, user: str) -> str:
         """A login role that may only connect over TLS: turns TLS on with a self-signed
         certificate (openssl) and rejects the role's unencrypted connections."""
-        key, cert = self.data / "server.key", self.data / "server.crt"
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-             "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        for path in (key, cert):
-            shutil.chown(path, "postgres", "postgres")
-            path.chmod(0o600)
+        self_signed_certificate(self.data, "postgres")
         self.psql("ALTER SYSTEM SET ssl = on")
         self.psql(f'CREATE ROLE "{user}" LOGIN')
         self._prepend_hba(
@@ -142,14 +149,7 @@ class MariaDBServer:
 
     def __enter__(self) -> MariaDBServer:
         shutil.chown(self.dir, "mysql", "mysql")
-        key, cert = self.dir / "server.key", self.dir / "server.crt"
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-             "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        for path in (key, cert):
-            shutil.chown(path, "mysql", "mysql")
+        key, cert = self_signed_certificate(self.dir, "mysql")
         subprocess.run(
             ["mariadb-install-db", "--no-defaults", "--user=mysql", f"--datadir={self.data}",
              "--auth-root-authentication-method=normal", "--skip-test-db"],

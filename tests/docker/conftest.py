@@ -16,19 +16,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
-from hubkit.catalog import load_catalog
 from tests import ROOT
 
 from .engine import Docker, DockerUnavailable, debian_image, docker_engine, standin
@@ -73,38 +69,31 @@ def standins(docker: Docker, debian: str) -> dict[str, str]:
     }
 
 
-def build_checkout(tmp: Path) -> Path:
-    """The checkout to build the single-user images from: this one, or, when the catalog names
-    a project package whose folder is not here (packages/ uncommitted), a copy without it."""
-    catalog = load_catalog(ROOT / "catalog.yaml")
-    names = {p.name for env in catalog.environments.values() for p in catalog.packages(env.name)}
-    missing = sorted(n for n in names if not (ROOT / "packages" / n).is_dir())
-    if not missing:
-        return ROOT
-    warnings.warn(
-        f"packages/{', '.join(missing)} not in this checkout: the images are built without them",
-        stacklevel=1,
-    )
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=ROOT,
+def build_pypi_image(
+    docker: Docker, debian: str, images_file: Path, profile: str, *extra: str
+) -> subprocess.CompletedProcess:
+    """`hubkit images build` of a profile's PyPI flavour from this checkout on the local Debian
+    base, as an admin would (smoke-tested with nbval unless `--no-smoke` is in `extra`),
+    recording the images in `images_file`."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hubkit",
+            "images",
+            "build",
+            f"--catalog={ROOT / 'catalog.yaml'}",
+            "--flavour=pypi",
+            f"--root-image={debian}",
+            f"--profile={profile}",
+            f"--images-file={images_file}",
+            *extra,
+        ],
+        env=docker.env,
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    copy = tmp / "checkout"
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy / name)
-    data = yaml.safe_load((copy / "catalog.yaml").read_text())
-    for env in data["environments"].values():
-        if "packages" in env:
-            env["packages"] = [p for p in env["packages"] if p not in missing]
-    (copy / "catalog.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-    (copy / "packages").mkdir(exist_ok=True)
-    return copy
+        timeout=3600,
+    )
 
 
 @dataclass(frozen=True)
@@ -118,28 +107,8 @@ class UserImages:
 def user_images(
     docker: Docker, debian: str, tmp_path_factory: pytest.TempPathFactory
 ) -> UserImages:
-    tmp = tmp_path_factory.mktemp("images")
-    checkout = build_checkout(tmp)
-    images_file = tmp / "images.json"
+    images_file = tmp_path_factory.mktemp("images") / "images.json"
     started = time.monotonic()
-    # As an admin would: build, smoke-test with nbval in the image, record for the hub.
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hubkit",
-            "images",
-            "build",
-            f"--catalog={checkout / 'catalog.yaml'}",
-            "--flavour=pypi",
-            f"--root-image={debian}",
-            "--profile=python-sql",
-            f"--images-file={images_file}",
-        ],
-        env=docker.env,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
+    result = build_pypi_image(docker, debian, images_file, "python-sql")
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     return UserImages(images_file, json.loads(images_file.read_text()), time.monotonic() - started)
