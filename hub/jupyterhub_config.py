@@ -118,16 +118,7 @@ if unset:
         f"hub policy: {policy.path}: connections need {', '.join(unset)}: add them to "
         "stack.env (see example-stack.env)"
     )
-c.Spawner.shared_connections = {
-    name: {
-        "url": conn.url,
-        "description": conn.description,
-        "password_env": conn.password_env or "",
-        "users": list(conn.users),
-        "groups": list(conn.groups),
-    }
-    for name, conn in policy.connections.items()
-}
+c.Spawner.shared_connections = {name: conn.entry() for name, conn in policy.connections.items()}
 
 # --- Services and roles: least privilege, never admin; scopes from the policy -----------------
 cull_every = f"--cull-every={env_int('HUBKIT_CULL_EVERY', 300)}"

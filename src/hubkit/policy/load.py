@@ -11,7 +11,8 @@ at start and stops with one line naming the file and the entry when it is wrong.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,23 @@ class SharedConnection:
     password_env: str | None = None
     users: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
+
+    @classmethod
+    def from_entry(cls, name: str, entry: Mapping[str, Any]) -> SharedConnection:
+        """From the policy's entry (or the spawner's `shared_connections`, which hold the
+        same keys)."""
+        return cls(
+            name,
+            entry["url"],
+            entry.get("description", ""),
+            entry.get("password_env") or None,
+            tuple(entry.get("users", ())),
+            tuple(entry.get("groups", ())),
+        )
+
+    def entry(self) -> dict[str, Any]:
+        """The policy's entry for this connection (no password: there is none here)."""
+        return {k: v for k, v in asdict(self).items() if k != "name"}
 
     def granted(self, user: str, groups: set[str]) -> bool:
         return user in self.users or bool(groups & set(self.groups))
@@ -127,15 +145,8 @@ def load_policy(path: Path) -> HubPolicy:
         for name, e in (data.get("services") or {}).items()
     }
     connections = {
-        name: SharedConnection(
-            name,
-            e["url"],
-            e.get("description", ""),
-            e.get("password_env"),
-            tuple(e.get("users", ())),
-            tuple(e.get("groups", ())),
-        )
-        for name, e in (data.get("connections") or {}).items()
+        name: SharedConnection.from_entry(name, entry)
+        for name, entry in (data.get("connections") or {}).items()
     }
     policy = HubPolicy(path, data["sizes"], groups, roles, services, connections)
     _check(policy)

@@ -244,14 +244,7 @@ class ProfileSpawnerMixin(HasTraits):
         groups = {g.name for g in getattr(self.user, "groups", None) or []}
         granted = {}
         for name, entry in self.shared_connections.items():
-            connection = SharedConnection(
-                name,
-                entry["url"],
-                entry.get("description", ""),
-                entry.get("password_env"),
-                tuple(entry.get("users", ())),
-                tuple(entry.get("groups", ())),
-            )
+            connection = SharedConnection.from_entry(name, entry)
             if connection.granted(self.user.name, groups):
                 password = secret_env(connection.password_env or "")
                 granted[name] = {
