@@ -96,18 +96,19 @@ def run(args: argparse.Namespace) -> dict:
             option = page.wait_for_selector(f".cm-tooltip-autocomplete li:has-text('{args.table}')")
             assert option is not None
             shot(page, "1-completion")
-            # Select the table's option and accept it
-            for _ in range(20):
-                selected = page.locator(".cm-tooltip-autocomplete li[aria-selected]")
-                if selected.count() and selected.first.inner_text().startswith(args.table):
-                    break
-                page.keyboard.press("ArrowDown")
-            page.keyboard.press("Enter")
-            page.wait_for_function(
-                "(t) => [...document.querySelectorAll('.jp-Cell .cm-line')]"
-                ".some(l => l.textContent === 'SELECT * FROM ' + t)",
-                arg=args.table,
-            )
+            # Accept it with a click: CodeMirror ignores Enter for a moment after the list
+            # opens or refreshes (its interactionDelay), which a loaded machine can hit
+            page.click(f".cm-tooltip-autocomplete li:has-text('{args.table}')")
+            try:
+                page.wait_for_function(
+                    "(t) => [...document.querySelectorAll('.jp-Cell .cm-line')]"
+                    ".some(l => l.textContent === 'SELECT * FROM ' + t)",
+                    arg=args.table,
+                    timeout=15_000,
+                )
+            except Exception as e:
+                lines = editor.locator(".cm-line").all_inner_texts()
+                raise AssertionError(f"completion left {lines!r}") from e
             steps.append("completion")
 
             # Run it: the result table shows
