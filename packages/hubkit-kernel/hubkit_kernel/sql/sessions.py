@@ -455,8 +455,9 @@ class SqliteAdbcSession(SqliteSession):
     ADBC's SQLite driver cannot cancel (adbc_cancel: NOT_IMPLEMENTED in 1.13), so an interrupt
     stops the read between two batches (1,024 rows), but a sort, aggregate or recursive query
     that must finish before its first row runs to its end: so this path is opt-in and the
-    default, Python's sqlite3, can always be interrupted (sqlite3_interrupt). A column whose values change type part-way (SQLite
-    allows it; ADBC's reader refuses) is read again through sqlite3."""
+    default, Python's sqlite3, can always be interrupted (sqlite3_interrupt). A column whose
+    values change type part-way (SQLite allows it; ADBC's reader refuses) is read again through
+    sqlite3."""
 
     path = "adbc"
 
