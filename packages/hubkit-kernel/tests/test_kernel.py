@@ -58,9 +58,9 @@ def test_result_display_and_variable(kernel):
     run = kernel.execute("%%sql_cell -o answer\nSELECT 42 AS x, 'a' AS y")
     assert run.status == "ok", run.errors
     plain, html = run.data("text/plain"), run.data("text/html")
-    assert plain[0].startswith("1 rows × 2 columns · duckdb · ")  # noqa: RUF001
+    assert plain[0].startswith("1 row × 2 columns · duckdb · ")  # noqa: RUF001
     assert plain[0].splitlines()[1].split() == ["x", "y"]
-    assert html[0].startswith('<div class="hubkit-sql-summary">1 rows × 2 columns')  # noqa: RUF001
+    assert html[0].startswith('<div class="hubkit-sql-summary">1 row × 2 columns')  # noqa: RUF001
     assert "<table" in html[0]
     check = kernel.execute("print(type(answer).__name__, answer['x'].tolist())")
     assert check.stdout.strip() == "DataFrame [42]"

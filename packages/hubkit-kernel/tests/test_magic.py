@@ -101,7 +101,7 @@ def test_statements_without_rows_report_rows_affected(name, dbs, shell, capsys):
 def test_display_has_summary_then_frame(shell, capsys):
     shell.run_cell_magic("sql_cell", "", "SELECT 42 AS answer")
     out = capsys.readouterr().out
-    assert out.startswith("1 rows × 1 columns · duckdb · ")  # noqa: RUF001
+    assert out.startswith("1 row × 1 column · duckdb · ")  # noqa: RUF001
     assert "answer" in out
 
 
