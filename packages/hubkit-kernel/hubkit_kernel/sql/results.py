@@ -76,7 +76,7 @@ class ResultView:
 
 
 def count(n: int, noun: str) -> str:
-    """"1 row", "2 rows", "1,000 rows"."""
+    """The count with its noun: 1 row, 2 rows, 1,000 rows."""
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
