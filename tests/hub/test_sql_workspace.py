@@ -87,7 +87,7 @@ def test_sql_workspace_through_the_hub(tmp_path, catalog, layout, available_prof
         assert flow.stdout.strip(), flow.stderr[-2000:]
         result = json.loads(flow.stdout.strip().splitlines()[-1])
         assert result["error"] is None, result
-        assert result["steps"][-1] == "python", result
+        assert result["steps"][-1] == "kernel-frames", result
         assert {"created", "shared", "completion", "run", "inserted"} <= set(result["steps"])
         # And her connection is in her home only, readable by her alone, without the notebook
         saved = tmp_path / "hub" / "homes" / "alice" / ".config" / "hubkit" / "connections.json"

@@ -134,3 +134,35 @@ def test_interrupt_cancels_the_query_on_the_database(name, kernel_dbs, postgres,
     # And the connection works afterwards
     after = kernel_dbs.execute(f"%%sql_cell -c {name}\nSELECT 1 AS ok")
     assert after.status == "ok", after.stderr
+
+
+def test_duckdb_completion_sees_the_kernels_frames_and_tables(kernel):
+    # Given frames, a data file's path and a table of the kernel's own DuckDB
+    setup = kernel.execute(
+        "import pathlib\nimport pandas as pd, polars as pl, pyarrow as pa\n"
+        "orders = pd.DataFrame({'id': [1, 2], 'amount': [1.5, None]})\n"
+        "fast = pl.DataFrame({'k': ['a']})\n"
+        "arrow = pa.table({'n': [1, 2, 3]})\n"
+        "sales = pathlib.Path('sales.parquet')\n"
+        "ids = orders['id']\n_private = orders"
+    )
+    assert setup.status == "ok", setup.errors
+    made = kernel.execute("%%sql_cell\nCREATE OR REPLACE TABLE stock (sku TEXT, qty INTEGER)")
+    assert made.status == "ok", made.stderr
+    # When JupyterLab asks for them the way a DuckDB SQL cell's completion does
+    expression = "__import__('hubkit_kernel.sql').sql.kernel_tables('duckdb')"
+    run = kernel.execute(
+        "", silent=True, store_history=False, user_expressions={"tables": expression}
+    )
+    # Then each comes with its columns and types, and rows where the frame knows them
+    answer = run.reply["user_expressions"]["tables"]
+    assert answer["status"] == "ok", answer
+    tables = {t["name"]: t for t in answer["data"]["application/json"]["tables"]}
+    assert tables["orders"]["columns"] == [["id", "int64"], ["amount", "float64"]]
+    assert tables["orders"]["rows"] == 2
+    assert tables["fast"]["columns"] == [["k", "String"]]
+    assert tables["arrow"]["columns"] == [["n", "int64"]]
+    assert tables["sales"]["kind"] == "file"
+    assert tables["stock"]["columns"] == [["sku", "VARCHAR"], ["qty", "INTEGER"]]
+    # And Series and private names are not tables
+    assert "ids" not in tables and "_private" not in tables

@@ -262,6 +262,21 @@ def run(args: argparse.Namespace) -> dict:
             printed = page.locator(".jp-OutputArea-output:has-text('DataFrame ')").inner_text()
             assert printed.split() == ["DataFrame", str(args.rows)], printed
             steps.append("python")
+
+            # A SQL cell on the kernel's DuckDB completes the kernel's DataFrames by name
+            page.keyboard.type('visits = __import__("pandas").DataFrame({"page": ["a"]})')
+            page.keyboard.press("Shift+Enter")
+            page.keyboard.press("Escape")
+            page.keyboard.press("q")
+            cell = page.locator(".jp-Notebook .jp-Cell.jp-mod-active")
+            cell.locator(".hk-SqlCell-toolbar").wait_for()
+            cell.locator(".hk-SqlCell-connection select").select_option("duckdb")
+            cell.locator(".cm-content").click()
+            page.keyboard.press("Control+End")
+            page.keyboard.type("SELECT * FROM vis", delay=40)
+            page.wait_for_selector(".cm-tooltip-autocomplete li:has-text('visits')")
+            shot(page, "7-dataframe-completion")
+            steps.append("kernel-frames")
         except Exception as e:
             result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0]}"
             shot(page, "failure")

@@ -695,6 +695,12 @@ def get_session(name: str) -> Session:
         return session
 
 
+def open_session(name: str) -> Session | None:
+    """The session of connection `name` if this kernel has opened it, without opening it."""
+    with _lock:
+        return _sessions.get(name)
+
+
 def _password(connection: Connection) -> str | None:
     try:
         return connection.sqlalchemy_url().password
