@@ -149,14 +149,33 @@ class DuckDBSession(Session):
 
     path = "duckdb"
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, read_only: bool = False) -> None:
         super().__init__(connection)
         import duckdb
 
         database = ":memory:"
         if connection.kind != "builtin":
             database = connection.sqlalchemy_url().database or ":memory:"
-        self.con = duckdb.connect(database, config=dict(connection.options))
+        try:
+            self.con = duckdb.connect(
+                database, read_only=read_only, config=dict(connection.options)
+            )
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower():
+                raise
+            holder = re.search(r"PID (\d+)", str(e))
+            raise SqlError(
+                f"{connection.name}: the DuckDB file {database} is open for writing in another"
+                f" process{f' (PID {holder[1]})' if holder else ''}, most likely a notebook's"
+                " kernel that used this connection. DuckDB lets one process use a file while it"
+                " writes; that notebook's SQL cells complete its tables. Shut that kernel down"
+                " to browse the file here."
+            ) from None
+
+    @classmethod
+    def read_only(cls, connection: Connection) -> DuckDBSession:
+        """A session that reads the file without taking its write lock (the catalog's)."""
+        return cls(connection, read_only=True)
 
     def execute(self, query: ParsedQuery, namespace: Mapping[str, Any], limit: int) -> Outcome:
         from .dataframes import registered_frames
