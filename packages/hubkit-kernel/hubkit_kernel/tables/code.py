@@ -11,6 +11,8 @@ from typing import Any
 
 from .engine import BOOL, DATE, NUMBER, ColumnInfo, FilterError, Table, ViewState
 
+# Stands for the SQL cell's query in the generated SQL until it is put in
+PLACEHOLDER = "hubkit_cell_query_"
 # sqlglot's names for the connection dialects hubkit knows
 SQLGLOT_DIALECTS = {
     "postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mysql",
@@ -215,11 +217,8 @@ def _sql(table: Table, state: ViewState, variable: str, sql: str | None, dialect
                 *[_like(exp, exp.cast(ident(c), "text"), pattern.copy()) for c in table.columns]
             )
         )
-    if sql is not None:
-        source = exp.Subquery(this=exp.maybe_parse(sql.strip().rstrip(";"), dialect=target),
-                              alias=exp.TableAlias(this=exp.to_identifier("q")))  # fmt: skip
-    else:
-        source = exp.to_table(variable)
+    # The cell's query goes in as the user wrote it (sqlglot would rewrite it)
+    source = exp.to_table(PLACEHOLDER if sql is not None else variable)
     query = exp.select("*").from_(source)
     if conds:
         query = query.where(exp.and_(*conds))
@@ -230,7 +229,11 @@ def _sql(table: Table, state: ViewState, variable: str, sql: str | None, dialect
                 for i, d in state.sort
             ]
         )
-    return query.sql(dialect=target, pretty=True)
+    text = query.sql(dialect=target, pretty=True)
+    if sql is not None:
+        inner = "\n".join("  " + line for line in sql.strip().rstrip(";").splitlines())
+        text = text.replace(PLACEHOLDER, f"(\n{inner}\n) AS q", 1)
+    return text
 
 
 def _like(exp: Any, value: Any, pattern: Any) -> Any:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import html
+import sys
 import uuid
 import weakref
 from pathlib import Path
@@ -230,19 +231,20 @@ def _plain(data: dict[str, Any]) -> str:
 def _html(data: dict[str, Any]) -> str:
     """The output where the extension is missing (nbconvert, GitHub): the first rows."""
     page = data["page"]
-    head = "".join(f"<th>{html.escape(c['name'])}</th>" for c in data["columns"])
+    cells = "".join(f"<th>{html.escape(c['name'])}</th>" for c in data["columns"])
     body = "".join(
         "<tr>"
         + "".join(f"<td>{'' if v is None else html.escape(str(v))}</td>" for v in row)
         + "</tr>"
         for row in page["rows"][:10]
     )
-    title = html.escape(data.get("title") or "")
+    title = data.get("title")
+    head = f'<div class="hubkit-sql-summary">{html.escape(title)}</div>' if title else ""
     shown = min(10, len(page["rows"]))
     return (
-        f"<div>{title}<table class='dataframe'><thead><tr>{head}</tr></thead><tbody>{body}"
+        f"{head}<table class='dataframe'><thead><tr>{cells}</tr></thead><tbody>{body}"
         f"</tbody></table><p>{shown} of {page['total']:,} rows \u00d7 "
-        f"{len(data['columns'])} columns</p></div>"
+        f"{len(data['columns'])} columns</p>"
     )
 
 
@@ -265,7 +267,11 @@ def register(shell: Any) -> InteractiveTables:
     def format_table(obj: Any, include: Any = None, exclude: Any = None) -> Any:
         if not config.enabled:
             return None
-        return _registry.bundle(obj, shell=shell)
+        try:
+            return _registry.bundle(obj, shell=shell)
+        except Exception as e:  # the library's own display then shows it
+            print(f"hubkit: no interactive table ({type(e).__name__}: {e})", file=sys.stderr)
+            return None
 
     for module, name in TYPES:
         formatter.for_type_by_name(module, name, format_table)

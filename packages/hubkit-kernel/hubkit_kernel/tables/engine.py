@@ -203,7 +203,7 @@ class Table:
                 self.index_reset = True
             labels = list(frame.columns)
             dtypes = [str(t) for t in frame.dtypes]
-            renamed = frame.set_axis([f"c{i}" for i in range(len(labels))], axis=1)
+            renamed = _scannable(frame.set_axis([f"c{i}" for i in range(len(labels))], axis=1))
             self._keep = renamed  # DuckDB scans it in place; it must outlive the relation
             relation = self._con.from_df(renamed)
         elif self.source in ("polars", "arrow"):
@@ -299,6 +299,32 @@ class Table:
 
     def close(self) -> None:
         self._con.close()
+
+
+# Object columns DuckDB scans as they are; others (mixed, nested) are shown as text
+_PLAIN_OBJECTS = {"string", "empty", "integer", "floating", "boolean", "decimal", "bytes"}
+
+
+def _scannable(frame: Any) -> Any:
+    """The frame with its mixed or nested object columns as text: DuckDB guesses an object
+    column's type from a sample and fails on the first value of another type."""
+    import pandas as pd
+
+    copied = False
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if column.dtype.kind != "O":
+            continue
+        if pd.api.types.infer_dtype(column, skipna=True) in _PLAIN_OBJECTS:
+            continue
+        if not copied:
+            frame, copied = frame.copy(deep=False), True
+        frame.isetitem(i, column.map(_as_text, na_action="ignore").astype("string"))
+    return frame
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else jsonable(value)
 
 
 def _default_index(frame: Any) -> bool:
