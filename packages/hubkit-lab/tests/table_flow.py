@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from browser_flow import THEMES, put_setting
@@ -62,13 +63,30 @@ def run(args: argparse.Namespace) -> dict:
         )
         page = context.new_page()
         page.set_default_timeout(60_000)
+        # Count what the kernel's websocket brings from the run to the first view
+        received = [0]
+
+        def on_socket(socket) -> None:
+            socket.on("framereceived", lambda payload: received.__setitem__(
+                0, received[0] + len(payload)))  # fmt: skip
+
+        page.on("websocket", on_socket)
         try:
             page.goto(f"{base}/lab/tree/{args.notebook}?token={token}&reset")
             page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content")
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+            received[0] = 0
             page.click(".jp-Notebook .jp-Cell .jp-InputArea-prompt")
             page.keyboard.press("Shift+Enter")
-            page.wait_for_selector(".hk-Table .hk-Table-grid tbody tr", timeout=180_000)
+            started = time.monotonic()
+            page.wait_for_selector(args.table_selector, timeout=300_000)
+            seen["first_view_s"] = time.monotonic() - started
+            seen["first_view_bytes"] = received[0]
+            if args.first_view_only:
+                page.wait_for_timeout(500)
+                seen["js_heap_mb"] = page.evaluate("performance.memory.usedJSHeapSize") / 2**20
+                steps.append("first-view")
+                return result
             seen["count"] = count_text(page)
             steps.append("table")
 
@@ -139,6 +157,7 @@ def run(args: argparse.Namespace) -> dict:
             seen["downloads"] = downloads
             shot(page, "5-exported")
             steps.append("exported")
+            seen["js_heap_mb"] = page.evaluate("performance.memory.usedJSHeapSize") / 2**20
         except Exception as e:
             result["error"] = f"{type(e).__name__}: {e}"
             shot(page, "failure")
@@ -155,6 +174,12 @@ def main() -> None:
     parser.add_argument("--theme", default="light", choices=sorted(THEMES))
     parser.add_argument("--screenshots", default="")
     parser.add_argument("--downloads", default=".")
+    parser.add_argument("--first-view-only", action="store_true", help="stop at the first view")
+    parser.add_argument(
+        "--table-selector",
+        default=".hk-Table .hk-Table-grid tbody tr",
+        help="what the first view is (benchmarks/tables.py: pandas' own table for the baseline)",
+    )
     args = parser.parse_args()
     print(json.dumps(run(args)))
     sys.exit(0)

@@ -13,10 +13,12 @@ identifiers quoted. Only the rows asked for leave the kernel.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import json
 import math
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,11 +193,10 @@ class Table:
     """A DataFrame (or relation) seen through DuckDB, for the interactive table."""
 
     def __init__(self, obj: Any) -> None:
-        import duckdb
-
         self.source = _source_kind(obj)
         self.index_reset = False
-        self._con = duckdb.connect()  # private: the user's default connection is untouched
+        self._con = _connection()
+        self._name = f"hubkit_table_{uuid.uuid4().hex}"
         if self.source == "pandas":
             frame = obj
             if not _default_index(frame):
@@ -204,8 +205,8 @@ class Table:
             labels = list(frame.columns)
             dtypes = [str(t) for t in frame.dtypes]
             renamed = _scannable(frame.set_axis([f"c{i}" for i in range(len(labels))], axis=1))
-            self._keep = renamed  # DuckDB scans it in place; it must outlive the relation
-            relation = self._con.from_df(renamed)
+            self._keep = renamed  # DuckDB scans it in place
+            self._con.register(self._name, renamed)
         elif self.source in ("polars", "arrow"):
             if self.source == "polars":
                 frame = obj.collect() if type(obj).__name__ == "LazyFrame" else obj
@@ -215,24 +216,36 @@ class Table:
                 arrow = obj
                 labels, dtypes = list(arrow.column_names), [str(t) for t in arrow.schema.types]
             self._keep = arrow.rename_columns([f"c{i}" for i in range(len(labels))])
-            relation = self._con.from_arrow(self._keep)
+            self._con.register(self._name, self._keep)
         else:
             labels = list(obj.columns)
             dtypes = [str(t) for t in obj.types]
             self._keep = obj
-            relation = obj.project(", ".join(f"#{i + 1} AS c{i}" for i in range(len(labels))))
-        self._relation = relation
+            # A relation lives on its own connection: queried through it
+            self._relation = obj.project(", ".join(f"#{i + 1} AS c{i}" for i in range(len(labels))))
+        # Known without a scan for frames and Arrow tables
+        self._total: int | None = len(self._keep) if self.source != "duckdb" else None
+        types = self.sql("SELECT * FROM t LIMIT 0").types
         self.columns = [
             ColumnInfo(i, label, str(label), dtypes[i], kind_of(str(t)))
-            for i, (label, t) in enumerate(zip(labels, relation.types, strict=True))
+            for i, (label, t) in enumerate(zip(labels, types, strict=True))
         ]
-        self._total: int | None = None
 
     # -- SQL over the relation ---------------------------------------------------------------
 
+    _relation: Any = None
+
     def sql(self, query: str) -> Any:
-        """Run SQL over the table, which it names `t`."""
-        return self._relation.query("t", query)
+        """SQL over the table, which it names `t`, as a DuckDB relation."""
+        if self._relation is not None:
+            return self._relation.query("t", query)
+        return self._con.sql(f'WITH t AS (FROM "{self._name}") {query}')
+
+    def fetch(self, query: str) -> list[tuple[Any, ...]]:
+        """The rows of SQL over the table (`t`): the short path for pages and summaries."""
+        if self._relation is not None:
+            return self._relation.query("t", query).fetchall()
+        return self._con.execute(f'WITH t AS (FROM "{self._name}") {query}').fetchall()
 
     def where(self, state: ViewState) -> str:
         """The WHERE clause (without the keyword) for the state's filters and search, or ''."""
@@ -261,20 +274,20 @@ class Table:
 
     def total(self) -> int:
         if self._total is None:
-            self._total = self.sql("SELECT count(*) FROM t").fetchall()[0][0]
+            self._total = self.fetch("SELECT count(*) FROM t")[0][0]
         return self._total
 
     def count(self, state: ViewState) -> int:
         where = self.where(state)
         if not where:
             return self.total()
-        return self.sql(f"SELECT count(*) FROM t WHERE {where}").fetchall()[0][0]
+        return self.fetch(f"SELECT count(*) FROM t WHERE {where}")[0][0]
 
     def page(self, state: ViewState, offset: int, limit: int) -> dict[str, Any]:
         """The rows [offset, offset + limit) of the view, with the view's row count."""
         if not isinstance(offset, int) or offset < 0 or not isinstance(limit, int) or limit < 0:
             raise FilterError(f"A page needs an offset and limit >= 0, got {offset!r}, {limit!r}")
-        rows = self.sql(f"{self.select(state)} LIMIT {int(limit)} OFFSET {int(offset)}").fetchall()
+        rows = self.fetch(f"{self.select(state)} LIMIT {int(limit)} OFFSET {int(offset)}")
         return {
             "offset": offset,
             "rows": [[jsonable(v) for v in row] for row in rows],
@@ -294,11 +307,15 @@ class Table:
         copy = Table.__new__(Table)
         copy.source, copy.index_reset, copy.columns = "arrow", False, self.columns
         copy._con, copy._keep, copy._total = self._con, arrow, arrow.num_rows
-        copy._relation = self._con.from_arrow(arrow)
+        copy._name = f"{self._name}_sample"
+        copy._con.register(copy._name, arrow)
         return copy
 
     def close(self) -> None:
-        self._con.close()
+        """Forget the table's view (the data is the user's and stays)."""
+        if self._relation is None:
+            with contextlib.suppress(Exception):
+                self._con.unregister(self._name)
 
 
 # Object columns DuckDB scans as they are; others (mixed, nested) are shown as text
@@ -325,6 +342,20 @@ def _scannable(frame: Any) -> Any:
 
 def _as_text(value: Any) -> str:
     return value if isinstance(value, str) else jsonable(value)
+
+
+_shared: Any = None
+
+
+def _connection() -> Any:
+    """The kernel's one DuckDB connection for tables (not the user's default connection):
+    opening one costs about 0.1 s, and each table is a view on it."""
+    global _shared
+    if _shared is None:
+        import duckdb
+
+        _shared = duckdb.connect()
+    return _shared
 
 
 def _default_index(frame: Any) -> bool:
@@ -363,7 +394,8 @@ def _condition(column: ColumnInfo, item: dict[str, Any]) -> str:
         values = [v for v in item["values"] if v is not None]
         parts = []
         if values:
-            target = name if column.kind == BOOL else f"CAST({name} AS VARCHAR)"
+            # text compares as it is (so DuckDB can push the filter into the scan)
+            target = name if column.kind in (BOOL, TEXT) else f"CAST({name} AS VARCHAR)"
             parts.append(f"{target} IN ({', '.join(_literal(v) for v in values)})")
         if None in item["values"]:
             parts.append(f"{name} IS NULL")

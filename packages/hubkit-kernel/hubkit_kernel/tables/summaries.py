@@ -38,7 +38,7 @@ def summarize(table: Table, pick_list_max: int = 50, sample: int = SAMPLE) -> li
             value = _numeric(c.index, c.kind)
             stats += [f"min({value}) FILTER (isfinite({value}))",
                       f"max({value}) FILTER (isfinite({value}))"]  # fmt: skip
-    row = table.sql(f"SELECT count(*), {', '.join(stats)} FROM t").fetchall()[0]
+    row = table.fetch(f"SELECT count(*), {', '.join(stats)} FROM t")[0]
     total, values = row[0], iter(row[1:])
     out = []
     for c in columns:
@@ -54,10 +54,10 @@ def summarize(table: Table, pick_list_max: int = 50, sample: int = SAMPLE) -> li
                 summary["histogram"] = _histogram(table, c.index, c.kind, lo, hi)
         elif c.kind in (TEXT, BOOL):
             limit = max(TOP, pick_list_max + 1) if c.kind == TEXT else 3
-            top = table.sql(
+            top = table.fetch(
                 f"SELECT c{c.index}, count(*) AS n FROM t WHERE c{c.index} IS NOT NULL "
                 f"GROUP BY 1 ORDER BY n DESC, 1 LIMIT {int(limit)}"
-            ).fetchall()
+            )
             summary["top"] = [[jsonable(v), n] for v, n in top[:TOP]]
             if len(top) <= pick_list_max or c.kind == BOOL:
                 summary["choices"] = sorted(jsonable(v) for v, _ in top)
@@ -77,10 +77,10 @@ def _histogram(table: Table, index: int, kind: str, lo: float, hi: float) -> dic
     """Counts in BINS equal-width bins between min and max (dates by epoch seconds)."""
     value = _numeric(index, kind)
     width = (hi - lo) / BINS or 1.0
-    rows = table.sql(
+    rows = table.fetch(
         f"SELECT least(CAST(floor(({value} - {lo!r}) / {width!r}) AS BIGINT), {BINS - 1}) AS b, "
         f"count(*) FROM t WHERE {value} IS NOT NULL AND isfinite({value}) GROUP BY b"
-    ).fetchall()
+    )
     counts = [0] * BINS
     for b, n in rows:
         if b is not None and 0 <= b < BINS:
