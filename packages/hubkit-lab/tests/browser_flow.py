@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -38,13 +39,20 @@ def put_setting(base: str, token: str, plugin: str, raw: dict) -> None:
     r.raise_for_status()
 
 
-def run(args: argparse.Namespace) -> dict:
+def prepare(args: argparse.Namespace) -> tuple[str, str, Path | None]:
+    """Set the theme, silence the news prompt, make the screenshots' folder; return the
+    server's URL, the token and that folder."""
     base, token = args.url.rstrip("/"), args.token
     put_setting(base, token, "@jupyterlab/apputils-extension:themes", {"theme": THEMES[args.theme]})
     put_setting(base, token, "@jupyterlab/apputils-extension:notification", {"fetchNews": "false"})
     shots = Path(args.screenshots) if args.screenshots else None
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
+    return base, token, shots
+
+
+def run(args: argparse.Namespace) -> dict:
+    base, token, shots = prepare(args)
     steps: list[str] = []
     result: dict = {"steps": steps, "error": None}
 
@@ -210,20 +218,32 @@ def run(args: argparse.Namespace) -> dict:
     return result
 
 
-def main() -> int:
+def flow_parser(notebook: str) -> argparse.ArgumentParser:
+    """The arguments every browser flow takes: the server, its token, the notebook, the theme
+    and where screenshots go."""
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
     parser.add_argument("token")
-    parser.add_argument("--notebook", default="demo.ipynb")
-    parser.add_argument("--connection", default="shop")
-    parser.add_argument("--table", default="orders")
+    parser.add_argument("--notebook", default=notebook)
     parser.add_argument("--theme", choices=sorted(THEMES), default="light")
     parser.add_argument("--screenshots", default="")
+    return parser
+
+
+def report(flow: Callable[[argparse.Namespace], dict], args: argparse.Namespace) -> int:
+    """Run a flow and print its result as one JSON line."""
     started = time.monotonic()
-    result = run(parser.parse_args())
+    result = flow(args)
     result["seconds"] = round(time.monotonic() - started, 1)
     print(json.dumps(result))
     return 0 if result["error"] is None else 1
+
+
+def main() -> int:
+    parser = flow_parser("demo.ipynb")
+    parser.add_argument("--connection", default="shop")
+    parser.add_argument("--table", default="orders")
+    return report(run, parser.parse_args())
 
 
 if __name__ == "__main__":

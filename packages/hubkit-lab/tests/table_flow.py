@@ -14,25 +14,19 @@ Prints one JSON line: the steps that passed, what the page showed, and the first
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from pathlib import Path
 
-from browser_flow import THEMES, put_setting
+from browser_flow import flow_parser, prepare, report
 from playwright.sync_api import Page, sync_playwright
 
 FIRST_ROW = ".hk-Table-grid tbody tr:first-child"
 
 
 def run(args: argparse.Namespace) -> dict:
-    base, token = args.url.rstrip("/"), args.token
-    put_setting(base, token, "@jupyterlab/apputils-extension:themes", {"theme": THEMES[args.theme]})
-    put_setting(base, token, "@jupyterlab/apputils-extension:notification", {"fetchNews": "false"})
-    shots = Path(args.screenshots) if args.screenshots else None
-    if shots:
-        shots.mkdir(parents=True, exist_ok=True)
+    base, token, shots = prepare(args)
     steps: list[str] = []
     seen: dict = {}
     result: dict = {"steps": steps, "seen": seen, "error": None}
@@ -159,20 +153,15 @@ def run(args: argparse.Namespace) -> dict:
             steps.append("exported")
             seen["js_heap_mb"] = page.evaluate("performance.memory.usedJSHeapSize") / 2**20
         except Exception as e:
-            result["error"] = f"{type(e).__name__}: {e}"
+            result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0]}"
             shot(page, "failure")
         finally:
             browser.close()
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("url")
-    parser.add_argument("token")
-    parser.add_argument("--notebook", default="frames.ipynb")
-    parser.add_argument("--theme", default="light", choices=sorted(THEMES))
-    parser.add_argument("--screenshots", default="")
+def main() -> int:
+    parser = flow_parser("frames.ipynb")
     parser.add_argument("--downloads", default=".")
     parser.add_argument("--first-view-only", action="store_true", help="stop at the first view")
     parser.add_argument(
@@ -180,10 +169,8 @@ def main() -> None:
         default=".hk-Table .hk-Table-grid tbody tr",
         help="what the first view is (benchmarks/tables.py: pandas' own table for the baseline)",
     )
-    args = parser.parse_args()
-    print(json.dumps(run(args)))
-    sys.exit(0)
+    return report(run, parser.parse_args())
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

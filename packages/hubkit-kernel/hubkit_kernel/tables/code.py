@@ -9,16 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..sql.catalog import SQLGLOT_DIALECTS
 from .engine import BOOL, DATE, NUMBER, ColumnInfo, FilterError, Table, ViewState
 
 # Stands for the SQL cell's query in the generated SQL until it is put in
 PLACEHOLDER = "hubkit_cell_query_"
-# sqlglot's names for the connection dialects hubkit knows
-SQLGLOT_DIALECTS = {
-    "postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mysql",
-    "sqlite": "sqlite", "duckdb": "duckdb", "mssql": "tsql", "oracle": "oracle",
-    "snowflake": "snowflake", "bigquery": "bigquery", "trino": "trino",
-}  # fmt: skip
 
 
 def kinds(table: Table, sql: str | None = None) -> list[str]:
@@ -76,11 +71,7 @@ def _pandas(table: Table, state: ViewState, variable: str) -> str:
                 "regex=False, na=False)"
             )
         elif op == "in":
-            values = [v for v in item["values"] if v is not None]
-            target = col if column.kind == BOOL else f"{col}.astype('string')"
-            cond = f"{target}.isin({values!r})"
-            if None in item["values"]:
-                cond = f"({cond} | {col}.isna())"
+            cond = _in_code(col, column, item, ".astype('string')", "isin", ".isna()")
         else:
             cond = " & ".join(
                 f"({col} {sign} {_pandas_value(column, item[key])})"
@@ -111,6 +102,18 @@ def _pandas(table: Table, state: ViewState, variable: str) -> str:
     return "\n".join(lines) + "\nview"
 
 
+def _in_code(col: str, column: ColumnInfo, item: dict[str, Any], as_text: str, method: str,
+             is_null: str) -> str:  # fmt: skip
+    """A pick-list filter in pandas or polars: the values (as text, but for booleans), or
+    null when the list has None."""
+    values = [v for v in item["values"] if v is not None]
+    target = col if column.kind == BOOL else f"{col}{as_text}"
+    cond = f"{target}.{method}({values!r})"
+    if None in item["values"]:
+        cond = f"({cond} | {col}{is_null})"
+    return cond
+
+
 def _pandas_value(column: ColumnInfo, value: Any) -> str:
     if column.kind == DATE:
         return f"pd.Timestamp({str(value)!r})"
@@ -133,12 +136,7 @@ def _polars(table: Table, state: ViewState, variable: str) -> str:
                 f"{item['value'].lower()!r}, literal=True)"
             )
         elif op == "in":
-            values = [v for v in item["values"] if v is not None]
-            target = col if column.kind == BOOL else f"{col}.cast(pl.String)"
-            cond = f"{target}.is_in({values!r})"
-            if None in item["values"]:
-                cond = f"({cond} | {col}.is_null())"
-            conds.append(cond)
+            conds.append(_in_code(col, column, item, ".cast(pl.String)", "is_in", ".is_null()"))
         else:
             for key, sign in (("min", ">="), ("max", "<=")):
                 if key in item:
