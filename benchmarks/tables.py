@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -215,7 +216,8 @@ def browser(rows: int) -> None:
             with jupyter_server(home, app="jupyterlab") as server:
                 flow = subprocess.run(
                     [str(REPOSITORY / ".venv/bin/python"), str(tests / "table_flow.py"),
-                     server.url, TOKEN, "--first-view-only", "--table-selector", selector],
+                     server.url, TOKEN, "--first-view-only", "--table-selector", selector,
+                     "--screenshots", os.environ.get("HUBKIT_LAB_SCREENSHOTS", "")],
                     capture_output=True, text=True, timeout=900, check=False,
                 )  # fmt: skip
         result = json.loads(flow.stdout.strip().splitlines()[-1])
@@ -236,7 +238,11 @@ def main() -> None:
     parser.add_argument("--others", default="", help="sys.path folder with perspective/buckaroo")
     parser.add_argument("--memory-rows", type=int, default=1_000_000)
     parser.add_argument("--browser", action="store_true", help="also the first view in Chromium")
+    parser.add_argument("--browser-only", action="store_true", help="only the first view there")
     args = parser.parse_args()
+    if args.browser_only:
+        browser(args.rows)
+        return
     df = frame(args.rows)
     size = df.memory_usage(deep=True).sum() / 2**20
     print(f"{args.rows:,} rows x {df.shape[1]} columns, {size:.0f} MB")

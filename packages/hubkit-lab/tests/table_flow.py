@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> dict:
             seen["first_view_bytes"] = received[0]
             if args.first_view_only:
                 page.wait_for_timeout(500)
+                shot(page, "first-view")
                 seen["js_heap_mb"] = page.evaluate("performance.memory.usedJSHeapSize") / 2**20
                 steps.append("first-view")
                 return result
@@ -109,10 +110,10 @@ def run(args: argparse.Namespace) -> dict:
             seen["count_city"] = wait_count_change(page, before)
             steps.append("filtered-city")
 
-            # And a range on amount: at least 500
+            # And a range on amount: at least 900
             before = count_text(page)
             page.click(".hk-Table-th[data-column='1'] .hk-Table-filterButton")
-            page.fill(".hk-Table-popup .hk-Table-field:first-child input", "500")
+            page.fill(".hk-Table-popup .hk-Table-field:first-child input", "900")
             page.click(".hk-Table-popup button[type='submit']")
             seen["count_range"] = wait_count_change(page, before)
             seen["first_city"] = page.inner_text(f"{FIRST_ROW} td:nth-child(3)")
@@ -141,7 +142,9 @@ def run(args: argparse.Namespace) -> dict:
                 page.select_option(".hk-Table-format", fmt)
                 page.select_option(".hk-Table-scope", "view")
                 page.click(".hk-Table-toolbar button:has-text('Export')")
-                link = page.wait_for_selector(f".hk-Table-download:has-text('.{fmt}')")
+                link = page.wait_for_selector(
+                    f".hk-Table-download:has-text('.{fmt}')", timeout=600_000
+                )
                 assert link is not None
                 with page.expect_download() as info:
                     link.click()

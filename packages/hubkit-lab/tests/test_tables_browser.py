@@ -1,6 +1,7 @@
-"""Interactive tables in headless Chromium: a 200,000-row DataFrame shown, sorted and filtered
-in the kernel, a column summary, copy as pandas code, Excel and Parquet exports downloaded and
-read back with pandas. (benchmarks/tables.py runs the 10,000,000-row frame.)"""
+"""Interactive tables in headless Chromium: a 200,000-row DataFrame (HUBKIT_TABLE_ROWS) shown,
+sorted and filtered in the kernel, a column summary, copy as pandas code, Excel and Parquet
+exports downloaded and read back with pandas. (benchmarks/tables.py times the 10,000,000-row
+frame's first view.)"""
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
@@ -21,7 +22,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 HERE = Path(__file__).resolve().parent
 TIMES = "\u00d7"  # the table says "rows × columns"  # noqa: RUF003
-ROWS = 200_000
+# HUBKIT_TABLE_ROWS=10000000 runs the same flow on a 10,000,000-row frame (by hand: minutes)
+ROWS = int(os.environ.get("HUBKIT_TABLE_ROWS", "200000"))
 MAKE = f"""import numpy as np
 import pandas as pd
 rng = np.random.default_rng(7)
@@ -59,14 +61,14 @@ def test_sort_filter_summary_code_and_exports(tmp_path: Path) -> None:
         flow = subprocess.run(
             [python, HERE / "table_flow.py", server.url, TOKEN, "--screenshots", shots,
              "--downloads", str(downloads), "--theme", theme],
-            capture_output=True, text=True, timeout=400, check=False,
+            capture_output=True, text=True, timeout=1500, check=False,
         )  # fmt: skip
     assert flow.stdout.strip(), flow.stderr[-2000:]
     result = json.loads(flow.stdout.strip().splitlines()[-1])
     assert result["error"] is None, result
     seen = result["seen"]
     frame = expected()
-    view = frame[(frame.city == "Oslo") & (frame.amount >= 500)]
+    view = frame[(frame.city == "Oslo") & (frame.amount >= 900)]
     # Then the table counted every row, and the filters' rows
     assert seen["count"] == f"{ROWS:,} rows {TIMES} 5 columns"
     oslo = int((frame.city == "Oslo").sum())
