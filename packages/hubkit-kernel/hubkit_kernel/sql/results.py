@@ -98,12 +98,18 @@ class ResultView:
         return head + (frame_html or "")
 
 
+def count(n: int, noun: str) -> str:
+    """The count with its noun: 1 row, 2 rows, 1,000 rows."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def summary_line(rows: int, columns: int, connection: str, seconds: float, truncated: bool) -> str:
     limit = " (row limit reached)" if truncated else ""
-    return f"{rows:,} rows {TIMES} {columns} columns{limit} · {connection} · {seconds:.2f} s"
+    shape = f"{count(rows, 'row')} {TIMES} {count(columns, 'column')}"
+    return f"{shape}{limit} · {connection} · {seconds:.2f} s"
 
 
 def affected_line(rowcount: int | None, connection: str, seconds: float) -> str:
     if rowcount is None or rowcount < 0:
         return f"Done · {connection} · {seconds:.2f} s"
-    return f"{rowcount:,} rows affected · {connection} · {seconds:.2f} s"
+    return f"{count(rowcount, 'row')} affected · {connection} · {seconds:.2f} s"
