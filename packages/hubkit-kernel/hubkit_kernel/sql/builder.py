@@ -225,13 +225,15 @@ def build_query(state: dict[str, Any], dialect: str) -> tuple[str, dict[str, Any
 
 def run_query(name: str, state: dict[str, Any], limit: int = 0) -> Any:
     """Run a builder state on connection `name` (parameters bound by the driver, as a SQL
-    cell's); return the result as an Arrow table."""
+    cell's); return the result as an Arrow table. Builder queries only read."""
+    from .catalog import _session
     from .connections import get_connection
     from .parameters import parse
-    from .sessions import get_session
 
     sql, params = build_query(state, get_connection(name).dialect)
-    return get_session(name).execute(parse(sql), params, limit).table
+    # as the catalog does: a DuckDB file is opened read-only for this query only
+    with _session(name) as session:
+        return session.execute(parse(sql), params, limit).table
 
 
 def suggest_joins(name: str, tables: list[tuple[str, str]]) -> list[JoinSuggestion]:
