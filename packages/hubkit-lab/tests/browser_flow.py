@@ -24,6 +24,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -60,7 +61,9 @@ def log_in(page: Page, server: str, login: str) -> None:
     page.wait_for_url(lambda url: "/hub/login" not in url)
 
 
-def run(args: argparse.Namespace) -> dict:
+def prepare(args: argparse.Namespace) -> tuple[str, str, Path | None]:
+    """Set the theme and silence the news prompt (with a token), make the screenshots'
+    folder; return the server's URL, the token and that folder."""
     base, token = args.url.rstrip("/"), args.token
     if token != "-":
         theme = {"theme": THEMES[args.theme]}
@@ -70,6 +73,11 @@ def run(args: argparse.Namespace) -> dict:
     shots = Path(args.screenshots) if args.screenshots else None
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
+    return base, token, shots
+
+
+def run(args: argparse.Namespace) -> dict:
+    base, token, shots = prepare(args)
     steps: list[str] = []
     result: dict = {"steps": steps, "error": None}
 
@@ -285,24 +293,36 @@ def run(args: argparse.Namespace) -> dict:
     return result
 
 
-def main() -> int:
+def flow_parser(notebook: str) -> argparse.ArgumentParser:
+    """The arguments every browser flow takes: the server, its token, the notebook, the theme
+    and where screenshots go."""
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
     parser.add_argument("token")
-    parser.add_argument("--notebook", default="demo.ipynb")
-    parser.add_argument("--connection", default="shop")
-    parser.add_argument("--table", default="orders")
+    parser.add_argument("--notebook", default=notebook)
     parser.add_argument("--theme", choices=sorted(THEMES), default="light")
     parser.add_argument("--screenshots", default="")
+    return parser
+
+
+def report(flow: Callable[[argparse.Namespace], dict], args: argparse.Namespace) -> int:
+    """Run a flow and print its result as one JSON line."""
+    started = time.monotonic()
+    result = flow(args)
+    result["seconds"] = round(time.monotonic() - started, 1)
+    print(json.dumps(result))
+    return 0 if result["error"] is None else 1
+
+
+def main() -> int:
+    parser = flow_parser("demo.ipynb")
+    parser.add_argument("--connection", default="shop")
+    parser.add_argument("--table", default="orders")
     parser.add_argument("--login", default="", help="USER:PASSWORD: log in on the hub first")
     parser.add_argument("--create", default="", help="a URL: create the connection in the dialog")
     parser.add_argument("--expect-shared", action="append", default=[], help="a shared connection")
     parser.add_argument("--rows", type=int, default=3, help="rows the table holds")
-    started = time.monotonic()
-    result = run(parser.parse_args())
-    result["seconds"] = round(time.monotonic() - started, 1)
-    print(json.dumps(result))
-    return 0 if result["error"] is None else 1
+    return report(run, parser.parse_args())
 
 
 if __name__ == "__main__":

@@ -135,4 +135,5 @@ class SqlCellMagics(Magics, Configurable):
         seconds = time.perf_counter() - start
         self.shell.user_ns[output] = frame
         rows, columns = outcome.table.num_rows, outcome.table.num_columns
-        return ResultView(frame, summary_line(rows, columns, name, seconds, outcome.truncated))
+        summary = summary_line(rows, columns, name, seconds, outcome.truncated)
+        return ResultView(frame, summary, sql, session.connection.dialect, output)

@@ -57,9 +57,32 @@ def to_polars(table: Any) -> Any:
 class ResultView:
     """What a SQL cell displays: its summary line, then the DataFrame's own repr."""
 
-    def __init__(self, frame: Any | None, summary: str) -> None:
+    def __init__(
+        self,
+        frame: Any | None,
+        summary: str,
+        sql: str | None = None,
+        dialect: str = "duckdb",
+        variable: str | None = None,
+    ) -> None:
         self.frame = frame
         self.summary = summary
+        self.sql = sql
+        self.dialect = dialect
+        self.variable = variable
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        """The result as an interactive table (hubkit_kernel.tables), titled by the summary;
+        its "copy as code" gives SQL over this cell's query in the connection's dialect."""
+        from ..tables import display
+
+        if self.frame is None or display._registry is None:
+            return None
+        if not display._registry.config.enabled:
+            return None
+        return display._registry.bundle(
+            self.frame, self.variable, self.sql, self.dialect, title=self.summary
+        )
 
     def __repr__(self) -> str:
         if self.frame is None:
