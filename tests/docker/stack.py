@@ -154,7 +154,7 @@ class Stack:
             {
                 "HUBKIT_HTTP_PORT": str(free_port()),
                 "HUBKIT_HTTPS_PORT": str(free_port()),
-                "HUBKIT_IMAGES_FILE": str(images_file),
+                "HUBKIT_IMAGES": str(images_file),
                 "HUBKIT_TLS_DIR": str(self.folder / "tls"),
                 "HUBKIT_DOCKER_NETWORK": self.project,
                 "HUBKIT_HUB_TAG": "e2e",

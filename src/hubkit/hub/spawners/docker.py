@@ -9,6 +9,7 @@ from dockerspawner import DockerSpawner
 from tornado import web
 from traitlets import Dict, Unicode, default
 
+from ...imagesfile import watched_images_file
 from .. import usage
 from .profile import ProfileSpawnerMixin
 
@@ -24,19 +25,42 @@ class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
     the (internal) Docker network given by `network_name`.
     """
 
-    images = Dict(
-        Unicode(),
-        help="""Profile slug -> image to run. hub/jupyterhub_config.py reads it from the file
-        `pixi run build-images` writes (HUBKIT_IMAGES). Profiles without an image are not
-        offered.""",
+    images_file = Unicode(
+        "",
+        help="""The built-images file (`hubkit images build` writes it; HUBKIT_IMAGES): profile
+        slug -> image. Read again whenever it changes, at the next spawn form or start, so a
+        new build needs no hub restart; while it is missing or broken no profile is offered
+        and the form says why. hub/jupyterhub_config.py sets it. Overrides `images`.""",
     ).tag(config=True)
 
+    images = Dict(
+        Unicode(),
+        help="""Profile slug -> image to run, when `images_file` is not set. Profiles without an
+        image are not offered.""",
+    ).tag(config=True)
+
+    def current_images(self) -> dict[str, str]:
+        """The images as they are now: `images_file`'s current content, else `images`."""
+        if not self.images_file:
+            return dict(self.images)
+        watched = watched_images_file(self.images_file)
+        images = watched.images()
+        if watched.problem and watched.problem != getattr(self, "_images_problem", None):
+            self.log.warning("HUBKIT_IMAGES: %s", watched.problem)
+        self._images_problem = watched.problem
+        return images
+
+    def images_problem(self) -> str | None:
+        return watched_images_file(self.images_file).problem if self.images_file else None
+
     def available_profiles(self) -> list[str]:
-        return [slug for slug in self.catalog.profiles if slug in self.images]
+        images = self.current_images()
+        return [slug for slug in self.catalog.profiles if slug in images]
 
     @default("allowed_images")
-    def _default_allowed_images(self) -> dict[str, str]:
-        return dict(self.images)
+    def _default_allowed_images(self):
+        # A callable, so that DockerSpawner's check sees the file's current images.
+        return lambda spawner: spawner.current_images()
 
     @default("remove")
     def _default_remove(self) -> bool:
@@ -47,7 +71,7 @@ class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
         return {"hubkit-home-{username}": HOME}
 
     def apply_profile(self, slug: str) -> None:
-        self.image = self.images[slug]
+        self.image = self.current_images()[slug]
         if self.gpu:
             # docker run --gpus all: a device request for every GPU with the gpu capability.
             self.extra_host_config = {
@@ -61,7 +85,8 @@ class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
         try:
             await super().pull_image(image)
         except docker.errors.APIError as e:
-            profile = next((slug for slug, name in self.images.items() if name == image), "?")
+            images = self.current_images()
+            profile = next((slug for slug, name in images.items() if name == image), "?")
             self.log.error(
                 "Image %s of profile %s unavailable for %s: %s", image, profile, self._log_name, e
             )

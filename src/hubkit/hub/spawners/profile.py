@@ -149,6 +149,10 @@ class ProfileSpawnerMixin(HasTraits):
         """Configure the backend for a validated profile."""
         raise NotImplementedError
 
+    def images_problem(self) -> str | None:
+        """Why the backend has no images to offer, for the admin (None: nothing wrong)."""
+        return None
+
     def sizes_for_user(self) -> dict[str, dict[str, Any]]:
         """The sizes this user may choose: `sizes`, then their groups' sizes by group name."""
         sizes = {slug: dict(size) for slug, size in self.sizes.items()}
@@ -193,7 +197,9 @@ class ProfileSpawnerMixin(HasTraits):
         env.policies["json.dumps_kwargs"] = {"sort_keys": False}
         profile_list = self.get_profile_list()
         if not profile_list:
-            return env.get_template("no-profiles.html").render(catalog=self.catalog)
+            return env.get_template("no-profiles.html").render(
+                catalog=self.catalog, problem=self.images_problem()
+            )
         chosen = self.user_options if isinstance(self.user_options, dict) else {}
         try:
             previous, _ = profiles.validate_user_options(profile_list, chosen)
