@@ -29,10 +29,15 @@ class RecordingClient(docker.APIClient):
     def __init__(self):
         super().__init__(base_url="unix:///nonexistent/docker.sock", version="1.44")
         self.created: list[dict] = []
+        self.archives: list[tuple[str, str, bytes]] = []
 
     def create_container(self, **kwargs):
         self.created.append(kwargs)
         return {"Id": "c0ffee" * 10}
+
+    def put_archive(self, container, path, data):
+        self.archives.append((container, path, data))
+        return True
 
     def inspect_image(self, image):
         assert image.startswith("ghcr.io/hubkit/")

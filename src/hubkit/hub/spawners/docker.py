@@ -4,6 +4,11 @@
 
 from __future__ import annotations
 
+import io
+import json
+import posixpath
+import tarfile
+
 import docker.errors
 from dockerspawner import DockerSpawner
 from tornado import web
@@ -11,10 +16,31 @@ from traitlets import Dict, Unicode, default
 
 from ...imagesfile import watched_images_file
 from .. import usage
-from .profile import ProfileSpawnerMixin
+from .profile import SHARED_CONNECTIONS_FILE_ENV, ProfileSpawnerMixin
 
-# Where the user's home is mounted in every single-user image (images/base: user jovyan).
+# Where the user's home is mounted in every single-user image, and its user (images/base).
 HOME = "/home/jovyan"
+NB_UID, NB_GID = 1000, 100
+# Secrets for the server (the shared connections' passwords), copied into the container before
+# it starts: readable by jovyan only, outside the home volume, never in `docker inspect`.
+SECRETS_DIR = "/run/hubkit"
+SHARED_CONNECTIONS_FILE = f"{SECRETS_DIR}/shared-connections.json"
+
+
+def secrets_archive(files: dict[str, str]) -> bytes:
+    """A tar of SECRETS_DIR with the files (name -> content): the folder mode 500, each file
+    400, owned by the image's user, as `put_archive` extracts them."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        folder = tarfile.TarInfo(posixpath.basename(SECRETS_DIR))
+        folder.type, folder.mode, folder.uid, folder.gid = tarfile.DIRTYPE, 0o500, NB_UID, NB_GID
+        tar.addfile(folder)
+        for name, content in files.items():
+            data = content.encode()
+            info = tarfile.TarInfo(f"{folder.name}/{name}")
+            info.size, info.mode, info.uid, info.gid = len(data), 0o400, NB_UID, NB_GID
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
 
 
 class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
@@ -78,6 +104,25 @@ class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
                 **self.extra_host_config,
                 "device_requests": [{"Driver": "", "Count": -1, "Capabilities": [["gpu"]]}],
             }
+
+    def shared_connections_environment(self, granted: dict[str, dict[str, str]]) -> dict[str, str]:
+        """A file in the container (written by `create_object`), not the JSON with passwords in
+        a variable that `docker inspect` shows."""
+        self._secret_files = {}
+        if not granted:
+            return {}
+        self._secret_files[posixpath.basename(SHARED_CONNECTIONS_FILE)] = json.dumps(granted)
+        return {SHARED_CONNECTIONS_FILE_ENV: SHARED_CONNECTIONS_FILE}
+
+    async def create_object(self):
+        """DockerSpawner's container, with this spawn's secret files copied in before it
+        starts."""
+        container = await super().create_object()
+        if files := getattr(self, "_secret_files", None):
+            archive = secrets_archive(files)
+            parent = posixpath.dirname(SECRETS_DIR)
+            await self.docker("put_archive", container["Id"], parent, archive)
+        return container
 
     async def pull_image(self, image: str) -> None:
         """DockerSpawner's pull, with an error the user can act on when the profile's image is
