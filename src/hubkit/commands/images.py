@@ -40,6 +40,11 @@ class ImagesCommand(Command):
     owner = Unicode(
         help="Owner part of the image names; default HUBKIT_IMAGE_OWNER, or `hubkit`.",
     ).tag(config=True)
+    extra_ca_cert = Unicode(
+        help="""A CA certificate (PEM file) the builds and the images trust, for networks that
+        intercept TLS (the build secret `extra-ca`, images/base/hubkit-extra-ca). Default:
+        HUBKIT_EXTRA_CA_CERT (relative to the project folder, as compose reads it), or none.""",
+    ).tag(config=True)
     profiles = List(Unicode(), help="Profiles to build (default: all); parents come too.").tag(
         config=True
     )
@@ -70,6 +75,7 @@ class ImagesCommand(Command):
         "owner": "ImagesCommand.owner",
         "date": "ImagesCommand.date",
         "images-file": "ImagesCommand.images_file",
+        "extra-ca-cert": "ImagesCommand.extra_ca_cert",
         "flavour": "ImagesCommand.flavour",
         "root-image": "ImagesCommand.root_image",
     }
@@ -111,6 +117,23 @@ class ImagesCommand(Command):
             flavour=self.flavour,
             root_image=self.root_image,
         )
+
+    def extra_ca_path(self, catalog: Catalog) -> Path | None:
+        """The extra CA certificate to build with, checked; None without one."""
+        given = self.extra_ca_cert or self.setting("HUBKIT_EXTRA_CA_CERT", "")
+        if not given:
+            return None
+        path = Path(given) if self.extra_ca_cert else catalog.root / given
+        try:
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError) as e:
+            raise HubkitError(f"extra CA certificate {path}: cannot read it ({e})") from None
+        if "-----BEGIN CERTIFICATE-----" not in text:
+            raise HubkitError(f"extra CA certificate {path}: not a PEM certificate")
+        return path.resolve()
+
+    def engine(self, catalog: Catalog) -> DockerEngine:
+        return DockerEngine(extra_ca=self.extra_ca_path(catalog))
 
     def images_path(self, catalog: Catalog) -> Path:
         if self.images_file:
@@ -187,7 +210,7 @@ class ImagesBuild(ImagesCommand):
         catalog = self.load()
         build_images(
             catalog,
-            DockerEngine(),
+            self.engine(catalog),
             self.plan(catalog),
             platform=self.platform or host_platform(),
             images_file=self.images_path(catalog),

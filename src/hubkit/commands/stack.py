@@ -11,7 +11,6 @@ from traitlets import Unicode
 
 from .. import stackenv
 from ..images.build import build_images, host_platform, missing_images
-from ..images.engine import DockerEngine
 from ..imagesfile import write_images_file
 from .images import ImagesCommand
 
@@ -83,7 +82,7 @@ class ComposeUp(StackEnvCommand):
     def run(self) -> None:
         catalog = self.load()
         stackenv.check(Path(self.stack_env), self.template)
-        engine = DockerEngine()
+        engine = self.engine(catalog)
         engine.check_available()
         plan = self.plan(catalog)
         platform = self.platform or host_platform()
