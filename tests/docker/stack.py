@@ -160,7 +160,9 @@ class Stack:
                 f"--domain={DOMAIN}",
                 "--email=admin@hubkit.test",
             ],
-            env=self.docker.env,
+            # init creates the images file (empty) where stack.env will point, not in the
+            # checkout's .hubkit/
+            env={**self.docker.env, "HUBKIT_IMAGES": str(self.folder / "images.json")},
             check=True,
             capture_output=True,
         )
