@@ -14,7 +14,8 @@ from pathlib import Path
 
 from hubkit.hub.database import wait_for_database
 from hubkit.hub.settings import env_bool, env_int, require_env, secret_env
-from hubkit.imagesfile import ImagesFileError, read_images_file
+from hubkit.imagesfile import VARIABLE as IMAGES_VARIABLE
+from hubkit.imagesfile import watched_images_file
 from hubkit.policy import (
     PolicyError,
     default_policy_path,
@@ -91,14 +92,18 @@ elif mode == "docker":
     # Secure because it sees X-Forwarded-Proto: https; the _xsrf cookie is too, explicitly.
     c.JupyterHub.tornado_settings = {"xsrf_cookie_kwargs": {"secure": True}}
     c.DockerProfileSpawner.network_name = require_env("HUBKIT_DOCKER_NETWORK")
-    try:
-        c.DockerProfileSpawner.images = read_images_file(Path(require_env("HUBKIT_IMAGES")))
-    except ImagesFileError as e:
-        raise SystemExit(f"HUBKIT_IMAGES: {e}") from None
+    # Read again whenever it changes (a new build needs no restart). Missing or broken, the
+    # hub still starts, says why here and on the spawn form, and offers no profile until it is
+    # fixed: stopping would only have Docker restart it into the same error.
+    c.DockerProfileSpawner.images_file = require_env(IMAGES_VARIABLE)
+    images = watched_images_file(c.DockerProfileSpawner.images_file)
+    if not images.images() and images.problem:
+        print(f"{IMAGES_VARIABLE}: {images.problem}", file=sys.stderr)
 else:
     raise SystemExit(f"HUBKIT_SPAWNER must be 'local' or 'docker', not {mode!r}")
-c.Spawner.start_timeout = env_int("HUBKIT_START_TIMEOUT", 120)
-c.Spawner.http_timeout = env_int("HUBKIT_HTTP_TIMEOUT", 60)
+# Defaults: example-stack.env's values (tests/compose/test_defaults.py compares them).
+c.Spawner.start_timeout = env_int("HUBKIT_START_TIMEOUT", 600)
+c.Spawner.http_timeout = env_int("HUBKIT_HTTP_TIMEOUT", 120)
 if quota := os.environ.get("HUBKIT_HOME_QUOTA", "").strip():
     c.Spawner.home_quota = quota
 

@@ -27,8 +27,10 @@ from .. import usage
 from ..settings import secret_env
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
-# Where the kernel library (hubkit_kernel.sql.connections) reads the shared connections.
+# Where the kernel library (hubkit_kernel.sql.connections) reads the shared connections: the
+# JSON itself, or (NAME_FILE, as the hub's own secrets) the file holding it.
 SHARED_CONNECTIONS_ENV = "HUBKIT_SHARED_CONNECTIONS"
+SHARED_CONNECTIONS_FILE_ENV = f"{SHARED_CONNECTIONS_ENV}_FILE"
 # Group property whose value (size slug -> size) adds sizes for the group's members.
 GROUP_SIZES_PROPERTY = "hubkit_sizes"
 # Traits a spawn may change (sizes, profiles). A Spawner object lives as long as the hub and is
@@ -119,8 +121,9 @@ class ProfileSpawnerMixin(HasTraits):
         password), description, password_env (the hub's environment variable holding the
         password, from stack.env), users, groups}. hub/jupyterhub_config.py sets them from
         the hub policy (`connections`). A granted user's server gets them, with the password,
-        in HUBKIT_SHARED_CONNECTIONS, which the kernel library reads; other servers never see
-        them. The user's code runs with those credentials: grant read-only database roles.""",
+        for the kernel library to read (`shared_connections_environment`: a file in Docker, so
+        that `docker inspect` shows no password); other servers never see them. The user's
+        code runs with those credentials: grant read-only database roles.""",
     ).tag(config=True)
 
     home_quota_warning = Float(
@@ -148,6 +151,10 @@ class ProfileSpawnerMixin(HasTraits):
     def apply_profile(self, slug: str) -> None:
         """Configure the backend for a validated profile."""
         raise NotImplementedError
+
+    def images_problem(self) -> str | None:
+        """Why the backend has no images to offer, for the admin (None: nothing wrong)."""
+        return None
 
     def sizes_for_user(self) -> dict[str, dict[str, Any]]:
         """The sizes this user may choose: `sizes`, then their groups' sizes by group name."""
@@ -193,7 +200,9 @@ class ProfileSpawnerMixin(HasTraits):
         env.policies["json.dumps_kwargs"] = {"sort_keys": False}
         profile_list = self.get_profile_list()
         if not profile_list:
-            return env.get_template("no-profiles.html").render(catalog=self.catalog)
+            return env.get_template("no-profiles.html").render(
+                catalog=self.catalog, problem=self.images_problem()
+            )
         chosen = self.user_options if isinstance(self.user_options, dict) else {}
         try:
             previous, _ = profiles.validate_user_options(profile_list, chosen)
@@ -235,9 +244,14 @@ class ProfileSpawnerMixin(HasTraits):
         if size := options.get(profiles.SIZE):
             env["HUBKIT_SIZE"] = size
             env["HUBKIT_SIZE_NAME"] = self.sizes_for_user()[size]["display_name"]
-        if granted := self.granted_connections():
-            env[SHARED_CONNECTIONS_ENV] = json.dumps(granted)
+        env.update(self.shared_connections_environment(self.granted_connections()))
         return env
+
+    def shared_connections_environment(self, granted: dict[str, dict[str, str]]) -> dict[str, str]:
+        """How the server gets its granted connections (none: nothing): here the JSON in
+        HUBKIT_SHARED_CONNECTIONS, in the server process's own environment. Backends whose
+        environment others can read (`docker inspect`) pass a file instead."""
+        return {SHARED_CONNECTIONS_ENV: json.dumps(granted)} if granted else {}
 
     def granted_connections(self) -> dict[str, dict[str, str]]:
         """The shared connections this user may use, with their passwords."""
