@@ -15,7 +15,7 @@ import requests
 
 from .. import ROOT
 from ..ai_upstream import ANSWER, FakeUpstream
-from ..hubserver import HubServer
+from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer
 from ..utils import edit_yaml
 
 pytestmark = pytest.mark.slow
@@ -157,10 +157,9 @@ def test_a_user_streams_claude_and_gpt_answers_through_the_gateway_with_the_hubs
     # Then the admin's usage page counts her requests and tokens, with a cost
     ai = usage_of(ai_hub, "alice")
     assert ai["requests"] >= 3 and ai["tokens"] > 0 and ai["cost_usd"] > 0
-    page = requests.get(
-        f"{ai_hub.url}/hub/usage", headers={"Authorization": f"token {ai_hub.admin_token}"}
-    )
-    assert "AI requests" in page.text
+    page = ai_hub.login(ADMIN, ADMIN_PASSWORD).get(f"{ai_hub.url}/hub/usage").text
+    row = page.split('data-user="alice"', 1)[1].split("</tr>", 1)[0]
+    assert f'<td class="hubkit-ai-requests">{ai["requests"]}</td>' in row
     # And /hub/metrics exposes them for Prometheus
     metrics = requests.get(
         f"{ai_hub.url}/hub/metrics", headers={"Authorization": f"token {ai_hub.admin_token}"}
@@ -338,3 +337,6 @@ async def test_a_users_server_uses_the_gateway_with_its_own_token_and_never_hold
         r = requests.get(base + page, headers=headers, timeout=30)
         assert r.ok, (page, r.status_code)
         assert not any(s.decode() in r.text for s in secrets), page
+    # And the chat's default model is the policy's, with no setup by alice
+    config = requests.get(base + "/api/jupyternaut/config", headers=headers, timeout=30).json()
+    assert config["model_provider_id"] == "anthropic/claude-sonnet-4-5"

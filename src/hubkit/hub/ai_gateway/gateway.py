@@ -42,7 +42,8 @@ from traitlets.config import Application
 from ...policy import AIPolicy, PolicyError, load_policy
 from ..settings import secret_env
 from .prices import Price, PriceError, price_of
-from .store import UsageStore
+from .spawner import ACCESS_SCOPE
+from .store import UsageStore, this_month
 
 # Headers never forwarded upstream: the caller's credential, cookies, hop-by-hop ones.
 DROPPED_HEADERS = {
@@ -227,14 +228,7 @@ class ForwardHandler(web.RequestHandler):
         meter = UsageMeter()
         status = await self.forward(body, key, meter)
         cost = price.cost(meter.input_tokens, meter.output_tokens)
-        await asyncio.to_thread(
-            self.gateway.store.record,
-            self.user,
-            f"{self.vendor.name}/{self.model}",
-            meter.input_tokens,
-            meter.output_tokens,
-            cost,
-        )
+        await self.gateway.record(self.user, f"{self.vendor.name}/{self.model}", meter, cost)
         self.gateway.log.info(
             "user=%s model=%s/%s status=%s in=%d out=%d cost=%.6f ms=%.0f",
             self.user,
@@ -485,7 +479,7 @@ class AIGateway(Application):
             raise Refused(
                 403,
                 "permission_error",
-                f"This token lacks the scope {sorted(self.hub_auth.access_scopes)[0]}.",
+                f"This token lacks the scope {ACCESS_SCOPE}.",
             )
         return model["name"]
 
@@ -501,11 +495,30 @@ class AIGateway(Application):
         self._groups[user] = (time.monotonic() + self.groups_cache_seconds, groups)
         return groups
 
+    async def month_totals(self, user: str) -> tuple[int, float]:
+        """This month's (tokens, cost) of a user: read from the table once, then kept here
+        (this process is the table's only writer)."""
+        month = this_month()
+        cached = self._totals.get(user)
+        if not cached or cached[0] != month:
+            tokens, cost = await asyncio.to_thread(self.store.month_totals, user)
+            cached = self._totals[user] = (month, tokens, cost)
+        return cached[1], cached[2]
+
+    async def record(self, user: str, model: str, meter: UsageMeter, cost: float) -> None:
+        tokens = meter.input_tokens + meter.output_tokens
+        month, known_tokens, known_cost = self._totals.get(user, (this_month(), 0, 0.0))
+        if month == this_month():
+            self._totals[user] = (month, known_tokens + tokens, known_cost + cost)
+        await asyncio.to_thread(
+            self.store.record, user, model, meter.input_tokens, meter.output_tokens, cost
+        )
+
     async def check_limits(self, user: str) -> None:
         limits = self.policy.limits_for(user, await self.user_groups(user))
         if not limits:
             return
-        tokens, cost = await asyncio.to_thread(self.store.month_totals, user)
+        tokens, cost = await self.month_totals(user)
         renew = next_month_start()
         if "monthly_usd" in limits and cost >= limits["monthly_usd"]:
             raise Refused(
@@ -549,6 +562,7 @@ class AIGateway(Application):
         self.hub_auth = HubAuth()
         self.limiter = RateLimiter()
         self._groups: dict[str, tuple[float, set[str]]] = {}
+        self._totals: dict[str, tuple[str, int, float]] = {}
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(self.upstream_timeout, connect=self.connect_timeout),
             limits=httpx.Limits(
