@@ -122,7 +122,13 @@ def main() -> None:
                 # no limits: the policy's defaults would rate-limit the benchmark's users
                 HUBKIT_POLICY=str(unlimited_policy(Path(tmp))),
             ) as hub:
-                tokens = [hub.add_account(f"bench{i}")[1] for i in range(20)]
+                # Users and their tokens made by the admin (no logins: bcrypt is not measured)
+                names = [f"bench{i}" for i in range(20)]
+                hub.api("POST", "/users", json={"usernames": names}).raise_for_status()
+                tokens = [
+                    hub.api("POST", f"/users/{n}/tokens", json={"note": "bench"}).json()["token"]
+                    for n in names
+                ]
                 gateway = f"{gateway_url}/services/ai-gateway/anthropic/v1/messages"
                 direct = f"{upstream}/v1/messages"
                 hub.wait_for(lambda: probe(gateway_url), 30, "the AI gateway")

@@ -31,6 +31,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from tornado import httpserver, web
@@ -102,6 +103,15 @@ class Base(web.RequestHandler):
         else:
             self.write(self.whole(body))
 
+    async def answer_words(self, drop: bool) -> AsyncIterator[str]:
+        """ANSWER word by word, `delay` apart; with `drop`, the connection closes after two."""
+        for i, word in enumerate(words(ANSWER)):
+            await asyncio.sleep(self.fake.delay)
+            if drop and i == 2:
+                self.request.connection.stream.close()
+                raise StreamClosedError()
+            yield word
+
     async def send(self, data: bytes) -> None:
         self.write(data)
         await self.flush()
@@ -159,11 +169,7 @@ class Messages(Base):
             )
         )
         await self.send(sse("ping", {"type": "ping"}))
-        for i, word in enumerate(words(ANSWER)):
-            await asyncio.sleep(self.fake.delay)
-            if drop and i == 2:
-                self.request.connection.stream.close()
-                return
+        async for word in self.answer_words(drop):
             await self.send(
                 sse(
                     "content_block_delta",
@@ -256,11 +262,7 @@ class ChatCompletions(Base):
                 },
             )
         )
-        for i, word in enumerate(words(ANSWER)):
-            await asyncio.sleep(self.fake.delay)
-            if drop and i == 2:
-                self.request.connection.stream.close()
-                return
+        async for word in self.answer_words(drop):
             await self.send(
                 sse(
                     None,

@@ -30,6 +30,7 @@ def ai_policy(tmp, rpm_user: str, broke_user: str):
     def change(data):
         data["ai"]["users"] = {
             broke_user: {"monthly_usd": 0},
+            "dora": {"monthly_usd": 0},
             rpm_user: {"requests_per_minute": 2},
         }
 
@@ -340,3 +341,51 @@ async def test_a_users_server_uses_the_gateway_with_its_own_token_and_never_hold
     # And the chat's default model is the policy's, with no setup by alice
     config = requests.get(base + "/api/jupyternaut/config", headers=headers, timeout=30).json()
     assert config["model_provider_id"] == "anthropic/claude-sonnet-4-5"
+
+
+def ask_in_chat(page, question: str) -> None:
+    """A new chat from the command palette, and a question to Jupyternaut in it."""
+    page.keyboard.press("Control+Shift+c")
+    page.keyboard.type("Create a new chat")
+    page.keyboard.press("Enter")
+    box = page.get_by_placeholder("Type a chat message")
+    box.click()
+    page.keyboard.type(f"@Jupyternaut {question}")
+    page.keyboard.press("Enter")
+
+
+@pytest.mark.browser
+def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
+    ai_hub, fake, available_profiles, browser
+):
+    from ..browser import log_in
+
+    fake.delay = 0.25  # words a quarter of a second apart: the stream can be seen growing
+    try:
+        for name in ("carol", "dora"):
+            password = f"{name}-Pass-{os.urandom(6).hex()}"
+            _, token = ai_hub.add_account(name, password)
+            ai_hub.spawn(name, token, {"profile": available_profiles[0]})
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            log_in(page, ai_hub.url, name, password)
+            page.goto(f"{ai_hub.url}/user/{name}/lab")
+            page.wait_for_selector(".jp-LauncherCard", timeout=60_000)
+            fake.requests.clear()
+            ask_in_chat(page, "what is six times seven?")
+            answer = page.locator(".jp-chat-messages-container").get_by_text("Hello from")
+            if name == "carol":
+                # Then the answer grows word by word in the chat, then is whole
+                answer.wait_for(timeout=60_000)
+                partial = answer.inner_text()
+                assert partial != ANSWER and ANSWER.startswith(partial.strip()), partial
+                page.get_by_text(ANSWER).wait_for(timeout=30_000)
+                assert fake.requests[-1]["body"]["stream"] is True
+                page.screenshot(path=ai_hub.tmp / "chat.png")
+            else:
+                # Then dora, over her budget, reads why in the chat, and nothing was sent
+                page.get_by_text("Over budget").wait_for(timeout=60_000)
+                assert fake.requests == []
+                page.screenshot(path=ai_hub.tmp / "chat-over-budget.png")
+            page.close()
+    finally:
+        fake.delay = 0.005
