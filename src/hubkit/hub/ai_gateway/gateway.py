@@ -527,8 +527,9 @@ class AIGateway(Application):
             raise Refused(
                 429,
                 "rate_limit_error",
-                f"Over budget: you have used ${cost:.2f} of your monthly AI budget of "
-                f"${limits['monthly_usd']:.2f}. It renews on {renew}; ask the admin for more.",
+                # No "$": the chat renders Markdown with TeX, where $...$ is math.
+                f"Over budget: you have used {cost:.2f} USD of your monthly AI budget of "
+                f"{limits['monthly_usd']:.2f} USD. It renews on {renew}; ask the admin for more.",
             )
         if "monthly_tokens" in limits and tokens >= limits["monthly_tokens"]:
             raise Refused(
