@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """Register the `%%sql_cell` magic (jupysql keeps `%%sql`)."""
+    """Register the `%%sql_cell` magic (jupysql keeps `%%sql`) and interactive tables."""
     from .sql.magic import SqlCellMagics
 
     magics = SqlCellMagics(shell=ipython, parent=ipython)
@@ -25,14 +25,20 @@ def load_ipython_extension(ipython: Any) -> None:
     # appends itself already on recent versions; never twice.
     if magics not in ipython.configurables:
         ipython.configurables.append(magics)
+    from .tables.display import register
+
+    tables = register(ipython)
+    ipython.configurables.append(tables)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """Close the kernel's database connections."""
     from .sql.magic import SqlCellMagics
     from .sql.sessions import close_all
+    from .tables.display import InteractiveTables
 
     ipython.configurables[:] = [
-        c for c in ipython.configurables if not isinstance(c, SqlCellMagics)
-    ]
+        c for c in ipython.configurables
+        if not isinstance(c, SqlCellMagics | InteractiveTables)
+    ]  # fmt: skip
     close_all()

@@ -67,8 +67,9 @@ class KernelSession:
         self.client.stop_channels()
         self.manager.shutdown_kernel(now=True)
 
-    def submit(self, code: str) -> str:
-        return self.client.execute(code, store_history=True)
+    def submit(self, code: str, **options: Any) -> str:
+        """Send an execute_request (options as jupyter_client's: silent, user_expressions)."""
+        return self.client.execute(code, **{"store_history": True, **options})
 
     def collect(self, msg_id: str, timeout: float = 60) -> Execution:
         result = Execution()
@@ -95,8 +96,8 @@ class KernelSession:
                 result.status = reply["content"]["status"]
                 return result
 
-    def execute(self, code: str, timeout: float = 60) -> Execution:
-        return self.collect(self.submit(code), timeout)
+    def execute(self, code: str, timeout: float = 60, **options: Any) -> Execution:
+        return self.collect(self.submit(code, **options), timeout)
 
     def interrupt(self) -> None:
         self.manager.interrupt_kernel()

@@ -6,6 +6,8 @@ previews, on every database; one catalog query per level, fast on 2,000 tables."
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -106,3 +108,36 @@ def test_two_thousand_tables_list_at_once(dbs, postgres):
     assert described < 0.5, described
     assert [c.name for c in columns] == ["id", "a", "b", "c", "d"]
     assert columns[4].foreign_keys == ["sales.customers.id"]
+
+
+def test_a_duckdb_file_is_browsed_without_locking_a_kernel_out(tmp_path):
+    import duckdb
+
+    from hubkit_kernel.sql import SqlError, add_connection
+
+    # Given a DuckDB file saved as a connection
+    path = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(path)).execute("CREATE TABLE stock (sku TEXT)").close()
+    add_connection("warehouse", f"duckdb:///{path}")
+    # When the schema browser lists and previews it
+    assert [t.name for t in list_tables("warehouse", "main")] == ["stock"]
+    assert preview("warehouse", "stock", schema="main").empty
+    # Then a kernel (another process) can open the file for writing right after
+    kernel = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time\n"
+         f"con = duckdb.connect({str(path)!r})\n"
+         "con.execute(\"INSERT INTO stock VALUES ('a1')\")\n"
+         "print('open', flush=True)\ntime.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert kernel.stdout.readline().strip() == "open"
+        # And while the kernel holds it, the browser says why it cannot list it
+        with pytest.raises(SqlError, match=r"open for writing in another process \(PID \d+\)"):
+            list_tables("warehouse", "main")
+    finally:
+        kernel.kill()
+        kernel.wait()
+    # And once the kernel is gone it lists the kernel's writes
+    assert preview("warehouse", "stock", schema="main")["sku"].tolist() == ["a1"]

@@ -58,9 +58,9 @@ def test_result_display_and_variable(kernel):
     run = kernel.execute("%%sql_cell -o answer\nSELECT 42 AS x, 'a' AS y")
     assert run.status == "ok", run.errors
     plain, html = run.data("text/plain"), run.data("text/html")
-    assert plain[0].startswith("1 rows × 2 columns · duckdb · ")  # noqa: RUF001
+    assert plain[0].startswith("1 row × 2 columns · duckdb · ")  # noqa: RUF001
     assert plain[0].splitlines()[1].split() == ["x", "y"]
-    assert html[0].startswith('<div class="hubkit-sql-summary">1 rows × 2 columns')  # noqa: RUF001
+    assert html[0].startswith('<div class="hubkit-sql-summary">1 row × 2 columns')  # noqa: RUF001
     assert "<table" in html[0]
     check = kernel.execute("print(type(answer).__name__, answer['x'].tolist())")
     assert check.stdout.strip() == "DataFrame [42]"
@@ -134,3 +134,35 @@ def test_interrupt_cancels_the_query_on_the_database(name, kernel_dbs, postgres,
     # And the connection works afterwards
     after = kernel_dbs.execute(f"%%sql_cell -c {name}\nSELECT 1 AS ok")
     assert after.status == "ok", after.stderr
+
+
+def test_duckdb_completion_sees_the_kernels_frames_and_tables(kernel):
+    # Given frames, a data file's path and a table of the kernel's own DuckDB
+    setup = kernel.execute(
+        "import pathlib\nimport pandas as pd, polars as pl, pyarrow as pa\n"
+        "orders = pd.DataFrame({'id': [1, 2], 'amount': [1.5, None]})\n"
+        "fast = pl.DataFrame({'k': ['a']})\n"
+        "arrow = pa.table({'n': [1, 2, 3]})\n"
+        "sales = pathlib.Path('sales.parquet')\n"
+        "ids = orders['id']\n_private = orders"
+    )
+    assert setup.status == "ok", setup.errors
+    made = kernel.execute("%%sql_cell\nCREATE OR REPLACE TABLE stock (sku TEXT, qty INTEGER)")
+    assert made.status == "ok", made.stderr
+    # When JupyterLab asks for them the way a DuckDB SQL cell's completion does
+    expression = "__import__('hubkit_kernel.sql').sql.kernel_tables('duckdb')"
+    run = kernel.execute(
+        "", silent=True, store_history=False, user_expressions={"tables": expression}
+    )
+    # Then each comes with its columns and types, and rows where the frame knows them
+    answer = run.reply["user_expressions"]["tables"]
+    assert answer["status"] == "ok", answer
+    tables = {t["name"]: t for t in answer["data"]["application/json"]["tables"]}
+    assert tables["orders"]["columns"] == [["id", "int64"], ["amount", "float64"]]
+    assert tables["orders"]["rows"] == 2
+    assert tables["fast"]["columns"] == [["k", "String"]]
+    assert tables["arrow"]["columns"] == [["n", "int64"]]
+    assert tables["sales"]["kind"] == "file"
+    assert tables["stock"]["columns"] == [["sku", "VARCHAR"], ["qty", "INTEGER"]]
+    # And Series and private names are not tables
+    assert "ids" not in tables and "_private" not in tables

@@ -101,7 +101,7 @@ def test_statements_without_rows_report_rows_affected(name, dbs, shell, capsys):
 def test_display_has_summary_then_frame(shell, capsys):
     shell.run_cell_magic("sql_cell", "", "SELECT 42 AS answer")
     out = capsys.readouterr().out
-    assert out.startswith("1 rows × 1 columns · duckdb · ")  # noqa: RUF001
+    assert out.startswith("1 row × 1 column · duckdb · ")  # noqa: RUF001
     assert "answer" in out
 
 
@@ -179,18 +179,66 @@ def test_missing_driver_is_named_without_traceback(shell):
     assert "Secret123" not in str(e.value)
 
 
-def test_sqlite_through_adbc_when_asked(dbs, shell):
-    from hubkit_kernel.sql.sessions import close_session, get_session
+@pytest.fixture
+def sqlite_adbc(shell):
+    from hubkit_kernel.sql.sessions import close_session
 
     shell.run_line_magic("config", "SqlCellMagics.sqlite_adbc = True")
-    try:
-        close_session("lite")
-        shell.run_cell_magic("sql_cell", "-c lite -o rows", "SELECT id, name FROM customers")
-        assert get_session("lite").path == "adbc"
-        assert shell.user_ns["rows"]["name"].tolist() == ["Ada", "Linus"]
-    finally:
-        shell.run_line_magic("config", "SqlCellMagics.sqlite_adbc = False")
-        close_session("lite")
+    close_session("lite")
+    yield
+    shell.run_line_magic("config", "SqlCellMagics.sqlite_adbc = False")
+    close_session("lite")
+
+
+def test_sqlite_through_adbc_when_asked(dbs, shell, sqlite_adbc):
+    from hubkit_kernel.sql.sessions import get_session
+
+    shell.run_cell_magic("sql_cell", "-c lite -o rows", "SELECT id, name FROM customers")
+    assert get_session("lite").path == "adbc"
+    assert shell.user_ns["rows"]["name"].tolist() == ["Ada", "Linus"]
+
+
+def test_sqlite_adbc_reads_a_column_whose_type_changes(dbs, shell, sqlite_adbc):
+    # Given: a column holding integers, then text (SQLite allows it; ADBC's reader does not)
+    shell.run_cell_magic("sql_cell", "-c lite", "CREATE TABLE mixed (x)")
+    shell.run_cell_magic(
+        "sql_cell",
+        "-c lite",
+        "INSERT INTO mixed WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c"
+        " WHERE i < 3000) SELECT i FROM c UNION ALL SELECT 'text'",
+    )
+    # When
+    shell.run_cell_magic("sql_cell", "-c lite -o mixed", "SELECT x FROM mixed")
+    # Then: every value is there, as text where the types differ
+    values = shell.user_ns["mixed"]["x"].tolist()
+    assert len(values) == 3001
+    assert values[-1] == "text"
+    assert values[0] in (1, "1")
+
+
+def test_sqlite_adbc_stops_between_batches_when_cancelled(dbs, shell, sqlite_adbc):
+    from hubkit_kernel.sql.errors import QueryCancelled
+    from hubkit_kernel.sql.parameters import parse
+    from hubkit_kernel.sql.sessions import get_session
+
+    # Given: a streaming query of many batches, and a cancel before its second batch
+    session = get_session("lite")
+    query = parse(
+        "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 100000000)"
+        " SELECT i FROM c"
+    )
+    session.cancel()  # a cancel before the query does not stop it ...
+    shell.run_cell_magic("sql_cell", "-c lite -o small", "SELECT 1 AS one")
+    assert shell.user_ns["small"]["one"].tolist() == [1]
+    # When: the cancel comes while the rows stream
+    import threading
+
+    timer = threading.Timer(0.5, session.cancel)
+    timer.start()
+    # Then: the read stops long before its 100 million rows
+    with pytest.raises(QueryCancelled):
+        session.execute(query, {}, 0)
+    timer.join()
 
 
 def test_reloading_keeps_one_configurable(shell):

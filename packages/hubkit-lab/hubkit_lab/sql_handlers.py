@@ -17,6 +17,8 @@ connection; DuckDB files are closed after each call so that the user's kernels c
     GET    /hubkit-lab/catalog/<name>/<schema>           {"tables": [...]}
     GET    /hubkit-lab/catalog/<name>/<schema>/<table>   {"columns": [...]}
     GET    /hubkit-lab/catalog/<name>/<schema>/<table>/preview?n=20
+    POST   /hubkit-lab/builder/<name>                    {sql, params[, preview]} for {state[, n]}
+    POST   /hubkit-lab/builder/<name>/joins              {joins} for {tables: [[schema, table]]}
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -385,6 +387,53 @@ class CatalogHandler(SqlHandler):
         return n
 
 
+class BuilderHandler(SqlHandler):
+    """The visual query builder: POST /builder/<name> gives the SQL of a builder state (and,
+    with `n`, a preview of its first rows); POST /builder/<name>/joins the joins suggested
+    from foreign keys between tables (hubkit_kernel.sql.builder)."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, name: str, joins: str | None = None) -> None:
+        async def work() -> Any:
+            sql = _sql()
+            summary = _find(sql, name)
+            data = self.body()
+            from hubkit_kernel.sql import builder
+
+            def call() -> Any:
+                try:
+                    if joins is not None:
+                        tables = data.get("tables")
+                        if not isinstance(tables, list) or not all(
+                            isinstance(t, list) and len(t) == 2 for t in tables
+                        ):
+                            raise ApiError(400, "'tables' must be a list of [schema, table]")
+                        found = builder.suggest_joins(name, [tuple(t) for t in tables])
+                        return {"joins": [j.to_dict() for j in found]}
+                    state = data.get("state")
+                    text, params = builder.build_query(state, summary.dialect)
+                    answer: dict[str, Any] = {"sql": text, "params": params}
+                    if data.get("n") is not None:
+                        n = data["n"]
+                        if not isinstance(n, int) or not 1 <= n <= MAX_PREVIEW_ROWS:
+                            raise ApiError(400, f"n must be between 1 and {MAX_PREVIEW_ROWS}")
+                        table = builder.run_query(name, state, n + 1)
+                        from hubkit_kernel.sql.results import to_pandas
+
+                        answer["preview"] = preview_json(to_pandas(table), n)
+                    return answer
+                finally:
+                    if _is_duckdb_file(summary):  # let the kernels open the file
+                        from hubkit_kernel.sql.sessions import close_session
+
+                        close_session(name)
+
+            return await self.run(name, call)
+
+        await self.handle(work)
+
+
 def sql_routes() -> list[tuple[str, type[SqlHandler]]]:
     """The routes below /hubkit-lab/ (regular expressions, relative to the namespace)."""
     return [
@@ -395,4 +444,6 @@ def sql_routes() -> list[tuple[str, type[SqlHandler]]]:
         (f"catalog/{SEGMENT}/{SEGMENT}", CatalogHandler),
         (f"catalog/{SEGMENT}/{SEGMENT}/{SEGMENT}", CatalogHandler),
         (f"catalog/{SEGMENT}/{SEGMENT}/{SEGMENT}/(preview)", CatalogHandler),
+        (f"builder/{SEGMENT}", BuilderHandler),
+        (f"builder/{SEGMENT}/(joins)", BuilderHandler),
     ]

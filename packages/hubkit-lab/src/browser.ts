@@ -53,6 +53,12 @@ export interface IDatabasesActions {
 type Level = 'connection' | 'schema' | 'table' | 'column';
 
 /**
+ * Rows painted when a level opens, then per animation frame (see _renderRows).
+ */
+const FIRST_ROWS = 60;
+const MORE_ROWS = 100;
+
+/**
  * One row of the tree and its children (loaded when first expanded).
  */
 class TreeNode {
@@ -373,15 +379,41 @@ export class DatabasesPanel extends SidePanel {
       if (!this._parents.has(child)) {
         this._parents.set(child, node);
       }
-      this._render(child);
     }
     node.loaded = true;
-    node.list.replaceChildren(
-      ...(node.children.length
-        ? node.children.map(c => c.node)
-        : [this._message(this._bundle.__('Empty'), depth)])
-    );
+    if (!node.children.length) {
+      node.list.replaceChildren(this._message(this._bundle.__('Empty'), depth));
+    } else {
+      this._renderRows(node, node.children);
+    }
     this._filter();
+  }
+
+  /**
+   * Add the rows of `children` to the node's list: the first screenfuls at once, the rest a
+   * chunk per animation frame, so a schema of thousands of tables paints at once and stays
+   * responsive while the others are laid out (search filters every loaded name meanwhile).
+   */
+  private _renderRows(node: TreeNode, children: TreeNode[]): void {
+    const chunk = (from: number, count: number): number => {
+      const end = Math.min(from + count, children.length);
+      const fragment = document.createDocumentFragment();
+      for (let i = from; i < end; i++) {
+        this._render(children[i]);
+        fragment.appendChild(children[i].node);
+      }
+      node.list.appendChild(fragment);
+      return end;
+    };
+    node.list.replaceChildren();
+    let done = chunk(0, FIRST_ROWS);
+    const more = () => {
+      if (done < children.length && node.children === children && !this.isDisposed) {
+        done = chunk(done, MORE_ROWS);
+        requestAnimationFrame(more);
+      }
+    };
+    requestAnimationFrame(more);
   }
 
   private _message(text: string, depth: number, className = ''): HTMLLIElement {

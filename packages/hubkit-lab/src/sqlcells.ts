@@ -10,6 +10,7 @@ import {
   NotebookActions,
   NotebookPanel
 } from '@jupyterlab/notebook';
+import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { caretDownEmptyIcon } from '@jupyterlab/ui-components';
 import { PanelLayout, Widget } from '@lumino/widgets';
@@ -26,7 +27,7 @@ import {
   withoutMagic
 } from './magic';
 import { ICatalogSource, sqlCompartment, sqlEditorExtensions } from './sqleditor';
-import { IConnectionSummary, ISqlCellState } from './tokens';
+import { IColumnInfo, IConnectionSummary, ISqlCellState, ITableInfo } from './tokens';
 
 /**
  * The metadata key: `metadata.hubkit.sql = {connection, output, limit}`.
@@ -281,12 +282,27 @@ export class SqlCellToolbar extends Widget {
 }
 
 /**
- * The catalog of the connection a cell names now, for its completion.
+ * A table the notebook's kernel holds: a DataFrame, Arrow table or data file path by its
+ * variable name, or a table of the kernel's own DuckDB (hubkit_kernel.sql.kernel_tables).
+ */
+interface IKernelTable {
+  name: string;
+  kind: 'dataframe' | 'file' | 'table';
+  rows: number | null;
+  columns: [string, string][];
+}
+
+const KERNEL_TABLES_TTL = 3000;
+
+/**
+ * The catalog of the connection a cell names now, for its completion. For DuckDB, which runs
+ * in the kernel, the kernel's DataFrames and tables join the server's catalog under `main`.
  */
 class CellCatalog implements ICatalogSource {
-  constructor(cell: Cell, api: SqlApi) {
+  constructor(cell: Cell, api: SqlApi, kernel: () => Kernel.IKernelConnection | null) {
     this._cell = cell;
     this._api = api;
+    this._kernel = kernel;
   }
 
   get connection(): string {
@@ -303,11 +319,17 @@ class CellCatalog implements ICatalogSource {
     const changed = dialect !== this._dialect;
     this._dialect = dialect;
     this._database = found?.database ?? null;
+    this._builtin = found?.kind === 'builtin';
     return changed;
   }
 
-  schemas(): Promise<string[]> {
-    return this._api.schemas(this.connection);
+  async schemas(): Promise<string[]> {
+    if (this._builtin) {
+      return ['main']; // DuckDB in the kernel: nothing on the server
+    }
+    const schemas = await this._api.schemas(this.connection);
+    const duckdb = this._dialect === 'duckdb' && !schemas.includes('main');
+    return duckdb ? ['main', ...schemas] : schemas;
   }
 
   async defaultSchema(): Promise<string | null> {
@@ -316,18 +338,78 @@ class CellCatalog implements ICatalogSource {
     return schemas.find(s => preferred.includes(s)) ?? schemas[0] ?? null;
   }
 
-  tables(schema: string) {
-    return this._api.tables(this.connection, schema);
+  async tables(schema: string): Promise<ITableInfo[]> {
+    const server = this._builtin ? [] : await this._api.tables(this.connection, schema);
+    if (this._dialect !== 'duckdb' || schema !== 'main') {
+      return server;
+    }
+    const names = new Set(server.map(t => t.name));
+    const kernel = (await this._kernelTables())
+      .filter(t => !names.has(t.name))
+      .map(t => ({ schema, name: t.name, kind: t.kind, estimated_rows: t.rows }));
+    return [...kernel, ...server];
   }
 
-  columns(schema: string, table: string) {
+  async columns(schema: string, table: string): Promise<IColumnInfo[]> {
+    if (this._dialect === 'duckdb' && schema === 'main') {
+      const found = (await this._kernelTables()).find(t => t.name === table);
+      if (found || this._builtin) {
+        return (found?.columns ?? []).map(([name, type]) => ({
+          name,
+          type,
+          nullable: true,
+          primary_key: false,
+          foreign_keys: []
+        }));
+      }
+    }
     return this._api.columns(this.connection, schema, table);
+  }
+
+  /**
+   * Ask the kernel, silently, at most every few seconds; nothing without a kernel.
+   */
+  private async _kernelTables(): Promise<IKernelTable[]> {
+    const kernel = this._kernel();
+    const now = Date.now();
+    if (!kernel) {
+      return [];
+    }
+    const cached = this._cached;
+    if (cached && cached.kernel === kernel && now - cached.at < KERNEL_TABLES_TTL) {
+      return cached.tables;
+    }
+    const expression = `__import__('hubkit_kernel.sql').sql.kernel_tables(${JSON.stringify(
+      this.connection
+    )})`;
+    const future = kernel.requestExecute({
+      code: '',
+      silent: true,
+      store_history: false,
+      user_expressions: { hubkit: expression }
+    });
+    const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
+    const content = reply.content as KernelMessage.IExecuteReply;
+    const value = (content.user_expressions ?? {})['hubkit'] as unknown as
+      | { status: string; data?: { 'application/json'?: { tables: IKernelTable[] } } }
+      | undefined;
+    const tables =
+      value?.status === 'ok' ? (value.data?.['application/json']?.tables ?? []) : [];
+    this._cached = { kernel, at: now, tables };
+    return tables;
   }
 
   private _cell: Cell;
   private _api: SqlApi;
+  private _kernel: () => Kernel.IKernelConnection | null;
   private _dialect = '';
   private _database: string | null = null;
+  private _builtin = false;
+  private _cached: {
+    kernel: Kernel.IKernelConnection;
+    at: number;
+    tables: IKernelTable[];
+  } | null = null;
 }
 
 /**
@@ -352,6 +434,7 @@ export class SqlCells {
     const notebook = panel.content;
     const scan = () => {
       for (const cell of notebook.widgets) {
+        this._kernels.set(cell, () => panel.sessionContext.session?.kernel ?? null);
         this._watch(cell);
       }
     };
@@ -432,6 +515,7 @@ export class SqlCells {
       this._watched.delete(cell);
       this._sqlCells.delete(cell);
       this._catalogs.delete(cell);
+      this._kernels.delete(cell);
     });
     void cell.ready.then(update);
   }
@@ -483,7 +567,7 @@ export class SqlCells {
   private async _configureEditor(cell: Cell): Promise<void> {
     let catalog = this._catalogs.get(cell);
     if (!catalog) {
-      catalog = new CellCatalog(cell, this._api);
+      catalog = new CellCatalog(cell, this._api, () => this._kernels.get(cell)?.() ?? null);
       this._catalogs.set(cell, catalog);
     }
     this._connectionOf.set(cell, catalog.connection);
@@ -505,6 +589,7 @@ export class SqlCells {
   private _sqlCells = new Set<Cell>();
   private _toolbars = new Map<Cell, SqlCellToolbar>();
   private _catalogs = new Map<Cell, CellCatalog>();
+  private _kernels = new Map<Cell, () => Kernel.IKernelConnection | null>();
   private _connectionOf = new Map<Cell, string>();
 }
 

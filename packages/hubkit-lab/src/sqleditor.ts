@@ -176,9 +176,25 @@ const theme = EditorView.theme({
   }
 });
 
-function formatRows(rows: number | null): string {
-  return rows === null ? '' : `~${rows.toLocaleString()} rows`;
+/**
+ * A catalog's estimate ("~1,200 rows"), or a DataFrame's exact count ("1 row").
+ */
+function formatRows(rows: number | null, exact: boolean): string {
+  if (rows === null) {
+    return '';
+  }
+  return `${exact ? '' : '~'}${rows.toLocaleString()} ${rows === 1 ? 'row' : 'rows'}`;
 }
+
+/**
+ * The completion icon of each kind of table: the kernel's DataFrames and files are variables.
+ */
+const TABLE_TYPES: Record<ITableInfo['kind'], string> = {
+  table: 'class',
+  view: 'interface',
+  dataframe: 'variable',
+  file: 'variable'
+};
 
 function sameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
@@ -206,8 +222,8 @@ export function catalogCompletion(
     const tableOptions = (tables: ITableInfo[]): Completion[] =>
       tables.map(t => ({
         label: t.name,
-        type: t.kind === 'view' ? 'interface' : 'class',
-        detail: [t.kind, formatRows(t.estimated_rows)].filter(Boolean).join(' '),
+        type: TABLE_TYPES[t.kind],
+        detail: [t.kind, formatRows(t.estimated_rows, t.kind === 'dataframe')].filter(Boolean).join(' '),
         boost: 1
       }));
     const columnOptions = (columns: IColumnInfo[]): Completion[] =>

@@ -70,7 +70,8 @@ export interface IConnectionCheck {
 export interface ITableInfo {
   schema: string;
   name: string;
-  kind: 'table' | 'view';
+  /** dataframe and file: a variable of the notebook's kernel, which DuckDB reads by name */
+  kind: 'table' | 'view' | 'dataframe' | 'file';
   estimated_rows: number | null;
 }
 

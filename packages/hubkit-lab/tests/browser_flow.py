@@ -1,12 +1,16 @@
-"""The SQL workspace's flow in headless Chromium, against a running JupyterLab: turn a cell into
-SQL, pick the connection, complete a table name, run, browse the Databases panel, open the New
-connection dialog and test a URL there.
+"""The SQL workspace's flow in headless Chromium, against a running JupyterLab: (create the
+connection in the New connection dialog,) turn a cell into SQL, pick the connection, complete a
+table name, run, browse the Databases panel, open the New connection dialog and test a URL there,
+preview a table, insert its name, use the result in a Python cell.
 
-Run by test_sql_browser.py with a Python that has Playwright (the repository's .venv), while the
-server runs from the server's environment; also usable by hand to take screenshots:
+Run by test_sql_browser.py (a bare JupyterLab, with a token) and by the hub's
+tests/hub/test_sql_workspace.py (through the real hub, logging in first) with a Python that has
+Playwright (the repository's .venv), while the server runs from the server's environment; also
+usable by hand to take screenshots:
 
     python browser_flow.py URL TOKEN --notebook demo.ipynb --connection shop \
         --table orders --theme dark --screenshots /tmp/shots
+    python browser_flow.py HUB/user/alice - --login alice:PASSWORD --create URL ...
 
 Prints one JSON line: the steps that passed, and the first failure.
 """
@@ -20,6 +24,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -38,13 +43,41 @@ def put_setting(base: str, token: str, plugin: str, raw: dict) -> None:
     r.raise_for_status()
 
 
-def run(args: argparse.Namespace) -> dict:
+def open_databases(page: Page) -> None:
+    """Show the Databases panel (its side bar tab toggles it)."""
+    if not page.locator(".hk-Databases").is_visible():
+        page.click(".jp-SideBar [data-id='hubkit-lab-databases']")
+    page.wait_for_selector(".hk-Databases")
+
+
+def log_in(page: Page, server: str, login: str) -> None:
+    """Log in on the hub the server is behind (`server` is HUB/user/NAME)."""
+    hub = server.split("/user/")[0]
+    username, password = login.split(":", 1)
+    page.goto(f"{hub}/hub/login")
+    page.fill("#username_input", username)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    page.wait_for_url(lambda url: "/hub/login" not in url)
+
+
+def prepare(args: argparse.Namespace) -> tuple[str, str, Path | None]:
+    """Set the theme and silence the news prompt (with a token), make the screenshots'
+    folder; return the server's URL, the token and that folder."""
     base, token = args.url.rstrip("/"), args.token
-    put_setting(base, token, "@jupyterlab/apputils-extension:themes", {"theme": THEMES[args.theme]})
-    put_setting(base, token, "@jupyterlab/apputils-extension:notification", {"fetchNews": "false"})
+    if token != "-":
+        theme = {"theme": THEMES[args.theme]}
+        put_setting(base, token, "@jupyterlab/apputils-extension:themes", theme)
+        news = {"fetchNews": "false"}
+        put_setting(base, token, "@jupyterlab/apputils-extension:notification", news)
     shots = Path(args.screenshots) if args.screenshots else None
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
+    return base, token, shots
+
+
+def run(args: argparse.Namespace) -> dict:
+    base, token, shots = prepare(args)
     steps: list[str] = []
     result: dict = {"steps": steps, "error": None}
 
@@ -60,10 +93,33 @@ def run(args: argparse.Namespace) -> dict:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.set_default_timeout(45_000)  # a loaded 2-core machine is slow to complete
         try:
-            page.goto(f"{base}/lab/tree/{args.notebook}?token={token}&reset")
+            if args.login:
+                log_in(page, base, args.login)
+            query = f"?token={token}&reset" if token != "-" else "?reset"
+            page.goto(f"{base}/lab/tree/{args.notebook}{query}")
             page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content")
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
             steps.append("opened")
+
+            if args.create:
+                # A personal connection made in the Databases panel's New connection dialog
+                open_databases(page)
+                page.click(".hk-Databases [data-jp-item-name='new-connection'] button")
+                page.wait_for_selector(".hk-ConnectionForm")
+                page.fill(".hk-ConnectionForm input >> nth=0", args.connection)
+                page.fill(".hk-ConnectionForm input >> nth=1", args.create)
+                page.click(".hk-ConnectionForm-test")
+                page.wait_for_selector(".hk-ConnectionForm-result.hk-mod-ok")
+                page.click(".jp-Dialog .jp-mod-accept:has-text('Save')")
+                page.wait_for_selector(
+                    f".hk-Databases-connection .hk-Databases-label >> text={args.connection}"
+                )
+                steps.append("created")
+            for name in args.expect_shared:
+                open_databases(page)
+                page.wait_for_selector(f".hk-Databases-label:text-is('{name}')")
+            if args.expect_shared:
+                steps.append("shared")
 
             # Turn the first cell into SQL from the cell type menu
             page.click(".jp-Notebook .jp-Cell .jp-InputArea-prompt")
@@ -119,7 +175,7 @@ def run(args: argparse.Namespace) -> dict:
             steps.append("run")
 
             # The Databases panel: connection -> schema -> table -> columns
-            page.click(".jp-SideBar [data-id='hubkit-lab-databases']")
+            open_databases(page)
             page.wait_for_selector(
                 f".hk-Databases-connection .hk-Databases-label >> text={args.connection}"
             )
@@ -202,6 +258,33 @@ def run(args: argparse.Namespace) -> dict:
             page.wait_for_selector(".jp-Cell >> nth=1 >> .hk-SqlCell-toolbar")
             assert page.locator(".hk-SqlCell-toolbar").count() == 2
             steps.append("reopened")
+
+            # The result is a DataFrame the next Python cell uses
+            page.locator(".jp-Notebook .jp-Cell").last.locator(".jp-InputArea-prompt").click()
+            page.keyboard.press("Escape")
+            page.keyboard.press("b")
+            page.keyboard.press("Enter")
+            page.keyboard.type("print(type(result).__name__, len(result))")
+            page.keyboard.press("Shift+Enter")
+            page.wait_for_selector(".jp-OutputArea-output:has-text('DataFrame ')")
+            printed = page.locator(".jp-OutputArea-output:has-text('DataFrame ')").inner_text()
+            assert printed.split() == ["DataFrame", str(args.rows)], printed
+            steps.append("python")
+
+            # A SQL cell on the kernel's DuckDB completes the kernel's DataFrames by name
+            page.keyboard.type('visits = __import__("pandas").DataFrame({"page": ["a"]})')
+            page.keyboard.press("Shift+Enter")
+            page.keyboard.press("Escape")
+            page.keyboard.press("q")
+            cell = page.locator(".jp-Notebook .jp-Cell.jp-mod-active")
+            cell.locator(".hk-SqlCell-toolbar").wait_for()
+            cell.locator(".hk-SqlCell-connection select").select_option("duckdb")
+            cell.locator(".cm-content").click()
+            page.keyboard.press("Control+End")
+            page.keyboard.type("SELECT * FROM vis", delay=40)
+            page.wait_for_selector(".cm-tooltip-autocomplete li:has-text('visits')")
+            shot(page, "7-dataframe-completion")
+            steps.append("kernel-frames")
         except Exception as e:
             result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0]}"
             shot(page, "failure")
@@ -210,20 +293,36 @@ def run(args: argparse.Namespace) -> dict:
     return result
 
 
-def main() -> int:
+def flow_parser(notebook: str) -> argparse.ArgumentParser:
+    """The arguments every browser flow takes: the server, its token, the notebook, the theme
+    and where screenshots go."""
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
     parser.add_argument("token")
-    parser.add_argument("--notebook", default="demo.ipynb")
-    parser.add_argument("--connection", default="shop")
-    parser.add_argument("--table", default="orders")
+    parser.add_argument("--notebook", default=notebook)
     parser.add_argument("--theme", choices=sorted(THEMES), default="light")
     parser.add_argument("--screenshots", default="")
+    return parser
+
+
+def report(flow: Callable[[argparse.Namespace], dict], args: argparse.Namespace) -> int:
+    """Run a flow and print its result as one JSON line."""
     started = time.monotonic()
-    result = run(parser.parse_args())
+    result = flow(args)
     result["seconds"] = round(time.monotonic() - started, 1)
     print(json.dumps(result))
     return 0 if result["error"] is None else 1
+
+
+def main() -> int:
+    parser = flow_parser("demo.ipynb")
+    parser.add_argument("--connection", default="shop")
+    parser.add_argument("--table", default="orders")
+    parser.add_argument("--login", default="", help="USER:PASSWORD: log in on the hub first")
+    parser.add_argument("--create", default="", help="a URL: create the connection in the dialog")
+    parser.add_argument("--expect-shared", action="append", default=[], help="a shared connection")
+    parser.add_argument("--rows", type=int, default=3, help="rows the table holds")
+    return report(run, parser.parse_args())
 
 
 if __name__ == "__main__":

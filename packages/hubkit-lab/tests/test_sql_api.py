@@ -307,3 +307,33 @@ def test_names_with_odd_characters_reach_the_catalog_quoted(server: Server) -> N
     assert r.status_code == 404 and "No connection named" in r.json()["message"]
     r = server.get(f"/hubkit-lab/catalog/{quote('bad name', safe='')}")
     assert r.status_code == 400
+
+
+def test_the_query_builder_gives_sql_a_preview_and_joins(server: Server) -> None:
+    # Given the shop's orders and customers, with a foreign key between them
+    tables = [["main", "orders"], ["main", "customers"]]
+    # When the builder asks for the joins, then for the SQL and a preview of a state
+    r = server.request("POST", "/hubkit-lab/builder/shop/joins", json={"tables": tables})
+    assert r.status_code == 200, r.text
+    joins = r.json()["joins"]
+    assert joins == [{"left": 0, "left_column": "customer_id", "right": 1, "right_column": "id",
+                      "kind": "inner"}]  # fmt: skip
+    state = {
+        "tables": [{"schema": s, "table": t} for s, t in tables],
+        "joins": joins,
+        "columns": [{"table": 1, "column": "name"},
+                    {"table": 0, "column": "amount", "aggregate": "sum", "alias": "total"}],
+        "filters": [{"table": 1, "column": "name", "op": "!=", "value": "x'; DROP TABLE orders"}],
+        "order_by": [{"output": 1, "descending": True}],
+    }  # fmt: skip
+    r = server.request("POST", "/hubkit-lab/builder/shop", json={"state": state, "n": 10})
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    # Then the SQL quotes the names and binds the value
+    assert 'FROM "main"."orders" AS t0' in answer["sql"] and ":p0" in answer["sql"]
+    assert "DROP" not in answer["sql"] and answer["params"] == {"p0": "x'; DROP TABLE orders"}
+    # And the preview has the rows the database gives
+    assert answer["preview"]["rows"] == [["Grace", 300], ["Ada", 130.5]]
+    # A state that cannot be SQL is a 400 naming the part
+    r = server.request("POST", "/hubkit-lab/builder/shop", json={"state": {"tables": []}})
+    assert r.status_code == 400 and r.json()["message"] == "Pick at least one table"

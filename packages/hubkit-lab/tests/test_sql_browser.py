@@ -1,7 +1,9 @@
 """The SQL workspace in headless Chromium: a personal SQLite connection, a cell turned into SQL
 from the cell type menu, the connection picked, a table name completed, the query run, the
 Databases panel expanded to columns, the New connection dialog's test, a table's preview; then
-the saved notebook holds a standard code cell with the magic and the metadata.
+the saved notebook holds a standard code cell with the magic and the metadata, and the result
+is a DataFrame the next Python cell uses; a SQL cell on the kernel's DuckDB completes the
+kernel's DataFrames.
 
 Playwright runs in a Python that has it (HUBKIT_PLAYWRIGHT_PYTHON, or the repository's .venv)
 while the server runs from this environment; skipped when there is neither it nor Chromium.
@@ -64,7 +66,7 @@ def test_a_sql_cell_from_connection_to_result(tmp_path: Path) -> None:
     assert flow.stdout.strip(), flow.stderr[-2000:]
     result = json.loads(flow.stdout.strip().splitlines()[-1])
     assert result["error"] is None, result
-    assert result["steps"][-1] == "reopened"
+    assert result["steps"][-1] == "kernel-frames"
     # And the notebook holds a standard code cell: the magic line, the SQL, the metadata
     cells = nbformat.read(home / "demo.ipynb", as_version=4).cells
     cell = cells[0]

@@ -10,6 +10,7 @@ the functions that need them.
 
 from .catalog import Column, Schema, Table, list_columns, list_schemas, list_tables, preview
 from .checks import ConnectionCheck, test_connection
+from .completion import kernel_tables
 from .connections import (
     BUILTIN_DUCKDB,
     Connection,
@@ -35,6 +36,7 @@ __all__ = [
     "add_connection",
     "edit_connection",
     "get_connection",
+    "kernel_tables",
     "list_columns",
     "list_connections",
     "list_schemas",

@@ -5,6 +5,9 @@ Row counts are the catalog's estimates (pg_class.reltuples, information_schema.T
 DuckDB's estimated_size), never COUNT(*), so a schema of thousands of tables lists at once.
 Schema and table names go to catalog queries as bound values; where they must be identifiers
 (preview) sqlglot quotes them for the connection's dialect.
+
+A DuckDB file is opened read-only for one call and closed again: DuckDB lets one process write
+to a file, and that process must be free to be the user's kernel.
 """
 
 # Copyright (c) hubkit contributors.
@@ -12,6 +15,8 @@ Schema and table names go to catalog queries as bound values; where they must be
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,26 +131,47 @@ WHERE c.database_name = current_database() AND c.schema_name = $schema AND c.tab
 ORDER BY c.column_index"""
 
 
+@contextlib.contextmanager
+def _session(name: str) -> Iterator[Any]:
+    """The connection's session; for a DuckDB file, a read-only one for this call only."""
+    from .connections import get_connection
+    from .sessions import DuckDBSession, get_session
+
+    connection = get_connection(validate_name(name))
+    if connection.dialect != "duckdb" or connection.kind == "builtin":
+        yield get_session(name)
+        return
+    session = DuckDBSession.read_only(connection)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 def _rows(name: str, sql: str, params: dict[str, Any]) -> list[tuple]:
     """Run one catalog query on the connection's session (bound values, never formatted in)."""
-    from .sessions import DuckDBSession, SqlAlchemySession, get_session
+    from .sessions import DuckDBSession, SqlAlchemySession
 
-    session = get_session(validate_name(name))
-    if isinstance(session, DuckDBSession):
-        return session.con.execute(sql, params).fetchall()
-    assert isinstance(session, SqlAlchemySession)
-    from sqlalchemy import text
+    with _session(name) as session:
+        if isinstance(session, DuckDBSession):
+            return session.con.execute(sql, params).fetchall()
+        assert isinstance(session, SqlAlchemySession)
+        from sqlalchemy import text
 
-    try:
-        return [tuple(r) for r in session._connection().execute(text(sql), params).fetchall()]
-    except Exception as e:
-        raise session.error(e) from None
+        try:
+            return [tuple(r) for r in session._connection().execute(text(sql), params).fetchall()]
+        except Exception as e:
+            raise session.error(e) from None
 
 
 def _dialect(name: str) -> str:
+    from .connections import get_connection
     from .sessions import get_session
 
-    return get_session(validate_name(name)).dialect
+    connection = get_connection(validate_name(name))
+    if connection.dialect == "duckdb":
+        return "duckdb"
+    return get_session(name).dialect  # opening it names a missing driver
 
 
 def list_schemas(name: str) -> list[Schema]:
@@ -234,12 +260,10 @@ def preview(name: str, table: str, n: int = 100, schema: str | None = None) -> A
     """The first `n` rows of a table or view, as a pandas DataFrame."""
     from .parameters import parse
     from .results import to_pandas
-    from .sessions import get_session
 
     target = _quote(name, schema, table) if schema else _quote(name, table)
-    outcome = get_session(validate_name(name)).execute(
-        parse(f"SELECT * FROM {target}"), {}, max(int(n), 1)
-    )
+    with _session(name) as session:
+        outcome = session.execute(parse(f"SELECT * FROM {target}"), {}, max(int(n), 1))
     return to_pandas(outcome.table)
 
 

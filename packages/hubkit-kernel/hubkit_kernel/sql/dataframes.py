@@ -83,3 +83,34 @@ def registered_frames(con: Any, query: ParsedQuery, namespace: Mapping[str, Any]
         for name in views:
             with contextlib.suppress(Exception):
                 con.execute(f'DROP VIEW IF EXISTS "{name}"')
+
+
+def frame_columns(value: Any) -> list[tuple[str, str]]:
+    """(name, type) of each column of a pandas/polars DataFrame or LazyFrame or Arrow table."""
+    module = type(value).__module__.split(".")[0]
+    if module == "polars":
+        schema = value.collect_schema() if hasattr(value, "collect_schema") else value.schema
+        return [(str(name), str(dtype)) for name, dtype in schema.items()]
+    if module == "pyarrow":
+        return [(field.name, str(field.type)) for field in value.schema]
+    return [(str(name), str(dtype)) for name, dtype in value.dtypes.items()]  # pandas
+
+
+def namespace_tables(namespace: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What a DuckDB SQL cell can name from the namespace, for completion: each DataFrame or
+    Arrow table (with its columns and rows) and each path to a data file, by variable name."""
+    found = []
+    for name, value in list(namespace.items()):
+        if name.startswith("_") or not _WORD.fullmatch(name):
+            continue
+        if is_frame(value) and type(value).__name__ != "Series":
+            try:
+                columns = frame_columns(value)
+            except Exception:
+                continue  # a frame that cannot say its schema (a failed lazy plan)
+            lazy = type(value).__name__ in ("LazyFrame", "Dataset", "RecordBatchReader")
+            rows = None if lazy else len(value)
+            found.append({"name": name, "kind": "dataframe", "rows": rows, "columns": columns})
+        elif isinstance(value, PurePath) and value.suffix.lower() in _FILE_READERS:
+            found.append({"name": name, "kind": "file", "rows": None, "columns": []})
+    return found

@@ -57,9 +57,32 @@ def to_polars(table: Any) -> Any:
 class ResultView:
     """What a SQL cell displays: its summary line, then the DataFrame's own repr."""
 
-    def __init__(self, frame: Any | None, summary: str) -> None:
+    def __init__(
+        self,
+        frame: Any | None,
+        summary: str,
+        sql: str | None = None,
+        dialect: str = "duckdb",
+        variable: str | None = None,
+    ) -> None:
         self.frame = frame
         self.summary = summary
+        self.sql = sql
+        self.dialect = dialect
+        self.variable = variable
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        """The result as an interactive table (hubkit_kernel.tables), titled by the summary;
+        its "copy as code" gives SQL over this cell's query in the connection's dialect."""
+        from ..tables import display
+
+        if self.frame is None or display._registry is None:
+            return None
+        if not display._registry.config.enabled:
+            return None
+        return display._registry.bundle(
+            self.frame, self.variable, self.sql, self.dialect, title=self.summary
+        )
 
     def __repr__(self) -> str:
         if self.frame is None:
@@ -75,12 +98,18 @@ class ResultView:
         return head + (frame_html or "")
 
 
+def count(n: int, noun: str) -> str:
+    """The count with its noun: 1 row, 2 rows, 1,000 rows."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def summary_line(rows: int, columns: int, connection: str, seconds: float, truncated: bool) -> str:
     limit = " (row limit reached)" if truncated else ""
-    return f"{rows:,} rows {TIMES} {columns} columns{limit} · {connection} · {seconds:.2f} s"
+    shape = f"{count(rows, 'row')} {TIMES} {count(columns, 'column')}"
+    return f"{shape}{limit} · {connection} · {seconds:.2f} s"
 
 
 def affected_line(rowcount: int | None, connection: str, seconds: float) -> str:
     if rowcount is None or rowcount < 0:
         return f"Done · {connection} · {seconds:.2f} s"
-    return f"{rowcount:,} rows affected · {connection} · {seconds:.2f} s"
+    return f"{count(rowcount, 'row')} affected · {connection} · {seconds:.2f} s"
