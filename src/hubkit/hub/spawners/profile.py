@@ -24,6 +24,7 @@ from ...bounds import quote
 from ...catalog import Catalog, load_catalog
 from ...policy import SharedConnection, profiles
 from .. import usage
+from ..ai_gateway.spawner import AIAssistMixin
 from ..settings import secret_env
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -68,8 +69,9 @@ class SpawnFailed(web.HTTPError):
         )
 
 
-class ProfileSpawnerMixin(HasTraits):
-    """Spawn-time profile picker driven by the kernel catalog."""
+class ProfileSpawnerMixin(AIAssistMixin, HasTraits):
+    """Spawn-time profile picker driven by the kernel catalog (and the AI gateway's settings,
+    AIAssistMixin)."""
 
     catalog_path = Unicode(
         "",
@@ -266,6 +268,12 @@ class ProfileSpawnerMixin(HasTraits):
                     "description": connection.description,
                 }
         return granted
+
+    def get_env(self) -> dict[str, str]:
+        return {**super().get_env(), **self.ai_environment(self.api_token)}
+
+    def get_args(self) -> list[str]:
+        return [*super().get_args(), *self.ai_args()]
 
     def _restore_stored_options(self) -> None:
         if self.orm_spawner is None or not hasattr(self, "_stored_options"):
