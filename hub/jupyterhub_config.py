@@ -97,6 +97,11 @@ elif mode == "docker":
         raise SystemExit(f"HUBKIT_IMAGES: {e}") from None
 else:
     raise SystemExit(f"HUBKIT_SPAWNER must be 'local' or 'docker', not {mode!r}")
+# The shared datasets folder and the admin's notebook templates (local mode has defaults).
+if datasets := os.environ.get("HUBKIT_DATASETS_DIR", "").strip():
+    c.Spawner.datasets_dir = datasets
+if templates := os.environ.get("HUBKIT_TEMPLATES_DIR", "").strip():
+    c.Spawner.templates_dir = templates
 c.Spawner.start_timeout = env_int("HUBKIT_START_TIMEOUT", 120)
 c.Spawner.http_timeout = env_int("HUBKIT_HTTP_TIMEOUT", 60)
 if quota := os.environ.get("HUBKIT_HOME_QUOTA", "").strip():

@@ -10,10 +10,12 @@ from tornado import web
 from traitlets import Dict, Unicode, default
 
 from .. import usage
-from .profile import ProfileSpawnerMixin
+from .profile import DATASETS, TEMPLATES_ENV, ProfileSpawnerMixin
 
 # Where the user's home is mounted in every single-user image (images/base: user jovyan).
 HOME = "/home/jovyan"
+# Where the images ship their templates (images/profile); the admin's folder is mounted over it.
+TEMPLATES = "/opt/hubkit/templates"
 
 
 class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
@@ -48,6 +50,14 @@ class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
 
     def apply_profile(self, slug: str) -> None:
         self.image = self.images[slug]
+        self.environment = {**self.environment, TEMPLATES_ENV: TEMPLATES}
+        volumes = dict(self.volumes)
+        if self.templates_dir:
+            volumes[self.templates_dir] = {"bind": TEMPLATES, "mode": "ro"}
+        if self.datasets_dir:
+            mode = "rw" if self.may_write_datasets() else "ro"
+            volumes[self.datasets_dir] = {"bind": f"{HOME}/{DATASETS}", "mode": mode}
+        self.volumes = volumes
         if self.gpu:
             # docker run --gpus all: a device request for every GPU with the gpu capability.
             self.extra_host_config = {
