@@ -17,6 +17,7 @@ import { Widget } from '@lumino/widgets';
 
 import { requestAPI } from './request';
 import { sqlPlugins } from './sqlplugins';
+import { templatesPlugin } from './templates';
 import { IServerInfo } from './tokens';
 
 /**
@@ -159,4 +160,4 @@ const serverStatus: JupyterFrontEndPlugin<void> = {
 };
 
 
-export default [serverStatus, ...sqlPlugins];
+export default [serverStatus, ...sqlPlugins, templatesPlugin];
