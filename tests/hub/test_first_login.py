@@ -175,7 +175,9 @@ def test_a_template_from_the_launcher_opens_as_a_new_notebook(make_hub, browser,
         page.keyboard.press("Control+Shift+C")  # the command palette
         page.keyboard.type("Use Theme: JupyterLab Dark")
         page.keyboard.press("Enter")
-        page.wait_for_selector("body[data-jp-theme-light='false']", timeout=30_000)
+        page.wait_for_selector(
+            "body[data-jp-theme-light='false']", state="attached", timeout=30_000
+        )
     # Then the launcher has a Templates section with the shipped templates
     section = page.locator(".jp-Launcher-section:has-text('Templates')")
     section.wait_for(timeout=120_000)
@@ -183,7 +185,8 @@ def test_a_template_from_the_launcher_opens_as_a_new_notebook(make_hub, browser,
     assert sorted(cards.all_inner_texts()) == sorted(
         ["Chart report", "DataFrame exploration", "Machine-learning baseline", "SQL analysis"]
     )
-    page.screenshot(path=str(tmp_path / f"launcher-{theme}.png"), full_page=True)
+    section.scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / f"launcher-{theme}.png"))
     # When the user clicks one
     section.locator(".jp-LauncherCard[title*='Query data with SQL cells']").click()
     # Then a new notebook opens with the template's content
