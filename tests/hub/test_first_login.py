@@ -16,6 +16,7 @@ from hubkit.welcome import copy_welcome
 from .. import ROOT
 from ..browser import log_in
 from ..utils import run_nbval
+from .test_docker_config import make_spawner
 
 WELCOME = ROOT / "notebooks" / "welcome" / "home"
 TEMPLATES = ROOT / "notebooks" / "templates"
@@ -194,3 +195,26 @@ def test_a_template_from_the_launcher_opens_as_a_new_notebook(make_hub, browser,
     page.wait_for_selector(".lm-TabBar-tab:has-text('sql-analysis.ipynb')", timeout=30_000)
     home = Path(hub.env["HUBKIT_HOMES_DIR"]) / "lars"
     assert (home / "sql-analysis.ipynb").is_file()
+
+
+def test_docker_mounts_datasets_read_only_but_for_stewards_and_templates_read_only(catalog):
+    # Given the Docker spawner with the admin's datasets and templates folders
+    def volumes(groups: tuple[str, ...]) -> dict:
+        spawner = make_spawner(catalog, groups=groups)
+        spawner.datasets_dir = "/srv/hubkit/datasets"
+        spawner.templates_dir = "/srv/hubkit/templates"
+        # When a server is configured (twice: a spawner is reused for the user's next start)
+        spawner.apply_profile_options({"profile": "python-sql"})
+        spawner.apply_profile_options({"profile": "python-sql"})
+        assert spawner.environment["HUBKIT_TEMPLATES_DIR"] == "/opt/hubkit/templates"
+        return spawner.volumes
+
+    user, steward = volumes(()), volumes(("data-stewards",))
+    # Then a user gets the datasets read-only, a data steward read-write, in the home
+    datasets = {"bind": "/home/jovyan/datasets", "mode": "ro"}
+    assert user["/srv/hubkit/datasets"] == datasets
+    assert steward["/srv/hubkit/datasets"] == {**datasets, "mode": "rw"}
+    # And both the templates read-only over the image's, beside their home volume
+    for mounts in (user, steward):
+        assert mounts["/srv/hubkit/templates"] == {"bind": "/opt/hubkit/templates", "mode": "ro"}
+        assert mounts["hubkit-home-{username}"] == "/home/jovyan"
