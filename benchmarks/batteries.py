@@ -114,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     old_layout = LocalLayout(bench / "state")
     print(f"before: {ref}, installing {PROFILE} into {old_layout.root} (once)", flush=True)
     old_layout.root.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(layout.root / "proxy", old_layout.root / "proxy", dirs_exist_ok=True)
+    shutil.copytree(
+        layout.root / "proxy", old_layout.root / "proxy", symlinks=True, dirs_exist_ok=True
+    )
     install_profile(old_catalog, old_layout, PROFILE)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hubkit-bench-") as tmp_name:
