@@ -6,7 +6,7 @@ Both variants run through real hubs (hub/jupyterhub_config.py in local mode, as 
 added (`--baseline-ref`, default: the parent of the commit that recorded docker-stacks' lists),
 into .hubkit/bench/batteries-before (made once, reinstalled when that ref's specs change). Each
 repetition starts one server per variant (alternating which goes first), waits for the hub's
-`ready`, starts a Python kernel, leaves it idle, sums the RSS of the server's process tree and
+`ready`, leaves it idle, sums the RSS of the server's process tree and
 stops the server. Prints medians, ratios after/before against the target (<= 1.1x), and both
 environments' sizes on disk. Nothing is asserted.
 
@@ -28,8 +28,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.hubserver: the real hub the test suite uses
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -38,7 +36,7 @@ from lab_overhead import MB, Variant, rss_by_process, spawn, stop  # noqa: E402
 
 from hubkit.catalog import load_catalog  # noqa: E402
 from hubkit.local import LocalLayout, install_profile, profile_status  # noqa: E402
-from tests.hubserver import ADMIN, HubServer  # noqa: E402
+from tests.hubserver import HubServer  # noqa: E402
 
 PROFILE = "python-sql"
 # What the baseline checkout needs: the catalog, its specs and the project's packages.
@@ -76,17 +74,6 @@ def venv_mb(venv: Path) -> float:
 def measure(v: Variant, idle: float) -> dict:
     token = v.hub.admin_token
     run = spawn(v, token)
-    base = f"{v.hub.url}/user/{ADMIN}"
-    headers = {"Authorization": f"token {token}"}
-    r = requests.post(f"{base}/api/kernels", json={"name": "python3"}, headers=headers, timeout=60)
-    r.raise_for_status()
-    kernel = r.json()["id"]
-
-    def kernel_idle() -> bool:
-        state = requests.get(f"{base}/api/kernels/{kernel}", headers=headers, timeout=10)
-        return state.json().get("execution_state") == "idle"
-
-    v.hub.wait_for(kernel_idle, 120, f"{v.name} kernel idle")
     time.sleep(idle)
     rss = rss_by_process(run["pid"])
     run.update(rss_bytes=sum(rss.values()), rss=rss)
@@ -114,9 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     old_layout = LocalLayout(bench / "state")
     print(f"before: {ref}, installing {PROFILE} into {old_layout.root} (once)", flush=True)
     old_layout.root.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(
-        layout.root / "proxy", old_layout.root / "proxy", symlinks=True, dirs_exist_ok=True
-    )
+    if not (old_layout.root / "proxy").exists():
+        shutil.copytree(layout.root / "proxy", old_layout.root / "proxy", symlinks=True)
     install_profile(old_catalog, old_layout, PROFILE)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hubkit-bench-") as tmp_name:
@@ -142,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nMedians of {args.repeat} runs (target: after/before <= 1.1x)")
     for key, label, scale in (
         ("spawn_s", "spawn-to-ready (s)", 1),
-        ("rss_bytes", "idle RSS, server + kernel (MB)", MB),
+        ("rss_bytes", "idle RSS, server tree (MB)", MB),
     ):
         a = statistics.median(r[key] for r in after.runs) / scale
         b = statistics.median(r[key] for r in before.runs) / scale
