@@ -102,6 +102,11 @@ elif mode == "docker":
         print(f"{IMAGES_VARIABLE}: {images.problem}", file=sys.stderr)
 else:
     raise SystemExit(f"HUBKIT_SPAWNER must be 'local' or 'docker', not {mode!r}")
+# The shared datasets folder and the admin's notebook templates (local mode has defaults).
+if datasets := os.environ.get("HUBKIT_DATASETS_DIR", "").strip():
+    c.Spawner.datasets_dir = datasets
+if templates := os.environ.get("HUBKIT_TEMPLATES_DIR", "").strip():
+    c.Spawner.templates_dir = templates
 # Defaults: example-stack.env's values (tests/compose/test_defaults.py compares them).
 c.Spawner.start_timeout = env_int("HUBKIT_START_TIMEOUT", 600)
 c.Spawner.http_timeout = env_int("HUBKIT_HTTP_TIMEOUT", 120)

@@ -16,7 +16,7 @@ from traitlets import Dict, Unicode, default
 
 from ...imagesfile import watched_images_file
 from .. import usage
-from .profile import SHARED_CONNECTIONS_FILE_ENV, ProfileSpawnerMixin
+from .profile import DATASETS, SHARED_CONNECTIONS_FILE_ENV, TEMPLATES_ENV, ProfileSpawnerMixin
 
 # Where the user's home is mounted in every single-user image, and its user (images/base).
 HOME = "/home/jovyan"
@@ -41,6 +41,10 @@ def secrets_archive(files: dict[str, str]) -> bytes:
             info.size, info.mode, info.uid, info.gid = len(data), 0o400, NB_UID, NB_GID
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+# Where the images ship their templates (images/profile); the admin's folder is mounted over it.
+TEMPLATES = "/opt/hubkit/templates"
 
 
 class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
@@ -98,6 +102,14 @@ class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
 
     def apply_profile(self, slug: str) -> None:
         self.image = self.current_images()[slug]
+        self.environment = {**self.environment, TEMPLATES_ENV: TEMPLATES}
+        volumes = dict(self.volumes)
+        if self.templates_dir:
+            volumes[self.templates_dir] = {"bind": TEMPLATES, "mode": "ro"}
+        if self.datasets_dir:
+            mode = "rw" if self.may_write_datasets() else "ro"
+            volumes[self.datasets_dir] = {"bind": f"{HOME}/{DATASETS}", "mode": mode}
+        self.volumes = volumes
         if self.gpu:
             # docker run --gpus all: a device request for every GPU with the gpu capability.
             self.extra_host_config = {

@@ -32,6 +32,12 @@ TEMPLATES = Path(__file__).parent.parent / "templates"
 # JSON itself, or (NAME_FILE, as the hub's own secrets) the file holding it.
 SHARED_CONNECTIONS_ENV = "HUBKIT_SHARED_CONNECTIONS"
 SHARED_CONNECTIONS_FILE_ENV = f"{SHARED_CONNECTIONS_ENV}_FILE"
+# The shared datasets folder's name in every user's home, and the variable that tells the
+# server (hubkit_lab.datasets) which folders it may not change.
+DATASETS = "datasets"
+DATASETS_READONLY_ENV = "HUBKIT_DATASETS_READONLY"
+# Where the server (hubkit_lab.templates) finds the notebook templates.
+TEMPLATES_ENV = "HUBKIT_TEMPLATES_DIR"
 # Group property whose value (size slug -> size) adds sizes for the group's members.
 GROUP_SIZES_PROPERTY = "hubkit_sizes"
 # Traits a spawn may change (sizes, profiles). A Spawner object lives as long as the hub and is
@@ -46,6 +52,7 @@ RESET_EACH_SPAWN = (
     "args",
     "environment",
     "extra_host_config",
+    "volumes",
 )
 
 
@@ -134,6 +141,29 @@ class ProfileSpawnerMixin(AIAssistMixin, HasTraits):
         max=1.0,
         help="""Share of `home_quota` from which a home is flagged: a banner on the usage
         page, a flag in its API and a warning in the hub's log.""",
+    ).tag(config=True)
+
+    datasets_dir = Unicode(
+        "",
+        help="""The shared datasets folder the admin fills (HUBKIT_DATASETS_DIR): every server
+        shows it as `~/datasets`, read-only, and writable for members of `datasets_group`.
+        Docker: a folder on the host, mounted (read-only for others). Local mode: default
+        `.hubkit/datasets`, linked into each home; read-only there means the file browser and
+        the Contents API refuse changes (servers run as one system user). Empty: none.""",
+    ).tag(config=True)
+
+    datasets_group = Unicode(
+        "data-stewards",
+        help="""The group whose members may change the shared datasets (hub/policy.yaml
+        creates it; admins add members in the admin panel).""",
+    ).tag(config=True)
+
+    templates_dir = Unicode(
+        "",
+        help="""The admin's notebook templates folder (HUBKIT_TEMPLATES_DIR): the launcher's
+        Templates section lists its notebooks. Docker: a folder on the host mounted read-only
+        over the image's shipped templates (empty: the shipped ones). Local mode: default the
+        repository's notebooks/templates.""",
     ).tag(config=True)
 
     additional_profile_form_template_paths = List(
@@ -247,7 +277,14 @@ class ProfileSpawnerMixin(AIAssistMixin, HasTraits):
             env["HUBKIT_SIZE"] = size
             env["HUBKIT_SIZE_NAME"] = self.sizes_for_user()[size]["display_name"]
         env.update(self.shared_connections_environment(self.granted_connections()))
+        if self.datasets_dir and not self.may_write_datasets():
+            env[DATASETS_READONLY_ENV] = DATASETS
         return env
+
+    def may_write_datasets(self) -> bool:
+        """Whether this user is a data steward (member of `datasets_group`)."""
+        groups = {g.name for g in getattr(self.user, "groups", None) or []}
+        return self.datasets_group in groups
 
     def shared_connections_environment(self, granted: dict[str, dict[str, str]]) -> dict[str, str]:
         """How the server gets its granted connections (none: nothing): here the JSON in
