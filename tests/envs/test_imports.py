@@ -27,6 +27,7 @@ IMPORTS = {
         "matplotlib-base": "matplotlib.pyplot",
         "seaborn": "seaborn",
         "plotly": "plotly.express",
+        "jupyter-ai-magic-commands": "jupyter_ai_magic_commands",  # %%ai
         "bokeh": "bokeh.plotting",
         "altair": "altair",
         "scikit-learn": "sklearn",
@@ -114,6 +115,8 @@ NOT_IMPORTED = {
     "rfc3987",
     "jupyter-collaboration",
     "jupyter-ai",
+    "jupyter-ai-jupyternaut",
+    "jupyter-ai-litellm",
     "jupyterlab-git",
     "jupyterlab-lsp",
     "python-lsp-server",
