@@ -17,7 +17,8 @@ connection; DuckDB files are closed after each call so that the user's kernels c
     GET    /hubkit-lab/catalog/<name>/<schema>           {"tables": [...]}
     GET    /hubkit-lab/catalog/<name>/<schema>/<table>   {"columns": [...]}
     GET    /hubkit-lab/catalog/<name>/<schema>/<table>/preview?n=20
-    POST   /hubkit-lab/builder/<name>                    {sql, params[, preview]} for {state[, n, prefix]}
+    POST   /hubkit-lab/builder/<name>                    {sql, params[, preview]} for {state[, n]}
+                                                         (parameters named <prefix>N: {prefix})
     POST   /hubkit-lab/builder/<name>/joins              {joins} for {tables: [[schema, table]]}
 """
 # Copyright (c) hubkit contributors.

@@ -7,45 +7,23 @@ it; both run; the SQL cell reopens in the builder with its state and updates in 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
-from lab_servers import TOKEN, jupyter_server
-from test_sql_api import make_sqlite
-from test_sql_browser import playwright_python
+from lab_servers import jupyter_server
+from test_sql_browser import playwright_python, run_flow, shop_home
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-HERE = Path(__file__).resolve().parent
 
 
 def test_a_query_built_visually_becomes_a_sql_cell_and_reopens(tmp_path: Path) -> None:
     python = playwright_python()
     # Given a user with a SQLite connection (orders -> customers) and a notebook
-    home = tmp_path / "home"
-    home.mkdir()
-    database = make_sqlite(home / "shop.db")
-    connections = tmp_path / "connections.json"
-    connections.write_text(json.dumps({"shop": {"url": f"sqlite:///{database}"}}))
-    connections.chmod(0o600)
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(notebook, home / "demo.ipynb")
-    env = {"HUBKIT_CONNECTIONS_FILE": str(connections)}
+    home, env = shop_home(tmp_path)
     with jupyter_server(home, env=env, app="jupyterlab") as server:
         # When they build, insert, run, reopen and update a query in the browser
-        shots = os.environ.get("HUBKIT_LAB_SCREENSHOTS", "")
-        flow = subprocess.run(
-            [python, HERE / "builder_flow.py", server.url, TOKEN, "--screenshots", shots],
-            capture_output=True, text=True, timeout=180, check=False,
-        )  # fmt: skip
-    assert flow.stdout.strip(), flow.stderr[-2000:]
-    result = json.loads(flow.stdout.strip().splitlines()[-1])
-    assert result["error"] is None, result
+        result = run_flow(python, "builder_flow.py", server.url, 180)
     seen = result["seen"]
     # Then the join came from the foreign key, the filter took a number
     assert seen["join"] == ["inner", "0:customer_id", "1:id"]
@@ -67,7 +45,8 @@ def test_a_query_built_visually_becomes_a_sql_cell_and_reopens(tmp_path: Path) -
     assert params.metadata["hubkit"] == {"builder_parameters": "totals"}
     assert sql.source.startswith("%%sql_cell -c shop -o totals\nSELECT")
     assert ":totals_p0" in sql.source and "200" not in sql.source
-    assert sql.metadata["hubkit"]["sql"] == {"connection": "shop", "output": "totals", "limit": None}
+    magic = {"connection": "shop", "output": "totals", "limit": None}
+    assert sql.metadata["hubkit"]["sql"] == magic
     state = sql.metadata["hubkit"]["builder"]
     assert state["connection"] == "shop"
     assert state["state"]["filters"] == [{"table": 0, "column": "amount", "op": ">=", "value": 200}]
