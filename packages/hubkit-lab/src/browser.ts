@@ -6,6 +6,7 @@
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
+  buildIcon,
   caretDownIcon,
   caretRightIcon,
   editIcon,
@@ -287,7 +288,7 @@ export class DatabasesPanel extends SidePanel {
     const openBuilder = this._actions.openBuilder?.bind(this._actions);
     if (node.connection && openBuilder) {
       const name = node.connection.name;
-      button(trans.__('Query'), trans.__('Build a query visually'), () => openBuilder(name));
+      button('', trans.__('Build a query visually'), () => openBuilder(name), buildIcon);
     }
     if (node.table) {
       button(trans.__('Insert'), trans.__('Insert the name at the cursor'), () =>
@@ -297,9 +298,8 @@ export class DatabasesPanel extends SidePanel {
       if (openBuilder) {
         const { schema, name } = node.table;
         const connection = this._connectionOf(node).name;
-        button(trans.__('Query'), trans.__('Build a query on this table visually'), () =>
-          openBuilder(connection, schema, name)
-        );
+        const title = trans.__('Build a query on this table visually');
+        button('', title, () => openBuilder(connection, schema, name), buildIcon);
       }
     }
     if (node.column) {

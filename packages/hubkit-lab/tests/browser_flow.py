@@ -189,7 +189,7 @@ def run(args: argparse.Namespace) -> dict:
             )
             label = f".hk-Databases-label:text-is('{args.table}')"
             row = f".hk-Databases-table:has({label}) > .hk-Databases-row"
-            page.click(row)
+            page.click(f"{row} .hk-Databases-label")  # the name, not an action it shows
             page.wait_for_selector(".hk-Databases-column")
             page.hover(".hk-Databases-column >> nth=1")
             page.wait_for_timeout(200)
