@@ -1,8 +1,8 @@
 """The visual query builder's flow in headless Chromium, against a running JupyterLab: open it
 from a table in the Databases panel, add a second table (joined on the suggested foreign key),
-pick a column and a sum, filter on a number, order by the sum, see the SQL and the preview,
-insert it as a SQL cell (with the cell of its parameters above), run both, reopen the SQL cell
-in the builder with its state, change the filter and update the cell.
+pick a column and a sum, filter on a number, group by the country, order by the sum, see the
+SQL and the preview, insert it as a SQL cell (with the cell of its parameters above), run both,
+reopen the SQL cell in the builder with its state, change the filter and update the cell.
 
 Run by test_builder_browser.py with a Python that has Playwright; by hand for screenshots:
 
@@ -83,6 +83,11 @@ def run(args: argparse.Namespace) -> dict:
         order = page.locator(".hk-Builder-orderLimit .hk-Builder-row").first
         order.locator(".hk-Builder-order select").select_option("1")
         order.locator(".hk-Builder-direction select").select_option("desc")
+        # Grouped by the country, named (the default groups by the plain columns too)
+        seen["group_default"] = page.inner_text(".hk-Builder-groups")
+        page.click(".hk-Builder-addGroup")
+        group = page.locator(".hk-Builder-groups .hk-Builder-row").first
+        group.locator(".hk-Builder-column select").select_option("1:country")
         seen["preview"] = preview(page, 2)
         page.wait_for_function(
             "() => document.querySelector('.hk-Builder-sql').textContent.includes('DESC')"

@@ -51,3 +51,5 @@ def test_a_query_built_visually_becomes_a_sql_cell_and_reopens(tmp_path: Path) -
     assert state["connection"] == "shop"
     assert state["state"]["filters"] == [{"table": 0, "column": "amount", "op": ">=", "value": 200}]
     assert [t["table"] for t in state["state"]["tables"]] == ["orders", "customers"]
+    assert state["state"]["group_by"] == [{"table": 1, "column": "country"}]
+    assert "plain columns" in seen["group_default"]

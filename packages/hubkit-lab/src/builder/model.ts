@@ -20,6 +20,8 @@ export interface IBuilderState {
   }[];
   columns: { table: number; column: string; aggregate?: string }[];
   filters: { table: number; column: string; op: string; value?: unknown }[];
+  /** Empty: the plain columns, when any column is aggregated. */
+  group_by?: { table: number; column: string }[];
   order_by: { output: number; descending: boolean }[];
   limit: number | null;
 }

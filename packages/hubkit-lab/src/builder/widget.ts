@@ -320,6 +320,34 @@ export class QueryBuilder extends Widget {
       )
     );
 
+    // Group by: by default the plain columns, when any column is aggregated
+    const groups = (s.group_by ??= []);
+    const groupRows = groups.map((g, i) =>
+      this._row(
+        this._columnSelect(g.table, g.column, (table, column) => {
+          g.table = table;
+          g.column = column;
+          this._changed();
+        }),
+        this._remove(groups, i)
+      )
+    );
+    if (!groups.length) {
+      groupRows.push(this._row(text(trans.__('The plain columns, when a column is aggregated'))));
+    }
+    groupRows.push(
+      this._row(
+        this._button(trans.__('+ Group by'), trans.__('Group by a column'), () => {
+          const first = this._columnsOf(0)[0];
+          if (first) {
+            groups.push({ table: 0, column: first.name });
+            this._render();
+            this._changed();
+          }
+        }, 'hk-Builder-addGroup')
+      )
+    );
+
     // Order and limit
     const outputs: [string, string][] = s.columns.map((c, i) => [
       String(i),
@@ -376,6 +404,7 @@ export class QueryBuilder extends Widget {
       sections.push(
         this._section(trans.__('Columns'), 'hk-Builder-columns', ...columnRows),
         this._section(trans.__('Filters'), 'hk-Builder-filters', ...filterRows),
+        this._section(trans.__('Group by'), 'hk-Builder-groups', ...groupRows),
         this._section(trans.__('Order and limit'), 'hk-Builder-orderLimit', ...orderRows)
       );
     }
@@ -395,6 +424,9 @@ export class QueryBuilder extends Widget {
       const removed = s.columns.map((c, i) => (keep(c.table) ? -1 : i)).filter(i => i >= 0);
       s.columns = s.columns.filter(c => keep(c.table)).map(c => ({ ...c, table: shift(c.table) }));
       s.filters = s.filters.filter(f => keep(f.table)).map(f => ({ ...f, table: shift(f.table) }));
+      s.group_by = (s.group_by ?? [])
+        .filter(g => keep(g.table))
+        .map(g => ({ ...g, table: shift(g.table) }));
       s.order_by = s.order_by
         .filter(o => !removed.includes(o.output))
         .map(o => ({ ...o, output: o.output - removed.filter(r => r < o.output).length }));
