@@ -162,3 +162,14 @@ def test_hostile_names_and_values(db):
 def test_bad_states_are_refused_naming_the_part(state, message):
     with pytest.raises(BuilderError, match=message):
         build_query(state, "postgresql")
+
+
+def test_parameters_take_the_prefix_a_sql_cell_binds_them_by():
+    # Given a filter in a state, built for a SQL cell whose parameters start with `totals_p`
+    state = {"tables": [{"table": "orders"}],
+             "filters": [{"table": 0, "column": "amount", "op": ">=", "value": 100}]}  # fmt: skip
+    sql, params = build_query(state, "sqlite", "totals_p")
+    # Then the SQL names the parameter with the prefix, and a prefix that is no name is refused
+    assert sql.endswith(":totals_p0") and params == {"totals_p0": 100}
+    with pytest.raises(BuilderError, match="parameter prefix must be a Python name"):
+        build_query(state, "sqlite", "x; DROP")

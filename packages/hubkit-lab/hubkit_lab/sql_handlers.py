@@ -18,6 +18,7 @@ connection; DuckDB files are closed after each call so that the user's kernels c
     GET    /hubkit-lab/catalog/<name>/<schema>/<table>   {"columns": [...]}
     GET    /hubkit-lab/catalog/<name>/<schema>/<table>/preview?n=20
     POST   /hubkit-lab/builder/<name>                    {sql, params[, preview]} for {state[, n]}
+                                                         (parameters named <prefix>N: {prefix})
     POST   /hubkit-lab/builder/<name>/joins              {joins} for {tables: [[schema, table]]}
 """
 # Copyright (c) hubkit contributors.
@@ -412,7 +413,8 @@ class BuilderHandler(SqlHandler):
                         found = builder.suggest_joins(name, [tuple(t) for t in tables])
                         return {"joins": [j.to_dict() for j in found]}
                     state = data.get("state")
-                    text, params = builder.build_query(state, summary.dialect)
+                    prefix = data.get("prefix", "p")
+                    text, params = builder.build_query(state, summary.dialect, prefix)
                     answer: dict[str, Any] = {"sql": text, "params": params}
                     if data.get("n") is not None:
                         n = data["n"]

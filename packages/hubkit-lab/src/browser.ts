@@ -6,6 +6,7 @@
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
+  buildIcon,
   caretDownIcon,
   caretRightIcon,
   editIcon,
@@ -48,6 +49,8 @@ export interface IDatabasesActions {
   editConnection(connection: IConnectionSummary | null): Promise<void>;
   /** Ask, then remove a personal connection. */
   removeConnection(connection: IConnectionSummary): Promise<void>;
+  /** Open the query builder on a connection, starting from a table when one is given. */
+  openBuilder?(connection: string, schema?: string, table?: string): void;
 }
 
 type Level = 'connection' | 'schema' | 'table' | 'column';
@@ -282,11 +285,22 @@ export class DatabasesPanel extends SidePanel {
       button('', trans.__('Edit connection'), () => void this._actions.editConnection(c), editIcon);
       button('', trans.__('Remove connection'), () => void this._actions.removeConnection(c), deleteIcon);
     }
+    const openBuilder = this._actions.openBuilder?.bind(this._actions);
+    if (node.connection && openBuilder) {
+      const name = node.connection.name;
+      button('', trans.__('Build a query visually'), () => openBuilder(name), buildIcon);
+    }
     if (node.table) {
       button(trans.__('Insert'), trans.__('Insert the name at the cursor'), () =>
         this._insert(node)
       );
       button(trans.__('Preview'), trans.__('Show the first rows'), () => void this._preview(node));
+      if (openBuilder) {
+        const { schema, name } = node.table;
+        const connection = this._connectionOf(node).name;
+        const title = trans.__('Build a query on this table visually');
+        button('', title, () => openBuilder(connection, schema, name), buildIcon);
+      }
     }
     if (node.column) {
       button(trans.__('Insert'), trans.__('Insert the name at the cursor'), () =>

@@ -15,6 +15,7 @@ import {
 } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { builderPlugin } from './builder/plugin';
 import { requestAPI } from './request';
 import { sqlPlugins } from './sqlplugins';
 import { tablesPlugin } from './tables/plugin';
@@ -161,4 +162,4 @@ const serverStatus: JupyterFrontEndPlugin<void> = {
 };
 
 
-export default [serverStatus, ...sqlPlugins, tablesPlugin, templatesPlugin];
+export default [serverStatus, ...sqlPlugins, tablesPlugin, templatesPlugin, builderPlugin];

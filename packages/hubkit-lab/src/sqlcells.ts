@@ -13,6 +13,7 @@ import {
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { caretDownEmptyIcon } from '@jupyterlab/ui-components';
+import { ISignal, Signal } from '@lumino/signaling';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
 import { SqlApi } from './api';
@@ -128,7 +129,8 @@ export class SqlCellToolbar extends Widget {
     cell: Cell,
     api: SqlApi,
     trans: TranslationBundle,
-    onChange: (state: ISqlCellState) => void
+    onChange: (state: ISqlCellState) => void,
+    onBuilder?: () => void
   ) {
     super();
     this._cell = cell;
@@ -179,6 +181,14 @@ export class SqlCellToolbar extends Widget {
       label(trans.__('Result in'), this._output),
       label(trans.__('Limit'), this._limit)
     );
+    if (onBuilder) {
+      const builder = document.createElement('button');
+      builder.className = 'jp-Button jp-mod-minimal jp-mod-styled hk-SqlCell-builder';
+      builder.textContent = trans.__('Query builder');
+      builder.title = trans.__('Open this query in the visual query builder');
+      builder.addEventListener('click', onBuilder);
+      this.node.append(builder);
+    }
     // Keys typed here are the toolbar's, not the notebook's shortcuts
     this.node.addEventListener('keydown', event => {
       event.stopPropagation();
@@ -548,11 +558,24 @@ export class SqlCells {
     }
   }
 
+  /**
+   * A SQL cell's toolbar asks for the query builder (on that cell).
+   */
+  get builderRequested(): ISignal<this, Cell> {
+    return this._builderRequested;
+  }
+
   private _addToolbar(cell: Cell): void {
-    const toolbar = new SqlCellToolbar(cell, this._api, this._trans, state => {
-      this._last = { ...state };
-      setCellState(cell.model, state);
-    });
+    const toolbar = new SqlCellToolbar(
+      cell,
+      this._api,
+      this._trans,
+      state => {
+        this._last = { ...state };
+        setCellState(cell.model, state);
+      },
+      () => this._builderRequested.emit(cell)
+    );
     const layout = cell.layout as PanelLayout;
     // After the cell's header, before its input: above the editor
     layout.insertWidget(Math.min(1, layout.widgets.length), toolbar);
@@ -591,6 +614,7 @@ export class SqlCells {
   private _catalogs = new Map<Cell, CellCatalog>();
   private _kernels = new Map<Cell, () => Kernel.IKernelConnection | null>();
   private _connectionOf = new Map<Cell, string>();
+  private _builderRequested = new Signal<this, Cell>(this);
 }
 
 /**

@@ -193,7 +193,9 @@ const databasesPlugin: JupyterFrontEndPlugin<void> = {
         editConnection: async connection => {
           await connectionDialog(api, trans, connection);
         },
-        removeConnection: connection => removeConnectionDialog(api, trans, connection)
+        removeConnection: connection => removeConnectionDialog(api, trans, connection),
+        openBuilder: (connection, schema, table) =>
+          void app.commands.execute(CommandIDs.openBuilder, { connection, schema, table })
       },
       trans
     );

@@ -33,7 +33,8 @@ export enum CommandIDs {
   /** Refresh the Databases panel: connections, then what was expanded. */
   refreshDatabases = 'hubkit-lab:refresh-databases',
   /** Open the "New connection" dialog. */
-  newConnection = 'hubkit-lab:new-connection'
+  newConnection = 'hubkit-lab:new-connection',
+  openBuilder = 'hubkit-lab:open-query-builder'
 }
 
 /**

@@ -24,7 +24,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -188,7 +189,7 @@ def run(args: argparse.Namespace) -> dict:
             )
             label = f".hk-Databases-label:text-is('{args.table}')"
             row = f".hk-Databases-table:has({label}) > .hk-Databases-row"
-            page.click(row)
+            page.click(f"{row} .hk-Databases-label")  # the name, not an action it shows
             page.wait_for_selector(".hk-Databases-column")
             page.hover(".hk-Databases-column >> nth=1")
             page.wait_for_timeout(200)
@@ -291,6 +292,43 @@ def run(args: argparse.Namespace) -> dict:
         finally:
             browser.close()
     return result
+
+
+def start_flow(
+    args: argparse.Namespace, prefix: str
+) -> tuple[str, str, dict, Callable[[Page, str], None]]:
+    """prepare(); an empty result (steps, seen, error); and a function that takes a screenshot
+    `<prefix><name>-<theme>.png` when screenshots were asked for."""
+    base, token, shots = prepare(args)
+    result: dict = {"steps": [], "seen": {}, "error": None}
+
+    def shot(page: Page, name: str) -> None:
+        if shots:
+            page.screenshot(path=str(shots / f"{prefix}{name}-{args.theme}.png"))
+
+    return base, token, result, shot
+
+
+@contextmanager
+def chromium_page(
+    result: dict, shot: Callable[[Page, str], None], width: int = 1280, height: int = 800
+) -> Iterator[Page]:
+    """A page of headless Chromium; a step that fails ends the flow, its first line goes into
+    result["error"] and the page into the "failure" screenshot."""
+    chromium = os.environ.get("HUBKIT_CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.set_default_timeout(45_000)  # a loaded 2-core machine is slow
+        try:
+            yield page
+        except Exception as e:
+            result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0]}"
+            shot(page, "failure")
+        finally:
+            browser.close()
 
 
 def flow_parser(notebook: str) -> argparse.ArgumentParser:

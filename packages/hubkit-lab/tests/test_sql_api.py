@@ -334,6 +334,9 @@ def test_the_query_builder_gives_sql_a_preview_and_joins(server: Server) -> None
     assert "DROP" not in answer["sql"] and answer["params"] == {"p0": "x'; DROP TABLE orders"}
     # And the preview has the rows the database gives
     assert answer["preview"]["rows"] == [["Grace", 300], ["Ada", 130.5]]
+    # With a prefix, the parameters take the names of the SQL cell's variables
+    r = server.request("POST", "/hubkit-lab/builder/shop", json={"state": state, "prefix": "q_"})
+    assert ":q_0" in r.json()["sql"] and r.json()["params"] == {"q_0": "x'; DROP TABLE orders"}
     # A state that cannot be SQL is a 400 naming the part
     r = server.request("POST", "/hubkit-lab/builder/shop", json={"state": {"tables": []}})
     assert r.status_code == 400 and r.json()["message"] == "Pick at least one table"

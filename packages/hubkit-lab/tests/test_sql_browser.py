@@ -42,9 +42,9 @@ def playwright_python() -> str:
     return python
 
 
-def test_a_sql_cell_from_connection_to_result(tmp_path: Path) -> None:
-    python = playwright_python()
-    # Given a user with a personal SQLite connection and a notebook with one empty cell
+def shop_home(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A home with the shop's SQLite database as the personal connection `shop` and a notebook
+    demo.ipynb with one empty cell; and the server's environment for it."""
     home = tmp_path / "home"
     home.mkdir()
     database = make_sqlite(home / "shop.db")
@@ -54,18 +54,32 @@ def test_a_sql_cell_from_connection_to_result(tmp_path: Path) -> None:
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     nbformat.write(notebook, home / "demo.ipynb")
-    env = {"HUBKIT_CONNECTIONS_FILE": str(connections)}
-    with jupyter_server(home, env=env, app="jupyterlab") as server:
-        # When they go through the flow in the browser
-        shots = os.environ.get("HUBKIT_LAB_SCREENSHOTS", "")
-        flow = subprocess.run(
-            [python, HERE / "browser_flow.py", server.url, TOKEN, "--screenshots", shots],
-            capture_output=True, text=True, timeout=150, check=False,
-        )  # fmt: skip
-    # Then every step passed
+    return home, {"HUBKIT_CONNECTIONS_FILE": str(connections)}
+
+
+def run_flow(python: str, script: str, url: str, timeout: int) -> dict:
+    """Run a flow script of this folder against a server (screenshots into
+    HUBKIT_LAB_SCREENSHOTS, theme HUBKIT_LAB_THEME); its result, which must have no error."""
+    shots = os.environ.get("HUBKIT_LAB_SCREENSHOTS", "")
+    theme = os.environ.get("HUBKIT_LAB_THEME", "light")
+    flow = subprocess.run(
+        [python, HERE / script, url, TOKEN, "--screenshots", shots, "--theme", theme],
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
     assert flow.stdout.strip(), flow.stderr[-2000:]
     result = json.loads(flow.stdout.strip().splitlines()[-1])
     assert result["error"] is None, result
+    return result
+
+
+def test_a_sql_cell_from_connection_to_result(tmp_path: Path) -> None:
+    python = playwright_python()
+    # Given a user with a personal SQLite connection and a notebook with one empty cell
+    home, env = shop_home(tmp_path)
+    with jupyter_server(home, env=env, app="jupyterlab") as server:
+        # When they go through the flow in the browser
+        result = run_flow(python, "browser_flow.py", server.url, 150)
+    # Then every step passed
     assert result["steps"][-1] == "kernel-frames"
     # And the notebook holds a standard code cell: the magic line, the SQL, the metadata
     cells = nbformat.read(home / "demo.ipynb", as_version=4).cells

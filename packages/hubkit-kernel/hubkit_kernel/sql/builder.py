@@ -57,8 +57,11 @@ def _table_index(state: dict[str, Any], value: Any, where: str) -> int:
     return value
 
 
-def build_query(state: dict[str, Any], dialect: str) -> tuple[str, dict[str, Any]]:
-    """The SQL text and its parameters for a builder state.
+def build_query(
+    state: dict[str, Any], dialect: str, prefix: str = "p"
+) -> tuple[str, dict[str, Any]]:
+    """The SQL text and its parameters for a builder state. The parameters are named
+    `<prefix>0`, `<prefix>1`, ...: a SQL cell binds them from Python variables of those names.
 
     state = {
       "tables": [{"schema": "sales", "table": "orders"}, ...],      # t0, t1, ...
@@ -77,6 +80,8 @@ def build_query(state: dict[str, Any], dialect: str) -> tuple[str, dict[str, Any
 
     if not isinstance(state, dict):
         raise BuilderError("The builder state must be an object")
+    if not isinstance(prefix, str) or not prefix.isidentifier() or not prefix.isascii():
+        raise BuilderError(f"parameter prefix must be a Python name, got {prefix!r}")
     target = SQLGLOT_DIALECTS.get(dialect, dialect)
     tables = state.get("tables") or []
     if not tables:
@@ -112,7 +117,7 @@ def build_query(state: dict[str, Any], dialect: str) -> tuple[str, dict[str, Any
     def param(value: Any, where: str) -> exp.Expression:
         if value is not None and not isinstance(value, str | int | float | bool):
             raise BuilderError(f"{where}: a value must be text, a number or true/false")
-        name = f"p{len(params)}"
+        name = f"{prefix}{len(params)}"
         params[name] = value
         return exp.var(f"{marker}{name}")
 
@@ -220,7 +225,7 @@ def build_query(state: dict[str, Any], dialect: str) -> tuple[str, dict[str, Any
             raise BuilderError(f"limit must be a whole number >= 0, got {limit!r}")
         query = query.limit(exp.Literal.number(limit))
     text = query.sql(dialect=target, pretty=True)
-    return re.sub(marker + r"(p\d+)", r":\1", text), params
+    return re.sub(marker + r"(" + re.escape(prefix) + r"\d+)", r":\1", text), params
 
 
 def run_query(name: str, state: dict[str, Any], limit: int = 0) -> Any:
