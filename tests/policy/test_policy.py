@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -47,12 +48,37 @@ def test_the_shipped_policy_configures_sizes_groups_and_least_privilege_roles(tm
     assert roles["metrics"]["scopes"] == ["read:metrics"]
     assert "account-culler" not in roles  # HUBKIT_CULL_USERS_AFTER unset: not running
     assert roles["monitoring"]["groups"] == ["monitoring"]
+    # And every user may share their servers and pick people by name, nothing more
+    assert roles["user"]["scopes"] == [
+        "self",
+        "shares!user",
+        "read:users:name",
+        "list:users",
+        "read:groups:name",
+        "list:groups",
+    ]
+    assert "groups" not in roles["user"]
     assert not any(
         s == "admin" or s.startswith("admin:")
         for r in roles.values()
         for s in r["scopes"]
         if r["name"] != "account-culler"
     )
+
+
+def test_jupyterlab_may_manage_only_the_shares_of_the_server_it_runs_in():
+    # Given the shipped policy, when the hub asks for the scopes of alice's default server's
+    # OAuth tokens (what JupyterLab's Share dialog uses on behalf of its user)
+    spawner = SimpleNamespace(user=SimpleNamespace(name="alice"), name="")
+    scopes = load_policy(SHIPPED).lab_token_scopes_for(spawner)
+    # Then shares are limited to that server, and names are all else it may read
+    assert scopes == [
+        "shares!server=alice/",
+        "read:users:name",
+        "list:users",
+        "read:groups:name",
+        "list:groups",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -114,6 +140,16 @@ def test_the_shipped_policy_configures_sizes_groups_and_least_privilege_roles(tm
             lambda d: d.update(connections={"wh; DROP": {"url": "sqlite://"}}),
             "connections",
             "does not match",
+        ),
+        (
+            lambda d: d["roles"].update(admin={"scopes": ["self"]}),
+            "roles.admin",
+            "admin role cannot be changed",
+        ),
+        (
+            lambda d: d.update(lab_token_scopes=["shares!server", "share:everything"]),
+            "lab_token_scopes[1]",
+            "unknown scope 'share:everything'",
         ),
         (
             lambda d: d.update(connections={"wh": {"url": "not a url"}}),
