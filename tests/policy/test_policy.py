@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -64,21 +63,6 @@ def test_the_shipped_policy_configures_sizes_groups_and_least_privilege_roles(tm
         for s in r["scopes"]
         if r["name"] != "account-culler"
     )
-
-
-def test_jupyterlab_may_manage_only_the_shares_of_the_server_it_runs_in():
-    # Given the shipped policy, when the hub asks for the scopes of alice's default server's
-    # OAuth tokens (what JupyterLab's Share dialog uses on behalf of its user)
-    spawner = SimpleNamespace(user=SimpleNamespace(name="alice"), name="")
-    scopes = load_policy(SHIPPED).lab_token_scopes_for(spawner)
-    # Then shares are limited to that server, and names are all else it may read
-    assert scopes == [
-        "shares!server=alice/",
-        "read:users:name",
-        "list:users",
-        "read:groups:name",
-        "list:groups",
-    ]
 
 
 @pytest.mark.parametrize(

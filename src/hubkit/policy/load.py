@@ -124,15 +124,6 @@ class HubPolicy:
             )
         return roles
 
-    def lab_token_scopes_for(self, spawner: Any) -> list[str]:
-        """JupyterHub's `Spawner.oauth_client_allowed_scopes` for one server: the policy's
-        `lab_token_scopes`, a bare `!server` filter naming this server."""
-        server = f"{spawner.user.name}/{spawner.name}"
-        return [
-            f"{scope}={server}" if scope.endswith("!server") else scope
-            for scope in self.lab_token_scopes
-        ]
-
 
 def default_policy_path(project_root: Path) -> Path:
     return Path(os.environ.get(VARIABLE) or project_root / "hub" / "policy.yaml")
