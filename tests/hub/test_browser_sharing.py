@@ -53,7 +53,8 @@ def test_the_share_dialog_shares_with_a_user_and_revokes(
         page.wait_for_selector(".jp-ManageSharesBody-shares-table td:text-is('bob')")
         page.screenshot(path=str(tmp_path / "share-dialog-shared.png"))
         visitor = open_lab(browser, hub, "bob", "bob-Pass-12345", "alice")
-        visitor.click("text=Authorize")  # the hub asks bob once to let alice's server identify him
+        # the hub asks bob once to let alice's server identify him
+        visitor.click("button[type=submit]:text-is('Authorize')")
         visitor.wait_for_selector(".jp-LauncherCard", timeout=90_000)
         assert contents(hub, bob) == 200
         # When alice revokes bob in the dialog

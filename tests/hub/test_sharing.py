@@ -120,7 +120,7 @@ async def test_a_share_grants_access_and_revoking_it_ends_it_at_once(team):
 
     # A share code lets in whoever accepts it in the hub (dave, logged in)
     code = hub.api("POST", "/share-codes/alice/", alice, json={}).json()
-    page = dave_session.get(code["accept_url"])
+    page = dave_session.get(hub.url + code["accept_url"])
     assert page.status_code == 200 and "alice" in page.text
     r = dave_session.post(
         f"{hub.url}/hub/accept-share",
