@@ -113,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"cold compose up -> healthy hub: {results['cold_up_s']:.1f} s", flush=True)
             admin = stack.login(*stack.admin)
             token = stack.token(admin, stack.admin[0])
-            local = HubServer(tmp / "local", catalog, layout) if local_ready else None
-            if local:
+            local = None
+            if local_ready:
+                (tmp / "local").mkdir()  # HubServer's folder (its state and log)
+                local = HubServer(tmp / "local", catalog, layout)
                 local.__enter__()
             try:
                 for i in range(args.repeat):

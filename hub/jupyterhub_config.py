@@ -8,13 +8,15 @@ services) is the hub policy, hub/policy.yaml (HUBKIT_POLICY), checked here at ev
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
+import contextlib
 import os
 import sys
 from pathlib import Path
 
 from hubkit.hub.database import wait_for_database
 from hubkit.hub.settings import env_bool, env_int, require_env, secret_env
-from hubkit.imagesfile import ImagesFileError, read_images_file
+from hubkit.imagesfile import VARIABLE as IMAGES_VARIABLE
+from hubkit.imagesfile import watched_images_file
 from hubkit.policy import (
     PolicyError,
     default_policy_path,
@@ -91,14 +93,23 @@ elif mode == "docker":
     # Secure because it sees X-Forwarded-Proto: https; the _xsrf cookie is too, explicitly.
     c.JupyterHub.tornado_settings = {"xsrf_cookie_kwargs": {"secure": True}}
     c.DockerProfileSpawner.network_name = require_env("HUBKIT_DOCKER_NETWORK")
-    try:
-        c.DockerProfileSpawner.images = read_images_file(Path(require_env("HUBKIT_IMAGES")))
-    except ImagesFileError as e:
-        raise SystemExit(f"HUBKIT_IMAGES: {e}") from None
+    # Read again whenever it changes (a new build needs no restart). Missing or broken, the
+    # hub still starts, says why here and on the spawn form, and offers no profile until it is
+    # fixed: stopping would only have Docker restart it into the same error.
+    c.DockerProfileSpawner.images_file = require_env(IMAGES_VARIABLE)
+    images = watched_images_file(c.DockerProfileSpawner.images_file)
+    if not images.images() and images.problem:
+        print(f"{IMAGES_VARIABLE}: {images.problem}", file=sys.stderr)
 else:
     raise SystemExit(f"HUBKIT_SPAWNER must be 'local' or 'docker', not {mode!r}")
-c.Spawner.start_timeout = env_int("HUBKIT_START_TIMEOUT", 120)
-c.Spawner.http_timeout = env_int("HUBKIT_HTTP_TIMEOUT", 60)
+# The shared datasets folder and the admin's notebook templates (local mode has defaults).
+if datasets := os.environ.get("HUBKIT_DATASETS_DIR", "").strip():
+    c.Spawner.datasets_dir = datasets
+if templates := os.environ.get("HUBKIT_TEMPLATES_DIR", "").strip():
+    c.Spawner.templates_dir = templates
+# Defaults: example-stack.env's values (tests/compose/test_defaults.py compares them).
+c.Spawner.start_timeout = env_int("HUBKIT_START_TIMEOUT", 600)
+c.Spawner.http_timeout = env_int("HUBKIT_HTTP_TIMEOUT", 120)
 if quota := os.environ.get("HUBKIT_HOME_QUOTA", "").strip():
     c.Spawner.home_quota = quota
 
@@ -154,6 +165,52 @@ if cull_users_after := env_int("HUBKIT_CULL_USERS_AFTER", 0):
 if metrics_token := secret_env("HUBKIT_METRICS_TOKEN"):
     # Prometheus scrapes /hub/metrics with this token (bearer_token in its scrape config).
     c.JupyterHub.services.append({"name": "metrics", "api_token": metrics_token})
+if env_bool("HUBKIT_AI", True):
+    # The AI gateway (hubkit.hub.ai_gateway) holds the vendors' keys; users' servers reach it
+    # with their own hub token, which gets the one scope that allows it.
+    from prometheus_client import REGISTRY
+
+    from hubkit.hub.ai_gateway.spawner import ACCESS_SCOPE, SERVICE
+    from hubkit.hub.ai_gateway.store import UsageCollector, UsageStore
+
+    gateway_url = os.environ.get("HUBKIT_AI_GATEWAY_URL") or (
+        "http://127.0.0.1:8082" if mode == "local" else f"http://{c.JupyterHub.hub_connect_ip}:8082"
+    )
+    ai_db_url = os.environ.get("HUBKIT_AI_DB_URL") or (
+        c.JupyterHub.db_url
+        if c.JupyterHub.db_url.startswith("postgresql")
+        else f"sqlite:///{os.path.abspath('ai-usage.sqlite')}"
+    )
+    gateway_args = [f"--AIGateway.policy_file={policy.path}"]
+    for vendor in ("anthropic", "openai"):
+        if upstream := os.environ.get(f"HUBKIT_AI_{vendor.upper()}_URL"):
+            gateway_args.append(f"--AIGateway.{vendor}_url={upstream}")
+    if ai_timeout := os.environ.get("HUBKIT_AI_TIMEOUT"):
+        gateway_args.append(f"--AIGateway.upstream_timeout={ai_timeout}")
+    c.JupyterHub.services.append(
+        {
+            "name": SERVICE,
+            "url": gateway_url,
+            "command": [sys.executable, "-m", "hubkit.hub.ai_gateway", *gateway_args],
+            "environment": {
+                "ANTHROPIC_API_KEY": secret_env("ANTHROPIC_API_KEY"),
+                "OPENAI_API_KEY": secret_env("OPENAI_API_KEY"),
+                "HUBKIT_AI_DB_URL": ai_db_url,
+                **({"HUBKIT_AI_GATEWAY_BIND_IP": "0.0.0.0"} if mode == "docker" else {}),
+            },
+        }
+    )
+    c.JupyterHub.extra_user_scopes = {ACCESS_SCOPE}
+    c.Spawner.server_token_scopes = ["access:servers!server", "users:activity!user", ACCESS_SCOPE]
+    c.Spawner.ai_gateway_url = f"{gateway_url}/services/{SERVICE}"
+    c.Spawner.ai_default_model = policy.ai.default_model
+    # Usage per user: the admins' usage page and /hub/metrics read the gateway's table.
+    with contextlib.suppress(ValueError):  # registered already (config loaded twice)
+        REGISTRY.register(UsageCollector(UsageStore.at(ai_db_url)))
+    c.JupyterHub.tornado_settings = {
+        **(c.JupyterHub.tornado_settings if "tornado_settings" in c.JupyterHub else {}),
+        "hubkit_ai_db_url": ai_db_url,
+    }
 missing = [s["name"] for s in c.JupyterHub.services if s["name"] not in policy.services]
 if missing:
     raise SystemExit(f"hub policy: {policy.path}: services: no scopes for {', '.join(missing)}")

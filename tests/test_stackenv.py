@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -172,14 +173,18 @@ def test_cli_init_then_check(tmp_path):
             cwd=tmp_path,
             capture_output=True,
             text=True,
-            env={**os.environ, "HUBKIT_CATALOG": str(ROOT / "catalog.yaml")},
+            env={**env, "HUBKIT_CATALOG": str(ROOT / "catalog.yaml")},
             timeout=120,
         )
 
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUBKIT_")}
+    env["HUBKIT_IMAGES"] = str(tmp_path / "images.json")
     # The admin works in a folder of their own; the template comes from the project's
     first = hubkit("stack-env", "init", "--domain=hub.home.lan", "--email=me@home.lan")
     assert first.returncode == 0, first.stderr
     assert "mode 600" in first.stdout
+    # and the images file compose mounts exists, empty until a build (never a folder Docker made)
+    assert json.loads((tmp_path / "images.json").read_text()) == {}
     again = hubkit("stack-env", "init")
     assert again.returncode == 1
     assert "already exists" in again.stderr and "Traceback" not in again.stderr
@@ -192,3 +197,45 @@ def test_cli_init_then_check(tmp_path):
     bad = hubkit("stack-env", "check")
     assert bad.returncode == 1
     assert "hubkit: error:" in bad.stderr and "chmod 600" in bad.stderr
+
+
+@pytest.mark.slow  # two `hubkit` processes, each importing JupyterHub
+def test_image_names_and_file_come_from_stack_env_unless_the_environment_sets_them(tmp_path):
+    # Given a stack.env naming a registry, an owner and an images file
+    env_file = tmp_path / "stack.env"
+    stackenv.init(env_file, TEMPLATE)
+    replace(env_file, "HUBKIT_REGISTRY", "registry.home.lan")
+    replace(env_file, "HUBKIT_IMAGE_OWNER", "lab")
+    replace(env_file, "HUBKIT_IMAGES", str(tmp_path / "built.json"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUBKIT_")}
+
+    def plan(**extra: str) -> list[dict]:
+        result = subprocess.run(
+            [sys.executable, "-m", "hubkit", "images", "plan", "--json", "--profile=python-sql"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**env, "HUBKIT_CATALOG": str(ROOT / "catalog.yaml"), **extra},
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    # When the admin plans the build in the stack's folder
+    # Then the images are named after the registry and owner of stack.env
+    [build] = plan()
+    assert build["image"].startswith("registry.home.lan/lab/python-sql-notebook:")
+    # And the environment wins over stack.env
+    [build] = plan(HUBKIT_REGISTRY="", HUBKIT_IMAGE_OWNER="ci")
+    assert build["image"].startswith("ci/python-sql-notebook:")
+
+
+def test_the_renamed_images_setting_is_named_with_its_new_name(created):
+    # Given a stack.env from an older template
+    replace(created, "HUBKIT_IMAGES", "./.hubkit/images.json")
+    created.write_text(created.read_text().replace("HUBKIT_IMAGES=", "HUBKIT_IMAGES_FILE="))
+    # Then check says what it is called now
+    with pytest.raises(stackenv.StackEnvError) as info:
+        stackenv.check(created, TEMPLATE)
+    assert "HUBKIT_IMAGES_FILE was renamed HUBKIT_IMAGES" in str(info.value)
+    assert "HUBKIT_IMAGES is missing" in str(info.value)

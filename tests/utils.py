@@ -60,3 +60,32 @@ def load_hub_config(cwd: Path, script: str, **env: str) -> subprocess.CompletedP
         capture_output=True,
         text=True,
     )
+
+
+def run_nbval(
+    notebook: Path, kernel: str, jupyter_path: Path, cwd: Path, **env: str
+) -> subprocess.CompletedProcess:
+    """Run a notebook's cells in order with nbval (`--nbval-lax`) in the given kernel, as the
+    image workflow does; `jupyter_path` holds the profile's kernelspecs."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            f"--nbval-kernel-name={kernel}",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",  # a notebook's cells run in order
+            "-q",
+            "--rootdir",
+            str(cwd),
+            str(notebook),
+        ],
+        cwd=cwd,
+        env={**os.environ, "JUPYTER_PATH": str(jupyter_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )

@@ -51,6 +51,8 @@ COMMON = (
     "example",
     "postgres",
 )
+# Settings renamed since an older template: old name -> new name (check names both).
+RENAMED = {"HUBKIT_IMAGES_FILE": "HUBKIT_IMAGES"}
 # POSTGRES_PASSWORD goes into JUPYTERHUB_DB_URL unescaped: only URL-safe characters.
 URL_SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
 
@@ -130,6 +132,9 @@ def check(path: Path, template: Path) -> dict[str, str]:
     for key in required:
         if key not in settings:
             problems.append(f"{key} is missing: copy it from {template.name}")
+    for old, new in RENAMED.items():
+        if old in settings:
+            problems.append(f"{old} was renamed {new}: rename that line of {path.name}")
     for key, value in settings.items():
         if key in SECRETS:
             problem = secret_problem(key, value)

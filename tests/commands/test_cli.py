@@ -93,3 +93,22 @@ def test_a_malformed_spec_is_one_clear_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith(f"hubkit: error: {spec}: dependencies: listed more than once")
     assert "Traceback" not in result.stderr
+
+
+def test_an_extra_ca_certificate_that_is_missing_or_not_pem_is_named(tmp_path):
+    # Given a CA file in DER (binary) form, one with text that is no certificate, and none
+    der = tmp_path / "proxy-ca.der"
+    der.write_bytes(b"\x30\x82\x03\xff\x80\x81")
+    text = tmp_path / "proxy-ca.txt"
+    text.write_text("ask IT for the certificate\n")
+    for path, why in (
+        (der, "cannot read it"),
+        (text, "not a PEM certificate"),
+        (tmp_path / "nothing.pem", "cannot read it"),
+    ):
+        # When the admin builds with it
+        result = hubkit("images", "build", f"--extra-ca-cert={path}", "--profile=python-sql")
+        # Then nothing is built and one line names the file and what is wrong
+        assert result.returncode == 1
+        assert f"extra CA certificate {path}: {why}" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr

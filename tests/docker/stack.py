@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -33,9 +34,28 @@ from hubkit import stackenv
 from tests import ROOT
 
 from ..hubserver import execute_request
+from ..utils import edit_yaml
 from .engine import Docker
 
 DOMAIN = "localhost"  # resolves to the loopback everywhere; traefik routes it by Host
+# A database connection the admin shares with alice (hub policy `connections`), its password in
+# stack.env and given to the hub as a file by a compose override, as hub/policy.yaml says.
+SHARED_CONNECTION, SHARED_PASSWORD_ENV = "warehouse", "HUBKIT_WAREHOUSE_PASSWORD"
+SHARED_URL = "postgresql+psycopg://analyst@warehouse.home.lan:5432/wh"
+OVERRIDE = """
+services:
+  hub:
+    environment:
+      HUBKIT_WAREHOUSE_PASSWORD_FILE: /run/secrets/warehouse-password
+    configs:
+      - source: warehouse-password
+        target: /run/secrets/warehouse-password
+        uid: "1000"
+        mode: 0400
+configs:
+  warehouse-password:
+    content: ${HUBKIT_WAREHOUSE_PASSWORD:?set HUBKIT_WAREHOUSE_PASSWORD in stack.env}
+"""
 # A profile the images file names with an image that was never built (nor can be pulled).
 MISSING_PROFILE, MISSING_IMAGE = "ml", "hubkit/ml-notebook:2026-01-01-000000000000-never-built"
 
@@ -140,11 +160,28 @@ class Stack:
                 f"--domain={DOMAIN}",
                 "--email=admin@hubkit.test",
             ],
-            env=self.docker.env,
+            # init creates the images file (empty) where stack.env will point, not in the
+            # checkout's .hubkit/
+            env={**self.docker.env, "HUBKIT_IMAGES": str(self.folder / "images.json")},
             check=True,
             capture_output=True,
         )
         make_tls(self.folder / "tls")
+        # The shared connection: the admin's copy of the policy, the password, the override.
+        edit_yaml(
+            ROOT / "hub" / "policy.yaml",
+            lambda d: d.update(
+                connections={
+                    SHARED_CONNECTION: {
+                        "url": SHARED_URL,
+                        "password_env": SHARED_PASSWORD_ENV,
+                        "users": ["alice"],
+                    }
+                }
+            ),
+            self.folder / "policy.yaml",
+        )
+        (self.folder / "docker-compose.override.yaml").write_text(OVERRIDE)
         # The built images, and one the admin recorded but never built (MISSING_PROFILE).
         images = json.loads(images_file.read_text())
         images_file = self.folder / "images.json"
@@ -154,7 +191,7 @@ class Stack:
             {
                 "HUBKIT_HTTP_PORT": str(free_port()),
                 "HUBKIT_HTTPS_PORT": str(free_port()),
-                "HUBKIT_IMAGES_FILE": str(images_file),
+                "HUBKIT_IMAGES": str(images_file),
                 "HUBKIT_TLS_DIR": str(self.folder / "tls"),
                 "HUBKIT_DOCKER_NETWORK": self.project,
                 "HUBKIT_HUB_TAG": "e2e",
@@ -162,6 +199,8 @@ class Stack:
                 "HUBKIT_PROXY_IMAGE": standins["proxy"],
                 "HUBKIT_POSTGRES_IMAGE": standins["postgres"],
                 "HUBKIT_HUB_BASE_IMAGE": standins["python"],
+                "HUBKIT_POLICY_FILE": str(self.folder / "policy.yaml"),
+                SHARED_PASSWORD_ENV: secrets.token_hex(16),
             },
         )
         self.settings = stackenv.check(self.env_file, ROOT / "example-stack.env")
@@ -173,6 +212,10 @@ class Stack:
             self.project,
             "--env-file",
             str(self.env_file),
+            "-f",
+            str(ROOT / "docker-compose.yaml"),
+            "-f",
+            str(self.folder / "docker-compose.override.yaml"),
             *args,
             check=check,
             timeout=timeout,

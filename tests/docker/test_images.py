@@ -11,9 +11,11 @@ import json
 from hubkit.catalog import load_catalog
 from hubkit.envs.pypi import pip_requirements
 from hubkit.envs.spec import load_spec
+from hubkit.images.engine import DockerEngine
 from tests import ROOT
 
 from .engine import Docker
+from .stack import make_tls, set_values
 
 
 def test_pypi_image_is_recorded_for_the_hub(user_images):
@@ -62,3 +64,56 @@ def test_pypi_image_has_the_conda_images_layout(docker: Docker, user_images):
         assert name.lower().replace("_", "-") in names, name
     size = info["Size"] / 1e9
     print(f"\npython-sql (pypi): {size:.2f} GB")
+
+
+def pem_body(path) -> str:
+    """The base64 lines of a PEM certificate, as a bundle holds them."""
+    return "".join(line for line in path.read_text().splitlines() if "-----" not in line)
+
+
+def test_an_extra_ca_certificate_is_trusted_by_the_builds_and_the_images(
+    docker: Docker, debian: str, standins: dict[str, str], tmp_path
+):
+    # Given the CA of a network that intercepts TLS (a local one made here)
+    ca = make_tls(tmp_path / "tls")
+    body = pem_body(ca)
+    # When the first stage of every single-user image is built with it, as `hubkit images
+    # build --extra-ca-cert` passes it (apt installs ca-certificates there, which rebuilds the
+    # system bundle)
+    tag = "hubkit-test/extra-ca-os:1"
+    docker.run(
+        "build", "-q", "--target", "os", "-f", str(ROOT / "images/base/Dockerfile"),
+        "--build-arg", f"ROOT_IMAGE={debian}", *DockerEngine(extra_ca=ca).extra_ca_args(),
+        "-t", tag, str(ROOT),
+    )  # fmt: skip
+    # Then the system bundle (apt, Python's ssl) holds it and pip, npm and conda use that bundle
+    bundle = "/etc/ssl/certs/ca-certificates.crt"
+    script = f"tr -d '\\n' < {bundle}; echo; cat /etc/pip.conf /etc/npmrc /etc/conda/.condarc"
+    out = docker.out("run", "--rm", tag, "sh", "-c", script)
+    assert body in out
+    assert f"cert = {bundle}" in out and f"cafile={bundle}" in out
+    assert f"ssl_verify: {bundle}" in out
+    # When compose builds the hub image with HUBKIT_EXTRA_CA_CERT in stack.env
+    env_file = tmp_path / "stack.env"
+    env_file.write_text((ROOT / "example-stack.env").read_text())
+    set_values(
+        env_file,
+        {
+            "HUBKIT_DOCKER_GID": "0",
+            "HUBKIT_EXTRA_CA_CERT": str(ca),
+            "HUBKIT_HUB_TAG": "extra-ca-test",
+            "HUBKIT_HUB_BASE_IMAGE": standins["python"],
+        },
+    )
+    docker.run("compose", "-p", "hubkit-ca", "--env-file", str(env_file), "build", "hub", cwd=ROOT)
+    # Then the hub's Python trusts it by default (its pip too)
+    check = (
+        "import ssl; print(sorted({dict(n[0] for n in c['subject']).get('commonName') "
+        "for c in ssl.create_default_context().get_ca_certs()} & {'hubkit test CA'}))"
+    )
+    image = "hubkit/hub:extra-ca-test"
+    assert docker.out("run", "--rm", image, "python", "-c", check) == "['hubkit test CA']"
+    assert "cert='/etc/ssl/certs/ca-certificates.crt'" in docker.out(
+        "run", "--rm", image, "python", "-m", "pip", "config", "list"
+    )
+    docker.run("rmi", tag, image, check=False)

@@ -12,7 +12,10 @@ project's own, built from its Dockerfiles.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
 import time
 from collections.abc import Iterator
 
@@ -22,7 +25,14 @@ import requests
 from tests import SIZES
 
 from .engine import Docker
-from .stack import MISSING_IMAGE, MISSING_PROFILE, Stack
+from .stack import (
+    MISSING_IMAGE,
+    MISSING_PROFILE,
+    SHARED_CONNECTION,
+    SHARED_PASSWORD_ENV,
+    Stack,
+    set_values,
+)
 
 
 @pytest.fixture(scope="module")
@@ -227,13 +237,26 @@ def test_servers_and_routes_survive_hub_and_proxy_restarts(stack: Stack, users: 
     assert time.monotonic() - started < 45
 
 
-def test_no_secret_of_stack_env_is_in_docker_inspect_or_images(
+async def test_no_secret_of_stack_env_is_in_docker_inspect_or_images(
     stack: Stack, users: dict[str, Account], docker: Docker, user_images
 ):
     alice = users["alice"]
     alice.ensure_server()
+    # stack.env's secrets, and the password of the connection the admin shares with alice
     secrets = {k: v for k, v in stack.settings.items() if k in stack_secrets()}
     assert secrets, "stack.env has no secrets?"
+    secrets[SHARED_PASSWORD_ENV] = stack.settings[SHARED_PASSWORD_ENV]
+    # Her kernel has the shared connection with its password (from a file only she can read;
+    # compared by digest, so that the password itself is never sent)
+    digest = hashlib.sha256(secrets[SHARED_PASSWORD_ENV].encode()).hexdigest()
+    check = (
+        "import hashlib\n"
+        "from hubkit_kernel.sql.connections import get_connection\n"
+        f"url = get_connection({SHARED_CONNECTION!r}).sqlalchemy_url()\n"
+        f"print(hashlib.sha256(url.password.encode()).hexdigest() == {digest!r}, url.host)"
+    )
+    seen = await stack.run_in_kernel(alice.name, alice.token, check)
+    assert seen == ["True warehouse.home.lan\n", "idle"], seen
     [container] = docker.inspect(alice.container)
     image = container["Config"]["Image"]
     history = docker.out("history", "--no-trunc", "--format", "{{.CreatedBy}}", image)
@@ -282,3 +305,72 @@ def test_an_image_never_built_gives_the_user_a_clear_spawn_error(
         )
     assert not stack.server_ready(bob.name, bob.token)
     assert docker.out("ps", "-aq", "--filter", f"name={bob.container}") == ""
+
+
+def home_page(stack: Stack, account: Account) -> str:
+    session = stack.login(account.name, account.password)
+    return session.get(f"{stack.url}/hub/home", timeout=30).text
+
+
+def test_the_idle_culler_stops_an_idle_server(
+    stack: Stack, users: dict[str, Account], docker: Docker
+):
+    alice = users["alice"]
+    alice.ensure_server()
+    assert "Stop My Server" in home_page(stack, alice)
+    # When the admin sets a short idle timeout in stack.env and applies it (compose recreates
+    # the hub alone; running servers survive that)
+    culler = ("HUBKIT_CULL_TIMEOUT", "HUBKIT_CULL_EVERY")
+    before = {name: stack.settings.get(name, "") for name in culler}
+    set_values(stack.env_file, dict(zip(culler, ("30", "10"), strict=True)))
+    try:
+        stack.compose("up", "-d", "hub")
+        stack.wait_healthy("hub", 180)
+        # Then alice's idle server is stopped and its container removed
+        stack.wait_for(
+            lambda: docker.out("ps", "-aq", "--filter", f"name=^{alice.container}$") == "",
+            180,
+            "alice's idle container culled",
+        )
+        # And she sees it stopped: no server in her model, "Start My Server" on her home page
+        assert alice.stack.api("GET", f"/users/{alice.name}", alice.token).json()["servers"] == {}
+        page = home_page(stack, alice)
+        assert "Stop My Server" not in page and re.search(r"Start\s+My Server", page)
+    finally:
+        set_values(stack.env_file, before)
+        stack.compose("up", "-d", "hub")
+        stack.wait_healthy("hub", 180)
+
+
+def offered(stack: Stack, account: Account) -> list[str]:
+    """The profiles on the account's spawn form."""
+    session = stack.login(account.name, account.password)
+    page = session.get(f"{stack.url}/hub/spawn", timeout=30)
+    page.raise_for_status()
+    return re.findall(r'name="profile" value="([^"]+)"', page.text)
+
+
+def test_a_changed_images_file_takes_effect_without_a_hub_restart(
+    stack: Stack, users: dict[str, Account], docker: Docker
+):
+    bob = users["bob"]
+    if stack.server_ready(bob.name, bob.token):
+        stack.stop(bob.name, bob.token)
+    images_file = stack.folder / "images.json"
+    recorded = images_file.read_text()
+    started = docker.inspect(stack.container("hub"))[0]["State"]["StartedAt"]
+    assert MISSING_PROFILE in offered(stack, bob)
+    try:
+        # When the admin drops a profile from the images file (written in place, as `hubkit
+        # images build` writes it)
+        images = json.loads(recorded)
+        del images[MISSING_PROFILE]
+        images_file.write_text(json.dumps(images))
+        # Then the next form no longer offers it
+        stack.wait_for(lambda: MISSING_PROFILE not in offered(stack, bob), 30, "profile gone")
+        assert "python-sql" in offered(stack, bob)
+    finally:
+        images_file.write_text(recorded)
+    # And putting it back offers it again, all without restarting the hub
+    stack.wait_for(lambda: MISSING_PROFILE in offered(stack, bob), 30, "profile back")
+    assert docker.inspect(stack.container("hub"))[0]["State"]["StartedAt"] == started

@@ -14,6 +14,7 @@ from tornado import web
 from traitlets.config import Config
 
 from hubkit.hub.spawners.docker import DockerProfileSpawner
+from hubkit.imagesfile import write_images_file
 from hubkit.policy import load_policy
 from tests import ROOT, SIZES
 
@@ -28,13 +29,18 @@ class RecordingClient(docker.APIClient):
     def __init__(self):
         super().__init__(base_url="unix:///nonexistent/docker.sock", version="1.44")
         self.created: list[dict] = []
+        self.archives: list[tuple[str, str, bytes]] = []
 
     def create_container(self, **kwargs):
         self.created.append(kwargs)
         return {"Id": "c0ffee" * 10}
 
+    def put_archive(self, container, path, data):
+        self.archives.append((container, path, data))
+        return True
+
     def inspect_image(self, image):
-        assert image in IMAGES.values()
+        assert image.startswith("ghcr.io/hubkit/")
         return {"Config": {"Entrypoint": ["tini", "-g", "--"], "Cmd": ["start-notebook.py"]}}
 
     def stats(self, container, stream=True, **kwargs):
@@ -174,3 +180,34 @@ def test_jupyterlab_may_manage_only_the_shares_of_the_server_it_runs_in(catalog)
         "read:groups:name",
         "list:groups",
     ]
+
+
+async def test_a_changed_images_file_is_offered_at_the_next_form_without_a_restart(
+    catalog, client, tmp_path
+):
+    # Given a hub started before any build: its images file does not exist yet
+    path = tmp_path / "images.json"
+    spawner = make_spawner(catalog)
+    spawner.images_file = str(path)
+    # Then the form offers nothing and says what to do
+    form = spawner.render_profile_form()
+    assert "No profile can be started" in form
+    assert f"{path} does not exist: run `hubkit images build`" in form
+    # When `hubkit images build` records python-sql (as it writes the file)
+    write_images_file(path, {"python-sql": IMAGES["python-sql"]}, catalog.profiles)
+    # Then the same spawner (the hub was not restarted) offers it and starts it
+    form = spawner.render_profile_form()
+    assert 'value="python-sql"' in form and 'value="r"' not in form
+    assert (await create(spawner, client, {"profile": "python-sql"}))["image"] == IMAGES[
+        "python-sql"
+    ]
+    # When a rebuild records a new python-sql image and the r image
+    new = {"python-sql": "ghcr.io/hubkit/python-sql-notebook:2", "r": IMAGES["r"]}
+    write_images_file(path, new, catalog.profiles)
+    # Then the next start runs the new image and r is offered
+    assert 'value="r"' in spawner.render_profile_form()
+    assert (await create(spawner, client, {"profile": "python-sql"}))["image"] == new["python-sql"]
+    # And a file broken by hand keeps the last images, the hub's log saying why
+    path.write_text("{oops")
+    assert spawner.available_profiles() == ["python-sql", "r"]
+    assert "not valid JSON" in spawner.images_problem()

@@ -5,7 +5,10 @@ users' servers get them, with the password from the hub's environment."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
+import tarfile
 
 import pytest
 
@@ -13,7 +16,7 @@ from tests import ROOT
 
 from ..hubserver import HubServer
 from ..utils import edit_yaml
-from .test_docker_config import make_spawner
+from .test_docker_config import client, make_spawner  # noqa: F401 (the fixture)
 
 SHARED = {
     "warehouse": {
@@ -28,10 +31,29 @@ SHARED = {
 
 
 def shared_env(spawner) -> dict:
+    """The connections a Docker server gets: the file its container is given before it starts
+    (the environment only names it)."""
     spawner.apply_profile_options({"profile": "python-sql"})
-    return json.loads(spawner.environment.get("HUBKIT_SHARED_CONNECTIONS", "{}"))
+    before = len(spawner.client.archives)
+    created = asyncio.run(spawner.create_object())
+    env = spawner.environment
+    assert "HUBKIT_SHARED_CONNECTIONS" not in env
+    archives = [a for a in spawner.client.archives[before:] if a[0] == created["Id"]]
+    if "HUBKIT_SHARED_CONNECTIONS_FILE" not in env:
+        assert archives == []
+        return {}
+    [(_, parent, data)] = archives
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        path = env["HUBKIT_SHARED_CONNECTIONS_FILE"]
+        member = members[path.removeprefix(parent + "/")]
+        # readable by the server's user (jovyan) alone, in a folder only it can open
+        assert (member.mode, member.uid) == (0o400, 1000)
+        assert (members[member.name.rsplit("/", 1)[0]].mode, member.uid) == (0o500, 1000)
+        return json.loads(tar.extractfile(member).read())
 
 
+@pytest.mark.usefixtures("client")
 def test_granted_users_get_the_connection_with_its_password_and_others_nothing(
     catalog, monkeypatch
 ):

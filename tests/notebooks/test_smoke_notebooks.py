@@ -6,9 +6,6 @@ of its language, as the image workflow does inside every built image."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ import pytest
 from hubkit.catalog import load_catalog
 from hubkit.local import profile_status
 from tests import ROOT
+from tests.utils import run_nbval
 
 pytestmark = pytest.mark.slow
 
@@ -46,28 +44,8 @@ def test_smoke_notebook(
     if profile not in available_profiles:
         reasons = [s.reason for s in profile_status(catalog, layout, profile).values() if s.reason]
         pytest.skip(f"profile {profile} cannot run locally: {'; '.join(reasons)}")
-    env = {**os.environ, "JUPYTER_PATH": str(layout.profile_dir(profile) / "share" / "jupyter")}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--nbval-lax",
-            f"--nbval-kernel-name={kernel}",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:randomly",  # a notebook's cells run in order
-            "-q",
-            "--rootdir",
-            str(tmp_path),
-            str(notebook),
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    result = run_nbval(
+        notebook, kernel, layout.profile_dir(profile) / "share" / "jupyter", tmp_path
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout

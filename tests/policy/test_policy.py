@@ -40,7 +40,7 @@ def test_the_shipped_policy_configures_sizes_groups_and_least_privilege_roles(tm
     # Then the spawner offers the policy's sizes, and its groups' sizes to their members
     assert loaded["sizes"] == policy.sizes
     assert loaded["group_sizes"]["power-users"]["large"]["mem_limit"] == "8G"
-    assert loaded["groups"] == ["gpu-users", "monitoring", "power-users"]
+    assert loaded["groups"] == ["data-stewards", "gpu-users", "monitoring", "power-users"]
     # And each running service holds a role of its own with the policy's scopes, never admin
     roles = {r["name"]: r for r in loaded["roles"]}
     assert roles["idle-culler"]["services"] == ["idle-culler"]

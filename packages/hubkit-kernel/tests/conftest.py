@@ -100,6 +100,7 @@ def connections_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "config" / "hubkit" / "connections.json"
     monkeypatch.setenv("HUBKIT_CONNECTIONS_FILE", str(path))
     monkeypatch.delenv("HUBKIT_SHARED_CONNECTIONS", raising=False)
+    monkeypatch.delenv("HUBKIT_SHARED_CONNECTIONS_FILE", raising=False)
     yield path
     from hubkit_kernel.sql.sessions import close_all
 

@@ -100,6 +100,22 @@ def test_shared_connections_from_the_environment(monkeypatch):
         remove_connection("warehouse")  # read-only
 
 
+def test_shared_connections_from_the_file_the_server_was_given(monkeypatch, tmp_path):
+    # Given the file the Docker spawner copies into the container (mode 400), which wins over
+    # the variable
+    path = tmp_path / "shared-connections.json"
+    path.write_text(json.dumps({"warehouse": {"url": SECRET_URL, "description": "Team"}}))
+    path.chmod(0o400)
+    monkeypatch.setenv("HUBKIT_SHARED_CONNECTIONS_FILE", str(path))
+    monkeypatch.setenv("HUBKIT_SHARED_CONNECTIONS", json.dumps({"other": {"url": "sqlite://"}}))
+    # Then the kernel lists it with the password the file holds
+    assert [c.name for c in list_connections() if c.kind == "shared"] == ["warehouse"]
+    assert get_connection("warehouse").sqlalchemy_url().password == "S3cr3t-pw"
+    # And a file that is gone gives no shared connection rather than a broken kernel
+    path.unlink()
+    assert [c.name for c in list_connections()] == ["duckdb"]
+
+
 def test_malformed_shared_variable_gives_no_shared_connections(monkeypatch):
     monkeypatch.setenv("HUBKIT_SHARED_CONNECTIONS", "{not json")
     assert [c.name for c in list_connections()] == ["duckdb"]

@@ -18,6 +18,7 @@ import { Widget } from '@lumino/widgets';
 import { requestAPI } from './request';
 import { sqlPlugins } from './sqlplugins';
 import { tablesPlugin } from './tables/plugin';
+import { templatesPlugin } from './templates';
 import { IServerInfo } from './tokens';
 
 /**
@@ -160,4 +161,4 @@ const serverStatus: JupyterFrontEndPlugin<void> = {
 };
 
 
-export default [serverStatus, ...sqlPlugins, tablesPlugin];
+export default [serverStatus, ...sqlPlugins, tablesPlugin, templatesPlugin];

@@ -11,8 +11,9 @@ import os
 from pathlib import Path
 
 import yaml
-from traitlets import Bool, Enum, List, Unicode
+from traitlets import Bool, Enum, List, Unicode, default
 
+from .. import stackenv
 from ..catalog import Catalog
 from ..images.build import build_images, host_platform
 from ..images.engine import DockerEngine
@@ -24,15 +25,25 @@ from .base import Command, HubkitError
 
 
 class ImagesCommand(Command):
-    """The options every command about the images shares."""
+    """The options every command about the images shares. Names and the images file default to
+    the stack's settings (HUBKIT_REGISTRY, HUBKIT_IMAGE_OWNER, HUBKIT_IMAGES) from the
+    environment, else from stack.env, so what the admin sets there names the images built."""
 
+    stack_env = Unicode(
+        "stack.env",
+        help="""The stack's settings file (default: ./stack.env); the image names and the images
+        file default to its values when the environment does not set them.""",
+    ).tag(config=True)
     registry = Unicode(
-        os.environ.get("HUBKIT_REGISTRY", ""),
         help="Registry of the image names (e.g. ghcr.io); default HUBKIT_REGISTRY, or none.",
     ).tag(config=True)
     owner = Unicode(
-        os.environ.get("HUBKIT_IMAGE_OWNER", "hubkit"),
         help="Owner part of the image names; default HUBKIT_IMAGE_OWNER, or `hubkit`.",
+    ).tag(config=True)
+    extra_ca_cert = Unicode(
+        help="""A CA certificate (PEM file) the builds and the images trust, for networks that
+        intercept TLS (the build secret `extra-ca`, images/base/hubkit-extra-ca). Default:
+        HUBKIT_EXTRA_CA_CERT (relative to the project folder, as compose reads it), or none.""",
     ).tag(config=True)
     profiles = List(Unicode(), help="Profiles to build (default: all); parents come too.").tag(
         config=True
@@ -57,15 +68,39 @@ class ImagesCommand(Command):
     ).tag(config=True)
     aliases = {
         **Command.aliases,
+        "file": "ImagesCommand.stack_env",
         "profile": "ImagesCommand.profiles",
         "platform": "ImagesCommand.platform",
         "registry": "ImagesCommand.registry",
         "owner": "ImagesCommand.owner",
         "date": "ImagesCommand.date",
         "images-file": "ImagesCommand.images_file",
+        "extra-ca-cert": "ImagesCommand.extra_ca_cert",
         "flavour": "ImagesCommand.flavour",
         "root-image": "ImagesCommand.root_image",
     }
+
+    def stack_settings(self) -> dict[str, str]:
+        """stack.env's settings, or none when it does not exist (yet)."""
+        path = Path(self.stack_env)
+        try:
+            return stackenv.values(path.read_text()) if path.is_file() else {}
+        except OSError as e:
+            raise HubkitError(f"cannot read {path}: {e.strerror}") from None
+
+    def setting(self, name: str, fallback: str) -> str:
+        """A stack setting: the environment's, else stack.env's (when set), else fallback."""
+        if name in os.environ:
+            return os.environ[name]
+        return self.stack_settings().get(name) or fallback
+
+    @default("registry")
+    def _default_registry(self) -> str:
+        return self.setting("HUBKIT_REGISTRY", "")
+
+    @default("owner")
+    def _default_owner(self) -> str:
+        return self.setting("HUBKIT_IMAGE_OWNER", "hubkit")
 
     def plan(self, catalog: Catalog) -> list[ImageBuild]:
         try:
@@ -83,8 +118,27 @@ class ImagesCommand(Command):
             root_image=self.root_image,
         )
 
+    def extra_ca_path(self, catalog: Catalog) -> Path | None:
+        """The extra CA certificate to build with, checked; None without one."""
+        given = self.extra_ca_cert or self.setting("HUBKIT_EXTRA_CA_CERT", "")
+        if not given:
+            return None
+        path = Path(given) if self.extra_ca_cert else catalog.root / given
+        try:
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError) as e:
+            raise HubkitError(f"extra CA certificate {path}: cannot read it ({e})") from None
+        if "-----BEGIN CERTIFICATE-----" not in text:
+            raise HubkitError(f"extra CA certificate {path}: not a PEM certificate")
+        return path.resolve()
+
+    def engine(self, catalog: Catalog) -> DockerEngine:
+        return DockerEngine(extra_ca=self.extra_ca_path(catalog))
+
     def images_path(self, catalog: Catalog) -> Path:
-        return Path(self.images_file) if self.images_file else default_images_file(catalog.root)
+        if self.images_file:
+            return Path(self.images_file)
+        return default_images_file(catalog.root, self.stack_settings())
 
 
 class ImagesPlan(ImagesCommand):
@@ -156,7 +210,7 @@ class ImagesBuild(ImagesCommand):
         catalog = self.load()
         build_images(
             catalog,
-            DockerEngine(),
+            self.engine(catalog),
             self.plan(catalog),
             platform=self.platform or host_platform(),
             images_file=self.images_path(catalog),

@@ -11,7 +11,7 @@ from traitlets import Unicode
 
 from .. import stackenv
 from ..images.build import build_images, host_platform, missing_images
-from ..images.engine import DockerEngine
+from ..imagesfile import write_images_file
 from .images import ImagesCommand
 
 DOCKER_SOCKET = Path("/var/run/docker.sock")
@@ -24,11 +24,6 @@ def docker_socket() -> Path:
 
 
 class StackEnvCommand(ImagesCommand):
-    stack_env = Unicode("stack.env", help="The settings file (default: ./stack.env).").tag(
-        config=True
-    )
-    aliases = {**ImagesCommand.aliases, "file": "StackEnvCommand.stack_env"}
-
     @property
     def template(self) -> Path:
         return self.load().root / "example-stack.env"
@@ -57,6 +52,13 @@ class StackEnvInit(StackEnvCommand):
                 overrides["HUBKIT_DOCKER_SOCKET"] = str(socket)
         path = stackenv.init(Path(self.stack_env), self.template, overrides)
         print(f"created {path} (mode 600) with random secrets")
+        images = self.images_path(self.load())
+        if not images.exists():
+            # compose mounts it and never creates it (a created folder would be root's): an
+            # empty file lets the stack start, the spawn form says to build, and the hub picks
+            # the build up when it is recorded.
+            write_images_file(images, {}, [])
+            print(f"created {images} (no images yet: run `hubkit images build`)")
         left = [
             e.key
             for e in stackenv.parse(path.read_text())
@@ -80,7 +82,7 @@ class ComposeUp(StackEnvCommand):
     def run(self) -> None:
         catalog = self.load()
         stackenv.check(Path(self.stack_env), self.template)
-        engine = DockerEngine()
+        engine = self.engine(catalog)
         engine.check_available()
         plan = self.plan(catalog)
         platform = self.platform or host_platform()

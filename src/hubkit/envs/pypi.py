@@ -18,10 +18,14 @@ CONDA_TO_PYPI = {
     "jupyterhub-singleuser": "jupyterhub",
     "matplotlib-base": "matplotlib",
     "python-duckdb": "duckdb",
+    "python-graphviz": "graphviz",
+    "pytables": "tables",
     "pytorch": "torch",
 }
-# Conda packages with no PyPI counterpart: the interpreter, the installer, conda's own tools.
-CONDA_ONLY = {"python", "pip", "nb_conda_kernels"}
+# Conda packages with no PyPI counterpart: the interpreter, the installer, conda's own tools,
+# and system libraries and programs PyPI does not ship (local mode and the PyPI image flavour take
+# Debian's: graphviz's `dot`; BLAS is bundled in numpy's and scipy's wheels).
+CONDA_ONLY = {"python", "pip", "nb_conda_kernels", "blas", "graphviz"}
 
 
 def pip_specifier(version: str | None) -> str:

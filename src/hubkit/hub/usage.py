@@ -27,6 +27,7 @@ from jupyterhub.handlers import BaseHandler
 from jupyterhub.scopes import needs_scope
 
 from ..bounds import MAX_OPTION_CHARS
+from .ai_gateway.store import UsageStore
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -168,7 +169,13 @@ async def user_usage(handler: BaseHandler, orm_user: orm.User) -> dict[str, Any]
 
 async def collect(handler: BaseHandler) -> list[dict[str, Any]]:
     users = handler.db.query(orm.User).order_by(orm.User.name).all()
-    return list(await asyncio.gather(*(user_usage(handler, u) for u in users)))
+    rows = list(await asyncio.gather(*(user_usage(handler, u) for u in users)))
+    # This month's AI use through the gateway (hubkit.hub.ai_gateway.store), when it runs.
+    url = handler.settings.get("hubkit_ai_db_url")
+    ai = await asyncio.to_thread(UsageStore.at(url).per_user) if url else {}
+    for row in rows:
+        row["ai"] = ai.get(row["name"], {"requests": 0, "tokens": 0, "cost_usd": 0.0})
+    return rows
 
 
 class UsageAPIHandler(APIHandler):

@@ -8,6 +8,7 @@ Python tested without Docker; tests substitute a recording engine for `DockerEng
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from abc import ABC, abstractmethod
@@ -70,8 +71,29 @@ class DockerEngine(ContainerEngine):
 
     name = "docker"
 
-    def __init__(self, executable: str = "docker") -> None:
+    def __init__(self, executable: str = "docker", extra_ca: Path | None = None) -> None:
         self.executable = executable
+        self.extra_ca = extra_ca
+
+    def extra_ca_args(self, prefix: str = "") -> list[str]:
+        """The build secret `extra-ca` (images/base/hubkit-extra-ca), with its digest as a build
+        argument: a secret's content is not in the build cache's key."""
+        if not self.extra_ca:
+            return []
+        digest = hashlib.sha256(self.extra_ca.read_bytes()).hexdigest()[:16]
+        if prefix:  # bake: --set <targets>.secrets=..., --set <targets>.args.NAME=...
+            return [
+                "--set",
+                f"{prefix}.secrets=id=extra-ca,src={self.extra_ca}",
+                "--set",
+                f"{prefix}.args.EXTRA_CA_DIGEST={digest}",
+            ]
+        return [
+            "--secret",
+            f"id=extra-ca,src={self.extra_ca}",
+            "--build-arg",
+            f"EXTRA_CA_DIGEST={digest}",
+        ]
 
     def _run(self, args: Sequence[str], **kwargs) -> subprocess.CompletedProcess:
         return subprocess.run([self.executable, *args], **kwargs)
@@ -94,6 +116,7 @@ class DockerEngine(ContainerEngine):
         args = ["build", "--platform", platform, "-f", str(step.dockerfile), "-t", step.image]
         for key, value in step.build_args.items():
             args += ["--build-arg", f"{key}={value}"]
+        args += self.extra_ca_args()
         args += ["--label", f"io.hubkit.profile={step.slug}"]
         args += ["--label", f"io.hubkit.digest={step.digest}", str(step.context)]
         if self._run(args).returncode != 0:
@@ -103,6 +126,7 @@ class DockerEngine(ContainerEngine):
         args = ["buildx", "bake", "-f", str(bake_file), "--load"]
         if platform:
             args += ["--set", f"*.platform={platform}"]
+        args += self.extra_ca_args("*")
         if self._run([*args, *targets]).returncode != 0:
             raise EngineError(f"docker buildx bake of {', '.join(targets)} failed: see above")
 

@@ -51,7 +51,11 @@ BUILD_SOURCES = (
     "src/hubkit/images/finalize.py",
     "src/hubkit/images/manifest.py",
     "src/hubkit/kernelspecs.py",
+    "src/hubkit/welcome.py",
 )
+# Folders of the repository copied into every profile's image (images/profile): the first
+# login's welcome files and the shipped notebook templates.
+SHIPPED_FOLDERS = ("notebooks/welcome/home", "notebooks/templates")
 # The generic recipes every image is built with (images/README.md).
 ROOT_DOCKERFILE = "images/base/Dockerfile"  # OS, user, micromamba: for parentless profiles
 LAYER_DOCKERFILE = "images/layer/Dockerfile"
@@ -246,6 +250,8 @@ def digest_inputs(catalog: Catalog, slug: str, flavour: str = "conda") -> list[P
     """Every repository file whose content ends up in the profile's image, sorted."""
     root = catalog.root
     files: set[Path] = {catalog.path, *(root / s for s in BUILD_SOURCES)}
+    for shipped in SHIPPED_FOLDERS:
+        files |= {p for p in (root / shipped).rglob("*") if p.is_file()}
     for generic in (ROOT_DOCKERFILE, LAYER_DOCKERFILE, PROFILE_DOCKERFILE):
         folder = (root / generic).parent
         files |= {p for p in folder.rglob("*") if p.is_file()} if folder.is_dir() else set()

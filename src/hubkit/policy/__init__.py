@@ -4,6 +4,7 @@ and the profiles users may choose (the catalog's image variants times the policy
 # Distributed under the terms of the Modified BSD License.
 
 from .load import (
+    AIPolicy,
     Group,
     HubPolicy,
     PolicyError,
@@ -14,6 +15,7 @@ from .load import (
 )
 
 __all__ = [
+    "AIPolicy",
     "Group",
     "HubPolicy",
     "PolicyError",

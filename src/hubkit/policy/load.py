@@ -87,6 +87,54 @@ class SharedConnection:
         return make_url(self.url).set(password=password).render_as_string(hide_password=False)
 
 
+LIMIT_KEYS = ("requests_per_minute", "monthly_tokens", "monthly_usd")
+
+
+@dataclass(frozen=True)
+class AIPolicy:
+    """The AI gateway's part of the policy: the models offered and the limits.
+
+    A user's limit is their own entry's, else the most generous of their groups', else
+    everyone's (`limits`); a limit set nowhere is no limit.
+    """
+
+    models: tuple[str, ...] = ()
+    default_model: str = ""
+    limits: dict[str, float] = field(default_factory=dict)
+    groups: dict[str, dict[str, float]] = field(default_factory=dict)
+    users: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @classmethod
+    def from_entry(cls, entry: Mapping[str, Any] | None) -> AIPolicy:
+        entry = entry or {}
+        models = tuple(entry.get("models", ()))
+        return cls(
+            models,
+            entry.get("default_model") or (models[0] if models else ""),
+            dict(entry.get("limits") or {}),
+            {k: dict(v or {}) for k, v in (entry.get("groups") or {}).items()},
+            {k: dict(v or {}) for k, v in (entry.get("users") or {}).items()},
+        )
+
+    def entry(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def limits_for(self, user: str, groups: set[str]) -> dict[str, float]:
+        """The user's limits: key -> value, absent when unlimited."""
+        out: dict[str, float] = {}
+        own = self.users.get(user, {})
+        for key in LIMIT_KEYS:
+            if key in own:
+                out[key] = own[key]
+                continue
+            from_groups = [self.groups[g][key] for g in groups if key in self.groups.get(g, {})]
+            if from_groups:
+                out[key] = max(from_groups)
+            elif key in self.limits:
+                out[key] = self.limits[key]
+        return out
+
+
 @dataclass(frozen=True)
 class HubPolicy:
     path: Path
@@ -95,6 +143,7 @@ class HubPolicy:
     roles: dict[str, Role]
     services: dict[str, Role]  # service name -> its role (same name)
     connections: dict[str, SharedConnection] = field(default_factory=dict)
+    ai: AIPolicy = field(default_factory=AIPolicy)
     lab_token_scopes: tuple[str, ...] = ()
 
     def group_sizes(self) -> dict[str, dict[str, Size]]:
@@ -149,6 +198,7 @@ def load_policy(path: Path) -> HubPolicy:
         name: SharedConnection.from_entry(name, entry)
         for name, entry in (data.get("connections") or {}).items()
     }
+    ai = AIPolicy.from_entry(data.get("ai"))
     policy = HubPolicy(
         path,
         data["sizes"],
@@ -156,6 +206,7 @@ def load_policy(path: Path) -> HubPolicy:
         roles,
         services,
         connections,
+        ai,
         tuple(data.get("lab_token_scopes") or ()),
     )
     _check(policy)
@@ -185,6 +236,7 @@ def _check(policy: HubPolicy) -> None:
                 )
     for connection in policy.connections.values():
         _check_connection(path, connection, policy)
+    _check_ai(path, policy)
     for kind, roles in (("roles", policy.roles), ("services", policy.services)):
         for role in roles.values():
             _check_scopes(path, f"{kind}.{role.name}.scopes", role.scopes)
@@ -216,6 +268,15 @@ def _check_connection(path: Path, connection: SharedConnection, policy: HubPolic
     for i, group in enumerate(connection.groups):
         if group not in policy.groups:
             raise PolicyError(path, f"{where}.groups[{i}]", f"unknown group {group!r}")
+
+
+def _check_ai(path: Path, policy: HubPolicy) -> None:
+    ai = policy.ai
+    if ai.default_model and ai.default_model not in ai.models:
+        raise PolicyError(path, "ai.default_model", f"{ai.default_model!r} is not in ai.models")
+    for group in ai.groups:
+        if group not in policy.groups:
+            raise PolicyError(path, f"ai.groups.{group}", f"unknown group {group!r}")
 
 
 def known_scope(scope: str) -> bool:

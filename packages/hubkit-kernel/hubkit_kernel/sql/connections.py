@@ -1,5 +1,6 @@
 """Named connections: the user's personal ones (a JSON file in their home), the ones the admin
-shares with the server (an environment variable) and the kernel's built-in DuckDB.
+shares with the server (a file HUBKIT_SHARED_CONNECTIONS_FILE names, readable by the user alone,
+or the JSON in HUBKIT_SHARED_CONNECTIONS) and the kernel's built-in DuckDB.
 
 A name is what a SQL cell and the JupyterLab side refer to; the URL and its credentials stay in
 the kernel. Names follow a strict pattern because they end up in generated cell source
@@ -26,6 +27,9 @@ from .errors import ConnectionFileError, ConnectionNameError
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}")  # used with fullmatch: no "$\n"
 BUILTIN_DUCKDB = "duckdb"
 SHARED_ENV = "HUBKIT_SHARED_CONNECTIONS"
+# The hub's Docker spawner copies the JSON into the container as this file, so that the
+# passwords are not in an environment variable `docker inspect` shows.
+SHARED_FILE_ENV = f"{SHARED_ENV}_FILE"
 FILE_ENV = "HUBKIT_CONNECTIONS_FILE"
 DEFAULT_FILE = "~/.config/hubkit/connections.json"
 
@@ -139,13 +143,18 @@ def _parse_entries(data: object, kind: Kind, source: str) -> dict[str, Connectio
 
 
 def shared_connections() -> dict[str, Connection]:
-    """The admin's shared connections from HUBKIT_SHARED_CONNECTIONS (read-only). A malformed
-    value gives none rather than breaking every kernel."""
-    raw = os.environ.get(SHARED_ENV, "").strip()
-    if not raw:
+    """The admin's shared connections (read-only): from the file HUBKIT_SHARED_CONNECTIONS_FILE
+    names, else from HUBKIT_SHARED_CONNECTIONS. A missing or malformed one gives none rather
+    than breaking every kernel."""
+    source = os.environ.get(SHARED_FILE_ENV, "").strip()
+    try:
+        raw = Path(source).read_text() if source else os.environ.get(SHARED_ENV, "")
+    except OSError:
+        return {}
+    if not raw.strip():
         return {}
     try:
-        return _parse_entries(json.loads(raw), "shared", SHARED_ENV)
+        return _parse_entries(json.loads(raw), "shared", source or SHARED_ENV)
     except (ValueError, ConnectionFileError):
         return {}
 

@@ -15,8 +15,9 @@ from jupyterhub.spawner import SimpleLocalProcessSpawner
 from traitlets import Integer, Unicode, default
 
 from ...local import LocalLayout, pypi_status
+from ...welcome import copy_welcome
 from .. import usage
-from .profile import ProfileSpawnerMixin, SpawnFailed
+from .profile import DATASETS, TEMPLATES_ENV, ProfileSpawnerMixin, SpawnFailed
 
 
 class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
@@ -42,6 +43,24 @@ class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
         help="""Where the server's output is written (`{home}` is the user's home, `{username}`
         the user's name). Its last lines are shown when the server fails to start.""",
     ).tag(config=True)
+
+    welcome_dir = Unicode(
+        help="""Copied into a new user's home at their first start, once (hubkit.welcome):
+        the welcome notebook and its sample data. Default: the repository's
+        notebooks/welcome/home; empty: nothing is copied.""",
+    ).tag(config=True)
+
+    @default("welcome_dir")
+    def _default_welcome_dir(self) -> str:
+        return str(self.catalog.root / "notebooks" / "welcome" / "home")
+
+    @default("templates_dir")
+    def _default_templates_dir(self) -> str:
+        return str(self.catalog.root / "notebooks" / "templates")
+
+    @default("datasets_dir")
+    def _default_datasets_dir(self) -> str:
+        return str(self.layout.root / DATASETS)
 
     log_tail_lines = Integer(
         20, help="How many last lines of the server's log a failed start shows."
@@ -84,7 +103,22 @@ class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
             "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
             "JUPYTER_PATH": str(profile_dir / "share" / "jupyter"),
             "JUPYTER_CONFIG_PATH": str(profile_dir / "etc" / "jupyter"),
+            TEMPLATES_ENV: self.templates_dir,
         }
+
+    def prepare_home(self) -> None:
+        """The home's first-login content (once) and its link to the shared datasets."""
+        home = Path(self.home_dir)
+        home.mkdir(parents=True, exist_ok=True)
+        if self.welcome_dir:
+            copied = copy_welcome(home, Path(self.welcome_dir))
+            if copied:
+                self.log.info("Welcome files for %s: %s", self._log_name, ", ".join(copied))
+        if self.datasets_dir:
+            Path(self.datasets_dir).mkdir(parents=True, exist_ok=True)
+            link = home / DATASETS
+            if not link.exists() and not link.is_symlink():
+                link.symlink_to(Path(self.datasets_dir).resolve(), target_is_directory=True)
 
     async def start(self):
         """Start the process and return only once its port answers.
@@ -94,7 +128,7 @@ class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
         A start that hangs past `start_timeout` fails the same way; the hub then stops (kills)
         the process.
         """
-        Path(self.home_dir).mkdir(parents=True, exist_ok=True)
+        self.prepare_home()
         log_path = self.server_log
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("ab") as log:

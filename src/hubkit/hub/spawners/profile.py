@@ -24,11 +24,20 @@ from ...bounds import quote
 from ...catalog import Catalog, load_catalog
 from ...policy import SharedConnection, profiles
 from .. import usage
+from ..ai_gateway.spawner import AIAssistMixin
 from ..settings import secret_env
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
-# Where the kernel library (hubkit_kernel.sql.connections) reads the shared connections.
+# Where the kernel library (hubkit_kernel.sql.connections) reads the shared connections: the
+# JSON itself, or (NAME_FILE, as the hub's own secrets) the file holding it.
 SHARED_CONNECTIONS_ENV = "HUBKIT_SHARED_CONNECTIONS"
+SHARED_CONNECTIONS_FILE_ENV = f"{SHARED_CONNECTIONS_ENV}_FILE"
+# The shared datasets folder's name in every user's home, and the variable that tells the
+# server (hubkit_lab.datasets) which folders it may not change.
+DATASETS = "datasets"
+DATASETS_READONLY_ENV = "HUBKIT_DATASETS_READONLY"
+# Where the server (hubkit_lab.templates) finds the notebook templates.
+TEMPLATES_ENV = "HUBKIT_TEMPLATES_DIR"
 # Group property whose value (size slug -> size) adds sizes for the group's members.
 GROUP_SIZES_PROPERTY = "hubkit_sizes"
 # Traits a spawn may change (sizes, profiles). A Spawner object lives as long as the hub and is
@@ -43,6 +52,7 @@ RESET_EACH_SPAWN = (
     "args",
     "environment",
     "extra_host_config",
+    "volumes",
 )
 
 
@@ -66,8 +76,9 @@ class SpawnFailed(web.HTTPError):
         )
 
 
-class ProfileSpawnerMixin(HasTraits):
-    """Spawn-time profile picker driven by the kernel catalog."""
+class ProfileSpawnerMixin(AIAssistMixin, HasTraits):
+    """Spawn-time profile picker driven by the kernel catalog (and the AI gateway's settings,
+    AIAssistMixin)."""
 
     catalog_path = Unicode(
         "",
@@ -119,8 +130,9 @@ class ProfileSpawnerMixin(HasTraits):
         password), description, password_env (the hub's environment variable holding the
         password, from stack.env), users, groups}. hub/jupyterhub_config.py sets them from
         the hub policy (`connections`). A granted user's server gets them, with the password,
-        in HUBKIT_SHARED_CONNECTIONS, which the kernel library reads; other servers never see
-        them. The user's code runs with those credentials: grant read-only database roles.""",
+        for the kernel library to read (`shared_connections_environment`: a file in Docker, so
+        that `docker inspect` shows no password); other servers never see them. The user's
+        code runs with those credentials: grant read-only database roles.""",
     ).tag(config=True)
 
     lab_token_scopes = List(
@@ -153,6 +165,29 @@ class ProfileSpawnerMixin(HasTraits):
         page, a flag in its API and a warning in the hub's log.""",
     ).tag(config=True)
 
+    datasets_dir = Unicode(
+        "",
+        help="""The shared datasets folder the admin fills (HUBKIT_DATASETS_DIR): every server
+        shows it as `~/datasets`, read-only, and writable for members of `datasets_group`.
+        Docker: a folder on the host, mounted (read-only for others). Local mode: default
+        `.hubkit/datasets`, linked into each home; read-only there means the file browser and
+        the Contents API refuse changes (servers run as one system user). Empty: none.""",
+    ).tag(config=True)
+
+    datasets_group = Unicode(
+        "data-stewards",
+        help="""The group whose members may change the shared datasets (hub/policy.yaml
+        creates it; admins add members in the admin panel).""",
+    ).tag(config=True)
+
+    templates_dir = Unicode(
+        "",
+        help="""The admin's notebook templates folder (HUBKIT_TEMPLATES_DIR): the launcher's
+        Templates section lists its notebooks. Docker: a folder on the host mounted read-only
+        over the image's shipped templates (empty: the shipped ones). Local mode: default the
+        repository's notebooks/templates.""",
+    ).tag(config=True)
+
     additional_profile_form_template_paths = List(
         Unicode(),
         help="""Extra folders searched first for `form.html`, to restyle the profile picker
@@ -170,6 +205,10 @@ class ProfileSpawnerMixin(HasTraits):
     def apply_profile(self, slug: str) -> None:
         """Configure the backend for a validated profile."""
         raise NotImplementedError
+
+    def images_problem(self) -> str | None:
+        """Why the backend has no images to offer, for the admin (None: nothing wrong)."""
+        return None
 
     def sizes_for_user(self) -> dict[str, dict[str, Any]]:
         """The sizes this user may choose: `sizes`, then their groups' sizes by group name."""
@@ -215,7 +254,9 @@ class ProfileSpawnerMixin(HasTraits):
         env.policies["json.dumps_kwargs"] = {"sort_keys": False}
         profile_list = self.get_profile_list()
         if not profile_list:
-            return env.get_template("no-profiles.html").render(catalog=self.catalog)
+            return env.get_template("no-profiles.html").render(
+                catalog=self.catalog, problem=self.images_problem()
+            )
         chosen = self.user_options if isinstance(self.user_options, dict) else {}
         try:
             previous, _ = profiles.validate_user_options(profile_list, chosen)
@@ -257,9 +298,21 @@ class ProfileSpawnerMixin(HasTraits):
         if size := options.get(profiles.SIZE):
             env["HUBKIT_SIZE"] = size
             env["HUBKIT_SIZE_NAME"] = self.sizes_for_user()[size]["display_name"]
-        if granted := self.granted_connections():
-            env[SHARED_CONNECTIONS_ENV] = json.dumps(granted)
+        env.update(self.shared_connections_environment(self.granted_connections()))
+        if self.datasets_dir and not self.may_write_datasets():
+            env[DATASETS_READONLY_ENV] = DATASETS
         return env
+
+    def may_write_datasets(self) -> bool:
+        """Whether this user is a data steward (member of `datasets_group`)."""
+        groups = {g.name for g in getattr(self.user, "groups", None) or []}
+        return self.datasets_group in groups
+
+    def shared_connections_environment(self, granted: dict[str, dict[str, str]]) -> dict[str, str]:
+        """How the server gets its granted connections (none: nothing): here the JSON in
+        HUBKIT_SHARED_CONNECTIONS, in the server process's own environment. Backends whose
+        environment others can read (`docker inspect`) pass a file instead."""
+        return {SHARED_CONNECTIONS_ENV: json.dumps(granted)} if granted else {}
 
     def granted_connections(self) -> dict[str, dict[str, str]]:
         """The shared connections this user may use, with their passwords."""
@@ -274,6 +327,12 @@ class ProfileSpawnerMixin(HasTraits):
                     "description": connection.description,
                 }
         return granted
+
+    def get_env(self) -> dict[str, str]:
+        return {**super().get_env(), **self.ai_environment(self.api_token)}
+
+    def get_args(self) -> list[str]:
+        return [*super().get_args(), *self.ai_args()]
 
     def _restore_stored_options(self) -> None:
         if self.orm_spawner is None or not hasattr(self, "_stored_options"):

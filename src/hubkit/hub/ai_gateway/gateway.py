@@ -1,0 +1,615 @@
+"""The AI gateway: a JupyterHub service forwarding Anthropic's Messages API and OpenAI's Chat
+Completions and Responses APIs, streaming included, for hub users, with the admin's keys.
+
+Why a small pass-through on httpx rather than LiteLLM's proxy or an SDK: LiteLLM's proxy server
+needs Prisma, which downloads its engine at start-up (impossible offline, fragile in homelabs),
+and an SDK would decode and re-encode every answer, while the clients in the users' servers
+(LiteLLM inside jupyter-ai) already speak each vendor's own wire format. Forwarding the bytes as
+they come keeps streams exact (server-sent events untouched) and the overhead to a few
+milliseconds; the gateway only reads the usage counts out of the stream as it passes. httpx is
+what the vendors' own SDKs use underneath. LiteLLM serves here as the price table
+(hubkit.hub.ai_gateway.prices).
+
+Callers authenticate with a hub credential of theirs (their server's JUPYTERHUB_API_TOKEN, which
+the hub gives the scope `access:services!service=ai-gateway`), as `x-api-key` or `Authorization:
+Bearer`; the spend goes to the credential's owner. The keys live in this process only. Logs name
+the user, model, status, token counts and time, never contents.
+"""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from jupyterhub.services.auth import HubAuth
+from jupyterhub.utils import url_path_join
+from tornado import ioloop, web
+from tornado.iostream import StreamClosedError
+from traitlets import Float, Instance, Integer, Unicode, default
+from traitlets.config import Application
+
+from ...policy import AIPolicy, PolicyError, load_policy
+from ..settings import secret_env
+from .prices import Price, PriceError, price_of
+from .spawner import ACCESS_SCOPE
+from .store import UsageStore, this_month
+
+# Headers never forwarded upstream: the caller's credential, cookies, hop-by-hop ones.
+DROPPED_HEADERS = {
+    "authorization",
+    "x-api-key",
+    "cookie",
+    "host",
+    "content-length",
+    "connection",
+    "accept-encoding",
+    "transfer-encoding",
+    "openai-organization",
+    "openai-project",
+}
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str  # as in the policy's model names: anthropic/..., openai/...
+    title: str
+    key_variable: str
+
+    def error(self, kind: str, message: str) -> dict[str, Any]:
+        """An error body in the vendor's own shape, so its clients show the message."""
+        if self.name == "anthropic":
+            return {"type": "error", "error": {"type": kind, "message": message}}
+        return {"error": {"message": message, "type": kind, "param": None, "code": kind}}
+
+    def error_event(self, message: str) -> bytes:
+        """A stream's last event when the upstream broke off mid-answer."""
+        body = json.dumps(self.error("api_error", message))
+        if self.name == "anthropic":
+            return f"event: error\ndata: {body}\n\n".encode()
+        return f"data: {body}\n\n".encode()
+
+    def auth_headers(self, key: str) -> dict[str, str]:
+        if self.name == "anthropic":
+            return {"x-api-key": key}
+        return {"authorization": f"Bearer {key}"}
+
+
+VENDORS = {
+    "anthropic": Vendor("anthropic", "Anthropic", "ANTHROPIC_API_KEY"),
+    "openai": Vendor("openai", "OpenAI", "OPENAI_API_KEY"),
+}
+
+
+class UsageMeter:
+    """Token counts read from a JSON answer or, chunk by chunk, from a server-sent event stream."""
+
+    def __init__(self) -> None:
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> None:
+        lines = (self._pending + chunk).split(b"\n")
+        self._pending = lines.pop()
+        for line in lines:
+            if line.startswith(b"data:") and b"usage" in line:
+                with contextlib.suppress(ValueError):
+                    self.read_event(json.loads(line[5:]))
+
+    def read_event(self, event: Any) -> None:
+        if not isinstance(event, dict):
+            return
+        kind = event.get("type")
+        if kind == "message_start":  # Anthropic
+            self.read_usage(event.get("message", {}).get("usage"))
+        elif kind in ("message_delta", "message"):  # Anthropic
+            self.read_usage(event.get("usage"))
+        elif kind == "response.completed":  # OpenAI Responses
+            self.read_usage(event.get("response", {}).get("usage"))
+        else:  # OpenAI Chat Completions (chunk or whole), Responses (whole)
+            self.read_usage(event.get("usage"))
+
+    def read_usage(self, usage: Any) -> None:
+        if not isinstance(usage, dict):
+            return
+        # Anthropic and Responses: input_tokens/output_tokens; Chat Completions: prompt/completion.
+        inputs = [
+            usage.get(k)
+            for k in (
+                "input_tokens",
+                "prompt_tokens",
+                "cache_creation_input_tokens",
+                "cache_read_input_tokens",
+            )
+        ]
+        inputs = sum(v for v in inputs if isinstance(v, int))
+        outputs = usage.get("output_tokens", usage.get("completion_tokens"))
+        # Anthropic repeats counts cumulatively (message_start, then message_delta): keep maxima.
+        self.input_tokens = max(self.input_tokens, inputs)
+        if isinstance(outputs, int):
+            self.output_tokens = max(self.output_tokens, outputs)
+
+    def read_body(self, body: bytes) -> None:
+        try:
+            self.read_event(json.loads(body))
+        except ValueError:
+            self.feed(body + b"\n")
+
+
+class RateLimiter:
+    """Requests per user in the last 60 s, in memory (a restart forgets at most a minute)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, deque[float]] = {}
+
+    def wait_needed(self, user: str, per_minute: float) -> float:
+        """0 and counts the request if it may go now, else seconds until it may."""
+        now = time.monotonic()
+        window = self.seen.setdefault(user, deque())
+        while window and window[0] <= now - 60:
+            window.popleft()
+        if len(window) >= per_minute:
+            return 60 - (now - window[0]) if window else 60.0
+        window.append(now)
+        return 0.0
+
+
+class Refused(Exception):
+    """A request the gateway answers itself, with the vendor's error shape."""
+
+    def __init__(
+        self, status: int, kind: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.kind, self.message = status, kind, message
+        self.headers = headers or {}
+
+
+def next_month_start(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
+    return datetime(year, month, 1, tzinfo=UTC).strftime("%d %B %Y")
+
+
+class ForwardHandler(web.RequestHandler):
+    """POST of one vendor API path: authenticate, check limits, forward, meter, record."""
+
+    def initialize(self, gateway: AIGateway, vendor: Vendor, path: str) -> None:
+        self.gateway, self.vendor, self.path = gateway, vendor, path
+        self.user = ""
+        self.model = ""
+
+    def check_xsrf_cookie(self) -> None:  # API clients with tokens, no cookies
+        pass
+
+    def refuse(self, error: Refused) -> None:
+        self.set_status(error.status)
+        for name, value in error.headers.items():
+            self.set_header(name, value)
+        # The vendors' SDKs retry 429 and 5xx by themselves: a limit of ours is final.
+        self.set_header("x-should-retry", "false")
+        self.set_header("content-type", "application/json")
+        self.finish(json.dumps(self.vendor.error(error.kind, error.message)))
+
+    async def post(self) -> None:
+        start = time.monotonic()
+        try:
+            self.user = await self.gateway.authenticate(self.request)
+            body = self.parse_body()
+            self.model = body["model"]
+            price = self.gateway.check_model(self.vendor, self.model)
+            key = self.gateway.key(self.vendor)
+            await self.gateway.check_limits(self.user)
+        except Refused as e:
+            self.gateway.log.info(
+                "refused user=%s vendor=%s model=%s status=%d (%s)",
+                self.user or "-",
+                self.vendor.name,
+                self.model or "-",
+                e.status,
+                e.kind,
+            )
+            self.refuse(e)
+            return
+        if body.get("stream") and self.path == "chat/completions":
+            # Ask OpenAI for the usage chunk at the end of the stream, to meter it.
+            body["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
+        meter = UsageMeter()
+        status = await self.forward(body, key, meter)
+        cost = price.cost(meter.input_tokens, meter.output_tokens)
+        await self.gateway.record(self.user, f"{self.vendor.name}/{self.model}", meter, cost)
+        self.gateway.log.info(
+            "user=%s model=%s/%s status=%s in=%d out=%d cost=%.6f ms=%.0f",
+            self.user,
+            self.vendor.name,
+            self.model,
+            status,
+            meter.input_tokens,
+            meter.output_tokens,
+            cost,
+            (time.monotonic() - start) * 1000,
+        )
+
+    def parse_body(self) -> dict[str, Any]:
+        try:
+            body = json.loads(self.request.body or b"")
+        except ValueError as e:
+            raise Refused(400, "invalid_request_error", f"The request is not JSON: {e}") from None
+        if not isinstance(body, dict):
+            raise Refused(400, "invalid_request_error", "The request must be a JSON object.")
+        if not isinstance(body.get("model"), str) or not body["model"]:
+            raise Refused(400, "invalid_request_error", "The request names no `model`.")
+        return body
+
+    async def forward(self, body: dict[str, Any], key: str, meter: UsageMeter) -> int | str:
+        """Send upstream and relay the answer as it comes; the status, or what broke."""
+        vendor = self.vendor
+        headers = {
+            k: v for k, v in self.request.headers.items() if k.lower() not in DROPPED_HEADERS
+        }
+        headers.update(vendor.auth_headers(key))
+        headers["accept-encoding"] = "identity"  # bytes to meter as they pass, no gzip
+        url = f"{self.gateway.upstream(vendor)}/v1/{self.path}"
+        client = self.gateway.client
+        request = client.build_request("POST", url, headers=headers, content=json.dumps(body))
+        try:
+            upstream = await client.send(request, stream=True)
+        except httpx.TimeoutException:
+            self.refuse(
+                Refused(
+                    504,
+                    "timeout_error",
+                    f"{vendor.title} did not answer within {self.gateway.upstream_timeout:g} s. "
+                    "Try again later.",
+                )
+            )
+            return "timeout"
+        except httpx.HTTPError as e:
+            self.gateway.log.warning("%s unreachable: %s", vendor.title, type(e).__name__)
+            self.refuse(
+                Refused(
+                    502, "api_error", f"The hub cannot reach {vendor.title} ({type(e).__name__})."
+                )
+            )
+            return "unreachable"
+        try:
+            if upstream.status_code >= 400:
+                await self.relay_error(upstream)
+                return upstream.status_code
+            # Each event goes out as it comes, not held back for the previous one's ACK.
+            self.request.connection.stream.set_nodelay(True)
+            self.set_status(upstream.status_code)
+            self.set_header(
+                "content-type", upstream.headers.get("content-type", "application/json")
+            )
+            self.set_header("cache-control", "no-cache")
+            whole = b""
+            streaming = "text/event-stream" in upstream.headers.get("content-type", "")
+            try:
+                async for chunk in upstream.aiter_raw():
+                    if streaming:
+                        meter.feed(chunk)
+                    else:
+                        whole += chunk
+                    self.write(chunk)
+                    if streaming:
+                        await self.flush()
+            except httpx.HTTPError as e:
+                self.gateway.log.warning(
+                    "%s broke off mid-answer for %s: %s", vendor.title, self.user, type(e).__name__
+                )
+                self.write(
+                    vendor.error_event(
+                        f"The connection to {vendor.title} broke off mid-answer "
+                        f"({type(e).__name__}); the answer is incomplete. Try again."
+                    )
+                )
+                self.finish()
+                return "dropped"
+            if not streaming:
+                meter.read_body(whole)
+            self.finish()
+            return upstream.status_code
+        except StreamClosedError:
+            return "client-gone"
+        finally:
+            await upstream.aclose()
+
+    async def relay_error(self, upstream: httpx.Response) -> None:
+        """The upstream's error, said so the user knows whose problem it is."""
+        vendor, status = self.vendor, upstream.status_code
+        body = await upstream.aread()
+        if status in (401, 403):
+            self.gateway.log.error("%s refused the hub's key (%d)", vendor.title, status)
+            self.refuse(
+                Refused(
+                    502,
+                    "api_error",
+                    f"{vendor.title} refused the hub's API key ({status}): tell the admin "
+                    f"to check {vendor.key_variable} in stack.env.",
+                )
+            )
+        elif status == 429:
+            retry = upstream.headers.get("retry-after", "")
+            self.refuse(
+                Refused(
+                    429,
+                    "rate_limit_error",
+                    f"{vendor.title} is rate-limiting the hub's key; try again"
+                    + (f" in {retry} s." if retry else " in a minute."),
+                    {"retry-after": retry} if retry else None,
+                )
+            )
+        elif status >= 500:
+            what = "is overloaded" if status == 529 else f"had an error ({status})"
+            self.refuse(
+                Refused(
+                    status,
+                    "overloaded_error" if status == 529 else "api_error",
+                    f"{vendor.title} {what}; try again in a moment.",
+                )
+            )
+        else:  # the request's own problem: the vendor's message says what
+            self.set_status(status)
+            self.set_header(
+                "content-type", upstream.headers.get("content-type", "application/json")
+            )
+            self.finish(body)
+
+
+class ModelsHandler(web.RequestHandler):
+    """GET .../v1/models: the models this hub offers for the vendor (no credential needed)."""
+
+    def initialize(self, gateway: AIGateway, vendor: Vendor) -> None:
+        self.gateway, self.vendor = gateway, vendor
+
+    def get(self) -> None:
+        names = self.gateway.offered(self.vendor)
+        if self.vendor.name == "anthropic":
+            data = [{"type": "model", "id": n, "display_name": n} for n in names]
+            self.write({"data": data, "has_more": False})
+        else:
+            self.write({"object": "list", "data": [{"id": n, "object": "model"} for n in names]})
+
+
+class AIGateway(Application):
+    """The service process: `python -m hubkit.hub.ai_gateway [--AIGateway.option=value]`."""
+
+    name = "hubkit-ai-gateway"
+
+    anthropic_url = Unicode(
+        "https://api.anthropic.com",
+        help="Base URL of Anthropic's API (without /v1). Tests point it at a local fake.",
+    ).tag(config=True)
+    openai_url = Unicode(
+        "https://api.openai.com",
+        help="Base URL of OpenAI's API (without /v1). Tests point it at a local fake.",
+    ).tag(config=True)
+    upstream_timeout = Float(
+        120.0,
+        help="""Seconds the gateway waits for the vendor's next bytes (the first token, or the
+        next one in a stream) before telling the user it timed out.""",
+    ).tag(config=True)
+    connect_timeout = Float(10.0, help="Seconds to connect to a vendor's API.").tag(config=True)
+    max_connections = Integer(
+        200, help="Connections to the vendors kept open at most (all users together)."
+    ).tag(config=True)
+    db_url = Unicode(
+        help="""SQLAlchemy URL of the usage table (the hub's PostgreSQL in production).
+        Default: HUBKIT_AI_DB_URL, else ai-usage.sqlite in the working folder.""",
+    ).tag(config=True)
+    policy_file = Unicode(
+        "", help="The hub policy (hub/policy.yaml) whose `ai` section offers models and limits."
+    ).tag(config=True)
+    groups_cache_seconds = Float(
+        60.0, help="How long a user's groups (for their limits) are kept before asking the hub."
+    ).tag(config=True)
+
+    policy = Instance(AIPolicy)
+    store = Instance(UsageStore)
+    hub_auth = Instance(HubAuth)
+    client = Instance(httpx.AsyncClient)
+
+    @default("db_url")
+    def _default_db_url(self) -> str:
+        return os.environ.get("HUBKIT_AI_DB_URL") or "sqlite:///ai-usage.sqlite"
+
+    @default("log_level")
+    def _default_log_level(self) -> int:
+        return 20
+
+    def upstream(self, vendor: Vendor) -> str:
+        return (self.anthropic_url if vendor.name == "anthropic" else self.openai_url).rstrip("/")
+
+    def offered(self, vendor: Vendor) -> list[str]:
+        return [m.split("/", 1)[1] for m in self.policy.models if m.startswith(vendor.name + "/")]
+
+    def key(self, vendor: Vendor) -> str:
+        key = self.keys.get(vendor.name, "")
+        if not key:
+            raise Refused(
+                503,
+                "api_error",
+                f"This hub has no {vendor.title} key: the admin sets {vendor.key_variable} "
+                "in stack.env (or enter your own key in JupyterLab's AI settings).",
+            )
+        return key
+
+    def check_model(self, vendor: Vendor, model: str) -> Price:
+        if model not in self.offered(vendor):
+            offered = ", ".join(self.policy.models) or "none"
+            raise Refused(
+                404,
+                "not_found_error",
+                f"The model {vendor.name}/{model} is not offered on this hub. Offered: {offered}.",
+            )
+        return self.prices[f"{vendor.name}/{model}"]
+
+    async def authenticate(self, request) -> str:
+        """The name of the hub user whose credential the request carries."""
+        token = request.headers.get("x-api-key", "")
+        if not token:
+            match = self.hub_auth.auth_header_pat.match(request.headers.get("authorization", ""))
+            token = match.group(1) if match else ""
+        if not token:
+            raise Refused(
+                401,
+                "authentication_error",
+                "No hub credential: the AI gateway takes your JupyterHub server's token "
+                "(JUPYTERHUB_API_TOKEN) as the API key.",
+            )
+        try:
+            model = await self.hub_auth.user_for_token(token, sync=False)
+        except web.HTTPError:
+            raise Refused(503, "api_error", "The hub cannot check credentials right now.") from None
+        if not model or model.get("kind", "user") != "user":
+            raise Refused(
+                401, "authentication_error", "This credential is not a valid hub user's token."
+            )
+        if not self.hub_auth.check_scopes(self.hub_auth.access_scopes, model):
+            raise Refused(
+                403,
+                "permission_error",
+                f"This token lacks the scope {ACCESS_SCOPE}.",
+            )
+        return model["name"]
+
+    async def user_groups(self, user: str) -> set[str]:
+        cached = self._groups.get(user)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        r = await self.client.get(
+            url_path_join(self.hub_auth.api_url, "users", user),
+            headers={"Authorization": f"token {self.hub_auth.api_token}"},
+        )
+        groups = set(r.json().get("groups") or []) if r.status_code == 200 else set()
+        self._groups[user] = (time.monotonic() + self.groups_cache_seconds, groups)
+        return groups
+
+    async def month_totals(self, user: str) -> tuple[int, float]:
+        """This month's (tokens, cost) of a user: read from the table once, then kept here
+        (this process is the table's only writer)."""
+        month = this_month()
+        cached = self._totals.get(user)
+        if not cached or cached[0] != month:
+            tokens, cost = await asyncio.to_thread(self.store.month_totals, user)
+            cached = self._totals[user] = (month, tokens, cost)
+        return cached[1], cached[2]
+
+    async def record(self, user: str, model: str, meter: UsageMeter, cost: float) -> None:
+        tokens = meter.input_tokens + meter.output_tokens
+        month, known_tokens, known_cost = self._totals.get(user, (this_month(), 0, 0.0))
+        if month == this_month():
+            self._totals[user] = (month, known_tokens + tokens, known_cost + cost)
+        await asyncio.to_thread(
+            self.store.record, user, model, meter.input_tokens, meter.output_tokens, cost
+        )
+
+    async def check_limits(self, user: str) -> None:
+        limits = self.policy.limits_for(user, await self.user_groups(user))
+        if not limits:
+            return
+        tokens, cost = await self.month_totals(user)
+        renew = next_month_start()
+        if "monthly_usd" in limits and cost >= limits["monthly_usd"]:
+            raise Refused(
+                429,
+                "rate_limit_error",
+                # No "$": the chat renders Markdown with TeX, where $...$ is math.
+                f"Over budget: you have used {cost:.2f} USD of your monthly AI budget of "
+                f"{limits['monthly_usd']:.2f} USD. It renews on {renew}; ask the admin for more.",
+            )
+        if "monthly_tokens" in limits and tokens >= limits["monthly_tokens"]:
+            raise Refused(
+                429,
+                "rate_limit_error",
+                f"Over budget: you have used {tokens} of your {int(limits['monthly_tokens'])} "
+                f"AI tokens this month. It renews on {renew}; ask the admin for more.",
+            )
+        if "requests_per_minute" in limits:
+            wait = self.limiter.wait_needed(user, limits["requests_per_minute"])
+            if wait:
+                raise Refused(
+                    429,
+                    "rate_limit_error",
+                    f"Rate limited: at most {int(limits['requests_per_minute'])} AI requests "
+                    f"per minute; try again in {wait:.0f} s.",
+                    {"retry-after": str(max(1, round(wait)))},
+                )
+
+    def initialize(self, argv: list[str] | None = None) -> None:
+        super().initialize(argv)
+        try:
+            self.policy = load_policy(Path(self.policy_file)).ai
+        except PolicyError as e:
+            raise SystemExit(f"hub policy: {e}") from None
+        self.prices = {}
+        for i, model in enumerate(self.policy.models):
+            try:
+                self.prices[model] = price_of(model)
+            except PriceError as e:
+                raise SystemExit(f"hub policy: {self.policy_file}: ai.models[{i}]: {e}") from None
+        self.keys = {name: secret_env(v.key_variable) for name, v in VENDORS.items()}
+        self.store = UsageStore(self.db_url)
+        self.hub_auth = HubAuth()
+        self.limiter = RateLimiter()
+        self._groups: dict[str, tuple[float, set[str]]] = {}
+        self._totals: dict[str, tuple[str, int, float]] = {}
+        self.client = httpx.AsyncClient(
+            # Without TCP_NODELAY a request's body waits for the ACK of its headers (Nagle and
+            # delayed ACKs): about 40 ms before the vendor even sees the question.
+            transport=httpx.AsyncHTTPTransport(
+                socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+            ),
+            timeout=httpx.Timeout(self.upstream_timeout, connect=self.connect_timeout),
+            limits=httpx.Limits(
+                max_connections=self.max_connections,
+                max_keepalive_connections=self.max_connections,
+            ),
+        )
+
+    def make_app(self) -> web.Application:
+        prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/ai-gateway/")
+        routes: list[Any] = []
+        for vendor, paths in (
+            (VENDORS["anthropic"], ["messages"]),
+            (VENDORS["openai"], ["chat/completions", "responses"]),
+        ):
+            base = f"{prefix}{vendor.name}/v1/"
+            routes += [
+                (base + p, ForwardHandler, {"gateway": self, "vendor": vendor, "path": p})
+                for p in paths
+            ]
+            routes.append((base + "models", ModelsHandler, {"gateway": self, "vendor": vendor}))
+        return web.Application(routes)
+
+    def start(self) -> None:
+        from urllib.parse import urlparse
+
+        url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:8082"))
+        bind = os.environ.get("HUBKIT_AI_GATEWAY_BIND_IP") or url.hostname or "127.0.0.1"
+        self.make_app().listen(url.port or 80, bind, xheaders=True)
+        missing = [v.key_variable for n, v in VENDORS.items() if not self.keys[n]]
+        self.log.info(
+            "AI gateway on %s:%s; models %s%s",
+            bind,
+            url.port,
+            ", ".join(self.policy.models) or "none",
+            f"; no {', '.join(missing)}" if missing else "",
+        )
+        ioloop.IOLoop.current().start()
+
+
+main = AIGateway.launch_instance

@@ -1,0 +1,49 @@
+"""What a user's server needs to use the AI gateway: set by the spawner at each start.
+
+LiteLLM (inside jupyter-ai's chat and `%%ai`) reads the vendors' base URLs and keys from the
+environment, so the server is pointed at the gateway with the user's own hub credential (the
+server's JUPYTERHUB_API_TOKEN, which the hub gives the scope to use the gateway) as the "key".
+The admin's keys stay in the gateway's process.
+"""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+from traitlets import HasTraits, Unicode
+
+SERVICE = "ai-gateway"
+# What a server's token needs to use the gateway (JupyterHub's access scope for a service).
+ACCESS_SCOPE = f"access:services!service={SERVICE}"
+
+
+class AIAssistMixin(HasTraits):
+    ai_gateway_url = Unicode(
+        "",
+        help="""Base URL of the AI gateway service as users' servers reach it (e.g.
+        http://hub:8082/services/ai-gateway). Empty: servers are not configured for AI
+        assistance. hub/jupyterhub_config.py sets it when the gateway runs (HUBKIT_AI).""",
+    ).tag(config=True)
+
+    ai_default_model = Unicode(
+        "",
+        help="""The chat's default model (a LiteLLM name such as anthropic/claude-sonnet-4-5):
+        the hub policy's `ai.default_model`.""",
+    ).tag(config=True)
+
+    def ai_environment(self, token: str) -> dict[str, str]:
+        """LiteLLM's variables for the gateway, with the server's own hub token as the key."""
+        if not self.ai_gateway_url:
+            return {}
+        base = self.ai_gateway_url.rstrip("/")
+        return {
+            "ANTHROPIC_BASE_URL": f"{base}/anthropic",
+            "ANTHROPIC_API_KEY": token,
+            "OPENAI_BASE_URL": f"{base}/openai/v1",
+            "OPENAI_API_KEY": token,
+        }
+
+    def ai_args(self) -> list[str]:
+        if not (self.ai_gateway_url and self.ai_default_model):
+            return []
+        return [f"--JupyternautExtension.initial_language_model={self.ai_default_model}"]

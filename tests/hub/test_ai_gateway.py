@@ -1,0 +1,391 @@
+"""The hub's AI gateway through a real hub, against a local stand-in for the vendors' APIs
+(tests/ai_upstream.py): who may use it, what it forwards and streams, its limits and messages,
+and the usage the admin sees."""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import requests
+
+from .. import ROOT
+from ..ai_upstream import ANSWER, FakeUpstream
+from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer
+from ..utils import edit_yaml
+
+pytestmark = pytest.mark.slow
+
+ANTHROPIC_KEY = "sk-ant-admin-" + os.urandom(12).hex()
+OPENAI_KEY = "sk-openai-admin-" + os.urandom(12).hex()
+MODEL = "claude-sonnet-4-5"
+GPT = "gpt-4.1-mini"
+
+
+def ai_policy(tmp, rpm_user: str, broke_user: str):
+    def change(data):
+        data["ai"]["users"] = {
+            broke_user: {"monthly_usd": 0},
+            "dora": {"monthly_usd": 0},
+            rpm_user: {"requests_per_minute": 2},
+        }
+
+    return edit_yaml(ROOT / "hub" / "policy.yaml", change, tmp / "policy.yaml")
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeUpstream(ANTHROPIC_KEY, delay=0.005, slow_seconds=4) as upstream:
+        yield upstream
+
+
+@pytest.fixture(scope="module")
+def ai_hub(tmp_path_factory, catalog, layout, available_profiles, fake):
+    tmp = tmp_path_factory.mktemp("ai-hub")
+    from ..databases import free_port
+
+    with HubServer(
+        tmp,
+        catalog,
+        layout,
+        HUBKIT_POLICY=str(ai_policy(tmp, "hasty", "broke")),
+        HUBKIT_AI_GATEWAY_URL=f"http://127.0.0.1:{free_port()}",
+        HUBKIT_AI_ANTHROPIC_URL=fake.url,
+        HUBKIT_AI_OPENAI_URL=fake.url,
+        HUBKIT_AI_TIMEOUT="1.5",
+        ANTHROPIC_API_KEY=ANTHROPIC_KEY,
+        OPENAI_API_KEY=ANTHROPIC_KEY,  # the fake checks one key for both
+    ) as hub:
+        hub.gateway = hub.env["HUBKIT_AI_GATEWAY_URL"] + "/services/ai-gateway"
+        hub.wait_for(lambda: gateway_up(hub.gateway), 30, "the AI gateway answering")
+        hub.tokens = {name: hub.add_account(name)[1] for name in ("alice", "bob", "broke", "hasty")}
+        yield hub
+
+
+def gateway_up(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/anthropic/v1/models", timeout=2).ok
+    except requests.ConnectionError:
+        return False
+
+
+def claude(hub, token: str | None, text: str, stream: bool = True, model: str = MODEL, **kw):
+    headers = {"anthropic-version": "2023-06-01", "content-type": "application/json"}
+    if token:
+        headers["x-api-key"] = token
+    body = {
+        "model": model,
+        "max_tokens": 100,
+        "stream": stream,
+        "messages": [{"role": "user", "content": text}],
+    }
+    return requests.post(
+        f"{hub.gateway}/anthropic/v1/messages",
+        headers=headers,
+        data=kw.get("data", json.dumps(body)),
+        stream=stream,
+        timeout=30,
+    )
+
+
+def gpt(hub, token: str, text: str, stream: bool = True):
+    body = {"model": GPT, "stream": stream, "messages": [{"role": "user", "content": text}]}
+    return requests.post(
+        f"{hub.gateway}/openai/v1/chat/completions",
+        headers={"Authorization": f"Bearer {token}"},
+        json=body,
+        stream=stream,
+        timeout=30,
+    )
+
+
+def events(response: requests.Response) -> list[tuple[str | None, object]]:
+    """The server-sent events of a response: (event name, parsed data)."""
+    out, name = [], None
+    for line in response.iter_lines(decode_unicode=True):
+        if line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data = line[5:].strip()
+            out.append((name, data if data == "[DONE]" else json.loads(data)))
+            name = None
+    return out
+
+
+def anthropic_text(evts) -> str:
+    return "".join(e["delta"]["text"] for name, e in evts if name == "content_block_delta")
+
+
+def usage_of(hub, user: str) -> dict:
+    rows = hub.api("GET", "/hubkit/usage").json()["users"]
+    return next(r for r in rows if r["name"] == user)["ai"]
+
+
+def test_a_user_streams_claude_and_gpt_answers_through_the_gateway_with_the_hubs_key(ai_hub, fake):
+    # Given alice's own hub token as the API key
+    token = ai_hub.tokens["alice"]
+    fake.requests.clear()
+    # When she asks Claude with streaming
+    r = claude(ai_hub, token, "What is six times seven?")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/event-stream")
+    evts = events(r)
+    # Then the answer arrives as Anthropic's events, in their order, with the whole text
+    names = [n for n, _ in evts]
+    assert names[0] == "message_start" and names[-1] == "message_stop"
+    assert "message_delta" in names
+    assert anthropic_text(evts) == ANSWER
+    # And the vendor got the admin's key, never alice's hub token
+    sent = fake.requests[-1]["headers"]
+    assert sent["X-Api-Key"] == ANTHROPIC_KEY
+    assert token not in json.dumps(fake.requests[-1])
+    # When she asks an OpenAI model: chunks, then [DONE]
+    r = gpt(ai_hub, token, "And in words?")
+    assert r.status_code == 200, r.text
+    evts = events(r)
+    assert evts[-1][1] == "[DONE]"
+    text = "".join(
+        c["choices"][0]["delta"].get("content") or "" for _, c in evts[:-1] if c["choices"]
+    )
+    assert text == ANSWER
+    # And without streaming, the whole message
+    r = claude(ai_hub, token, "Once more", stream=False)
+    assert r.json()["content"][0]["text"] == ANSWER
+    # Then the admin's usage page counts her requests and tokens, with a cost
+    ai = usage_of(ai_hub, "alice")
+    assert ai["requests"] >= 3 and ai["tokens"] > 0 and ai["cost_usd"] > 0
+    page = ai_hub.login(ADMIN, ADMIN_PASSWORD).get(f"{ai_hub.url}/hub/usage").text
+    row = page.split('data-user="alice"', 1)[1].split("</tr>", 1)[0]
+    assert f'<td class="hubkit-ai-requests">{ai["requests"]}</td>' in row
+    # And /hub/metrics exposes them for Prometheus
+    metrics = requests.get(
+        f"{ai_hub.url}/hub/metrics", headers={"Authorization": f"token {ai_hub.admin_token}"}
+    ).text
+    assert 'hubkit_ai_requests_total{model="anthropic/claude-sonnet-4-5",user="alice"}' in metrics
+
+
+def test_requests_without_a_valid_hub_credential_are_refused(ai_hub, fake):
+    fake.requests.clear()
+    # No credential, a made-up one, and the admin's vendor key itself
+    for token, status in ((None, 401), ("not-a-token", 401), (ANTHROPIC_KEY, 401)):
+        r = claude(ai_hub, token, "hi", stream=False)
+        assert r.status_code == status, r.text
+        assert r.json()["error"]["type"] == "authentication_error"
+    assert "hub credential" in claude(ai_hub, None, "hi", stream=False).json()["error"]["message"]
+    # A token of alice's without the gateway's scope
+    r = ai_hub.api(
+        "POST",
+        "/users/alice/tokens",
+        json={"note": "narrow", "scopes": ["read:users:name!user=alice"]},
+    )
+    narrow = r.json()["token"]
+    r = claude(ai_hub, narrow, "hi", stream=False)
+    assert r.status_code == 403, r.text
+    assert "access:services!service=ai-gateway" in r.json()["error"]["message"]
+    # And nothing reached the vendor
+    assert fake.requests == []
+
+
+def test_limits_are_per_user_and_say_so(ai_hub):
+    # Given broke has a budget of $0 and hasty 2 requests per minute
+    before = usage_of(ai_hub, "broke")
+    r = claude(ai_hub, ai_hub.tokens["broke"], "hi", stream=False)
+    # Then broke is told they are over budget, and when it renews, in Anthropic's error shape
+    assert r.status_code == 429
+    assert r.headers["x-should-retry"] == "false"
+    message = r.json()["error"]["message"]
+    assert message.startswith("Over budget") and "renews on" in message
+    # And bob's credential spends bob's budget, never broke's
+    assert claude(ai_hub, ai_hub.tokens["bob"], "hi", stream=False).status_code == 200
+    assert usage_of(ai_hub, "broke") == before
+    assert usage_of(ai_hub, "bob")["requests"] == 1
+    # When hasty sends a third request within a minute
+    codes = [claude(ai_hub, ai_hub.tokens["hasty"], "hi", stream=False) for _ in range(3)]
+    assert [c.status_code for c in codes] == [200, 200, 429]
+    assert codes[2].json()["error"]["message"].startswith("Rate limited: at most 2")
+    assert int(codes[2].headers["retry-after"]) > 0
+    # Then others are still served
+    assert claude(ai_hub, ai_hub.tokens["bob"], "hi", stream=False).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("send", "status", "kind", "says"),
+    [
+        ({"data": "{not json"}, 400, "invalid_request_error", "not JSON"),
+        ({"data": json.dumps({"messages": []})}, 400, "invalid_request_error", "no `model`"),
+        ({"model": "claude-3-opus"}, 404, "not_found_error", "is not offered on this hub"),
+        ({"text": "[429] hi"}, 429, "rate_limit_error", "Anthropic is rate-limiting"),
+        ({"text": "[529] hi"}, 529, "overloaded_error", "Anthropic is overloaded"),
+        ({"text": "[500] hi"}, 500, "api_error", "Anthropic had an error (500)"),
+        ({"text": "[slow] hi"}, 504, "timeout_error", "did not answer within 1.5 s"),
+    ],
+)
+def test_bad_requests_and_upstream_failures_get_a_clear_message(ai_hub, send, status, kind, says):
+    token = ai_hub.tokens["alice"]
+    r = claude(
+        ai_hub,
+        token,
+        send.get("text", "hi"),
+        stream=False,
+        **{k: v for k, v in send.items() if k != "text"},
+    )
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert error["type"] == kind and says in error["message"], error
+    # And the gateway keeps serving
+    assert claude(ai_hub, token, "still there?", stream=False).status_code == 200
+
+
+def test_a_stream_broken_off_upstream_ends_with_an_error_event(ai_hub):
+    r = claude(ai_hub, ai_hub.tokens["alice"], "[drop] tell me")
+    evts = events(r)
+    assert evts[-1][0] == "error"
+    assert "broke off mid-answer" in evts[-1][1]["error"]["message"]
+    assert anthropic_text(evts) == " ".join(ANSWER.split(" ")[:2]) + " "
+
+
+def test_a_missing_key_is_named(make_hub, fake):
+    from ..databases import free_port
+
+    hub = make_hub(
+        HUBKIT_AI_GATEWAY_URL=f"http://127.0.0.1:{free_port()}",
+        HUBKIT_AI_ANTHROPIC_URL=fake.url,
+    )
+    hub.gateway = hub.env["HUBKIT_AI_GATEWAY_URL"] + "/services/ai-gateway"
+    hub.wait_for(lambda: gateway_up(hub.gateway), 30, "the AI gateway answering")
+    r = claude(hub, hub.admin_token, "hi", stream=False)
+    assert r.status_code == 503
+    assert (
+        "This hub has no Anthropic key: the admin sets ANTHROPIC_API_KEY"
+        in (r.json()["error"]["message"])
+    )
+
+
+KERNEL_CODE = """
+import litellm
+ip = get_ipython()
+ip.run_line_magic("load_ext", "jupyter_ai_magic_commands")
+answer = ip.run_cell_magic("ai", "anthropic/claude-sonnet-4-5 --format text", "PROMPT")
+print("MAGIC:", getattr(answer, "data", answer))
+for model in ("anthropic/claude-sonnet-4-5", "openai/gpt-4.1-mini"):
+    stream = litellm.completion(
+        model=model, messages=[{"role": "user", "content": "PROMPT"}], stream=True
+    )
+    pieces = [c.choices[0].delta.content or "" for c in stream if c.choices]
+    print("STREAM:", model, sum(1 for p in pieces if p), "".join(pieces))
+"""
+
+
+def server_tree(hub, user: str) -> list:
+    roots = [
+        p
+        for p in hub.server_processes()
+        if f"/user/{user}/" in " ".join(p.cmdline()) or p.environ().get("JUPYTERHUB_USER") == user
+    ]
+    return [q for p in roots for q in (p, *p.children(recursive=True))]
+
+
+async def test_a_users_server_uses_the_gateway_with_its_own_token_and_never_holds_the_keys(
+    ai_hub, fake, available_profiles
+):
+    # Given alice's server, started with nothing configured by her
+    token = ai_hub.tokens["alice"]
+    ai_hub.spawn("alice", token, {"profile": available_profiles[0]})
+    fake.requests.clear()
+    before = usage_of(ai_hub, "alice")["requests"]
+    prompt = "Secret plan number " + os.urandom(4).hex()
+    # When her kernel runs %%ai and streams with LiteLLM (what jupyter-ai's chat uses)
+    out = await ai_hub.execute("alice", token, "python3", KERNEL_CODE.replace("PROMPT", prompt))
+    # Then the answers come through the gateway, streamed word by word
+    assert f"MAGIC: {ANSWER}" in out, out
+    words = len(ANSWER.split(" "))
+    assert f"STREAM: anthropic/claude-sonnet-4-5 {words} {ANSWER}" in out, out
+    assert f"STREAM: openai/gpt-4.1-mini {words} {ANSWER}" in out, out
+    assert len(fake.requests) == 3
+    assert all(r["headers"].get("X-Api-Key", ANTHROPIC_KEY) == ANTHROPIC_KEY for r in fake.requests)
+    # And they are charged to alice
+    assert usage_of(ai_hub, "alice")["requests"] == before + 3
+    # And the gateway's log (the hub's output) names no prompt
+    assert prompt not in (ai_hub.tmp / "hub.log").read_text(errors="replace")
+    # And the admin's keys are nowhere in her server: environment and command lines of the
+    # server and its kernels, files in her home, what the browser loads
+    secrets = [ANTHROPIC_KEY.encode(), OPENAI_KEY.encode()]
+    processes = server_tree(ai_hub, "alice")
+    assert processes, "alice's server processes not found"
+    for p in processes:
+        for name in ("environ", "cmdline"):
+            data = Path(f"/proc/{p.pid}/{name}").read_bytes()
+            assert not any(s in data for s in secrets), f"key in /proc/{p.pid}/{name}"
+    assert (
+        processes[0].environ()["ANTHROPIC_API_KEY"]
+        == processes[0].environ()["JUPYTERHUB_API_TOKEN"]
+    )
+    for path in (ai_hub.tmp / "homes" / "alice").rglob("*"):
+        if path.is_file():
+            assert not any(s in path.read_bytes() for s in secrets), f"key in {path}"
+    headers = {"Authorization": f"token {token}"}
+    base = f"{ai_hub.url}/user/alice"
+    for page in (
+        "/lab",
+        "/api/jupyternaut/secrets",
+        "/api/jupyternaut/config",
+        "/lab/api/settings",
+    ):
+        r = requests.get(base + page, headers=headers, timeout=30)
+        assert r.ok, (page, r.status_code)
+        assert not any(s.decode() in r.text for s in secrets), page
+    # And the chat's default model is the policy's, with no setup by alice
+    config = requests.get(base + "/api/jupyternaut/config", headers=headers, timeout=30).json()
+    assert config["model_provider_id"] == "anthropic/claude-sonnet-4-5"
+
+
+def ask_in_chat(page, question: str) -> None:
+    """A new chat from the command palette, and a question to Jupyternaut in it."""
+    page.keyboard.press("Control+Shift+c")
+    page.keyboard.type("Create a new chat")
+    page.keyboard.press("Enter")
+    box = page.get_by_placeholder("Type a chat message")
+    box.click()
+    page.keyboard.type(f"@Jupyternaut {question}")
+    page.keyboard.press("Enter")
+
+
+@pytest.mark.browser
+def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
+    ai_hub, fake, available_profiles, browser
+):
+    from ..browser import log_in
+
+    fake.delay = 0.25  # words a quarter of a second apart: the stream can be seen growing
+    try:
+        for name in ("carol", "dora"):
+            password = f"{name}-Pass-{os.urandom(6).hex()}"
+            _, token = ai_hub.add_account(name, password)
+            ai_hub.spawn(name, token, {"profile": available_profiles[0]})
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            log_in(page, ai_hub.url, name, password)
+            page.goto(f"{ai_hub.url}/user/{name}/lab")
+            page.wait_for_selector(".jp-LauncherCard", timeout=60_000)
+            fake.requests.clear()
+            ask_in_chat(page, "what is six times seven?")
+            answer = page.locator(".jp-chat-messages-container").get_by_text("Hello from")
+            if name == "carol":
+                # Then the answer grows word by word in the chat, then is whole
+                answer.wait_for(timeout=60_000)
+                partial = answer.inner_text()
+                assert partial != ANSWER and ANSWER.startswith(partial.strip()), partial
+                page.get_by_text(ANSWER).wait_for(timeout=30_000)
+                assert fake.requests[-1]["body"]["stream"] is True
+                page.screenshot(path=ai_hub.tmp / "chat.png")
+            else:
+                # Then dora, over her budget, reads why in the chat, and nothing was sent
+                page.get_by_text("Over budget").wait_for(timeout=60_000)
+                assert fake.requests == []
+                page.screenshot(path=ai_hub.tmp / "chat-over-budget.png")
+            page.close()
+    finally:
+        fake.delay = 0.005
