@@ -215,3 +215,5 @@ missing = [s["name"] for s in c.JupyterHub.services if s["name"] not in policy.s
 if missing:
     raise SystemExit(f"hub policy: {policy.path}: services: no scopes for {', '.join(missing)}")
 c.JupyterHub.load_roles = policy.load_roles([s["name"] for s in c.JupyterHub.services])
+# Sharing from JupyterLab: what the token JupyterLab holds for the person using a server may do.
+c.Spawner.lab_token_scopes = list(policy.lab_token_scopes)

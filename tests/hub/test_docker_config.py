@@ -83,6 +83,7 @@ def make_spawner(catalog, groups=(), gpus: bool = True) -> DockerProfileSpawner:
     config.DockerProfileSpawner.sizes = POLICY.sizes
     config.DockerProfileSpawner.group_sizes = POLICY.group_sizes()
     config.DockerProfileSpawner.offer_gpu_sizes = gpus
+    config.DockerProfileSpawner.lab_token_scopes = list(POLICY.lab_token_scopes)
     user = SimpleNamespace(
         name="alice",
         id=1,
@@ -164,6 +165,21 @@ async def test_usage_comes_from_container_stats_and_volume_sizes(catalog, client
     assert usage.cpu_percent == 20.0 and usage.memory_bytes == 500 * 2**20
     # And storage is the size of the user's home volume
     assert await spawner.get_home_bytes() == 7 * 2**30
+
+
+def test_jupyterlab_may_manage_only_the_shares_of_the_server_it_runs_in(catalog):
+    # Given alice's default server configured from the shipped policy
+    spawner = make_spawner(catalog)
+    # When the hub asks what tokens for it may hold (what JupyterLab's Share dialog uses)
+    scopes = spawner.oauth_client_allowed_scopes
+    # Then sharing is limited to this server, and people's names are all else it may read
+    assert scopes == [
+        "shares!server=alice/",
+        "read:users:name",
+        "list:users",
+        "read:groups:name",
+        "list:groups",
+    ]
 
 
 async def test_a_changed_images_file_is_offered_at_the_next_form_without_a_restart(

@@ -47,6 +47,16 @@ def test_the_shipped_policy_configures_sizes_groups_and_least_privilege_roles(tm
     assert roles["metrics"]["scopes"] == ["read:metrics"]
     assert "account-culler" not in roles  # HUBKIT_CULL_USERS_AFTER unset: not running
     assert roles["monitoring"]["groups"] == ["monitoring"]
+    # And every user may share their servers and pick people by name, nothing more
+    assert roles["user"]["scopes"] == [
+        "self",
+        "shares!user",
+        "read:users:name",
+        "list:users",
+        "read:groups:name",
+        "list:groups",
+    ]
+    assert "groups" not in roles["user"]
     assert not any(
         s == "admin" or s.startswith("admin:")
         for r in roles.values()
@@ -114,6 +124,16 @@ def test_the_shipped_policy_configures_sizes_groups_and_least_privilege_roles(tm
             lambda d: d.update(connections={"wh; DROP": {"url": "sqlite://"}}),
             "connections",
             "does not match",
+        ),
+        (
+            lambda d: d["roles"].update(admin={"scopes": ["self"]}),
+            "roles.admin",
+            "admin role cannot be changed",
+        ),
+        (
+            lambda d: d.update(lab_token_scopes=["shares!server", "share:everything"]),
+            "lab_token_scopes[1]",
+            "unknown scope 'share:everything'",
         ),
         (
             lambda d: d.update(connections={"wh": {"url": "not a url"}}),

@@ -27,6 +27,13 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     return [{"module": "hubkit_lab"}]
 
 
+def _link_jupyter_server_extension(serverapp: ServerApp) -> None:
+    """Called by jupyter_server before it creates its authorizer and identity provider."""
+    from .extension import link
+
+    link(serverapp)
+
+
 def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
     """Called by jupyter_server while it loads the enabled extensions (in name order)."""
     from .extension import load

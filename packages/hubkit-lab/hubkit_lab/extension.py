@@ -6,16 +6,20 @@ and what it does once every extension is loaded.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
+from jupyter_server.auth.authorizer import AllowAllAuthorizer
 from jupyter_server.utils import url_path_join
+from tornado.ioloop import PeriodicCallback
 from tornado.web import GZipContentEncoding
-from traitlets import Bool, Int, TraitError, validate
+from traitlets import Bool, Float, Int, TraitError, validate
 from traitlets.config import LoggingConfigurable
 
 from . import __version__, shutdown
 from .handlers import setup_handlers
 from .precompressed import replace_file_handlers
+from .sharing import AccessGuard, WebsocketTracker
 
 if TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
@@ -76,12 +80,46 @@ class HubkitLab(LoggingConfigurable):
         """,
     ).tag(config=True)
 
+    access_check_interval = Float(
+        5.0,
+        help="""Seconds between two checks with JupyterHub that the people connected to this
+        server by websocket (kernels, notebook documents, terminals) may still use it; the
+        connections of those who may not (a share revoked, an account removed) are closed.
+        One hub request per check and person other than the server's owner; none when only
+        the owner is connected. JupyterHub checks new requests itself, with answers cached for
+        `HubAuth.cache_max_age`, which this sets to the same (unless configured). 0 turns the
+        checks off.
+
+        .. versionadded:: 0.1
+        """,
+    ).tag(config=True)
+
+    @validate("access_check_interval")
+    def _validate_access_check_interval(self, proposal: dict[str, Any]) -> float:
+        seconds = proposal["value"]
+        if seconds < 0:
+            raise TraitError(f"HubkitLab.access_check_interval must be >= 0, not {seconds}")
+        return seconds
+
     @validate("gzip_level")
     def _validate_gzip_level(self, proposal: dict[str, Any]) -> int:
         level = proposal["value"]
         if not 1 <= level <= 9:
             raise TraitError(f"HubkitLab.gzip_level must be between 1 and 9, not {level}")
         return level
+
+
+def link(serverapp: ServerApp) -> None:
+    """Before the server creates them: its authorizer records websockets and JupyterHub's
+    answers about tokens are cached no longer than `access_check_interval`
+    (hubkit_lab.sharing). An authorizer or cache age set in the server's config is kept."""
+    seconds = HubkitLab(parent=serverapp, log=serverapp.log).access_check_interval
+    if not seconds:
+        return
+    if serverapp.authorizer_class is AllowAllAuthorizer:
+        serverapp.authorizer_class = WebsocketTracker
+    if "cache_max_age" not in serverapp.config.HubAuth:
+        serverapp.config.HubAuth.cache_max_age = max(1, round(seconds))
 
 
 def load(serverapp: ServerApp) -> None:
@@ -130,6 +168,7 @@ def start(serverapp: ServerApp) -> None:
     FileFindHandler itself.
     """
     settings: HubkitLab = serverapp.web_app.settings[SETTINGS_KEY]
+    _start_access_checks(serverapp, settings)
     if not settings.precompressed_assets:
         return
     lab = _lab_app(serverapp)
@@ -144,3 +183,27 @@ def start(serverapp: ServerApp) -> None:
         serverapp.log.info("hubkit_lab: precompressed assets served at %s", ", ".join(changed))
     else:
         serverapp.log.warning("hubkit_lab: no route of JupyterLab's assets found (%s)", patterns)
+
+
+def _start_access_checks(serverapp: ServerApp, settings: HubkitLab) -> None:
+    """Under JupyterHub, close websockets of people who lost access (hubkit_lab.sharing)."""
+    hub_auth = getattr(serverapp.identity_provider, "hub_auth", None)
+    tracker = serverapp.authorizer
+    if hub_auth is None or not settings.access_check_interval:
+        return
+    if not isinstance(tracker, WebsocketTracker):
+        serverapp.log.warning(
+            "hubkit_lab: ServerApp.authorizer_class is %s, not hubkit_lab.sharing."
+            "WebsocketTracker: open websockets stay open after a share is revoked",
+            type(tracker).__name__,
+        )
+        return
+    owner = os.environ.get("JUPYTERHUB_USER", "")
+    guard = AccessGuard(tracker, hub_auth, owner, serverapp.log)
+    checks = PeriodicCallback(guard.check, settings.access_check_interval * 1000)
+    checks.start()
+    serverapp.log.info(
+        "hubkit_lab: every %s s, closing websockets of people who lost access",
+        settings.access_check_interval,
+    )
+    serverapp.web_app.settings[SETTINGS_KEY + "_access_checks"] = checks

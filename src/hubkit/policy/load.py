@@ -144,6 +144,7 @@ class HubPolicy:
     services: dict[str, Role]  # service name -> its role (same name)
     connections: dict[str, SharedConnection] = field(default_factory=dict)
     ai: AIPolicy = field(default_factory=AIPolicy)
+    lab_token_scopes: tuple[str, ...] = ()
 
     def group_sizes(self) -> dict[str, dict[str, Size]]:
         """Group name -> the extra sizes its members may choose."""
@@ -156,7 +157,7 @@ class HubPolicy:
                 "name": r.name,
                 "description": r.description,
                 "scopes": list(r.scopes),
-                "groups": list(r.groups),
+                **({"groups": list(r.groups)} if r.groups else {}),
             }
             for r in self.roles.values()
         ]
@@ -198,7 +199,16 @@ def load_policy(path: Path) -> HubPolicy:
         for name, entry in (data.get("connections") or {}).items()
     }
     ai = AIPolicy.from_entry(data.get("ai"))
-    policy = HubPolicy(path, data["sizes"], groups, roles, services, connections, ai)
+    policy = HubPolicy(
+        path,
+        data["sizes"],
+        groups,
+        roles,
+        services,
+        connections,
+        ai,
+        tuple(data.get("lab_token_scopes") or ()),
+    )
     _check(policy)
     return policy
 
@@ -214,6 +224,10 @@ def _check(policy: HubPolicy) -> None:
             raise PolicyError(
                 path, f"groups.{group.name}.sizes", f"{sorted(taken)} already name sizes for all"
             )
+    if "admin" in policy.roles:
+        raise PolicyError(path, "roles.admin", "JupyterHub's admin role cannot be changed")
+    if policy.roles.get("user", Role("user", ())).groups:
+        raise PolicyError(path, "roles.user.groups", "the user role is every user's already")
     for role in policy.roles.values():
         for i, group in enumerate(role.groups):
             if group not in policy.groups:
@@ -225,11 +239,14 @@ def _check(policy: HubPolicy) -> None:
     _check_ai(path, policy)
     for kind, roles in (("roles", policy.roles), ("services", policy.services)):
         for role in roles.values():
-            for i, scope in enumerate(role.scopes):
-                if not known_scope(scope):
-                    raise PolicyError(
-                        path, f"{kind}.{role.name}.scopes[{i}]", f"unknown scope {scope!r}"
-                    )
+            _check_scopes(path, f"{kind}.{role.name}.scopes", role.scopes)
+    _check_scopes(path, "lab_token_scopes", policy.lab_token_scopes)
+
+
+def _check_scopes(path: Path, where: str, scopes: tuple[str, ...]) -> None:
+    for i, scope in enumerate(scopes):
+        if not known_scope(scope):
+            raise PolicyError(path, f"{where}[{i}]", f"unknown scope {scope!r}")
 
 
 def _check_connection(path: Path, connection: SharedConnection, policy: HubPolicy) -> None:

@@ -135,6 +135,28 @@ class ProfileSpawnerMixin(AIAssistMixin, HasTraits):
         code runs with those credentials: grant read-only database roles.""",
     ).tag(config=True)
 
+    lab_token_scopes = List(
+        Unicode(),
+        help="""What JupyterLab in this server may do with the token of the person using it
+        (JupyterHub's `oauth_client_allowed_scopes`, whose default this sets; access to the
+        server itself is always added, and a token never holds more than its person). A scope
+        ending in a bare `!server` filter is limited to this server (`shares!server` becomes
+        `shares!server=<user>/<server name>`): JupyterHub resolves that filter for the
+        server's own token, not for these. hub/jupyterhub_config.py sets them from the hub
+        policy (`lab_token_scopes`); JupyterLab's Share dialog needs them.""",
+    ).tag(config=True)
+
+    @default("oauth_client_allowed_scopes")
+    def _default_oauth_client_allowed_scopes(self) -> list[str]:
+        # A list, not a callable in the config: JupyterHub 6.1 puts the setting as it is into
+        # the server's environment (JUPYTERHUB_OAUTH_CLIENT_ALLOWED_SCOPES), and a callable
+        # fails there.
+        server = f"{self.user.name}/{self.name}"
+        return [
+            f"{scope}={server}" if scope.endswith("!server") else scope
+            for scope in self.lab_token_scopes
+        ]
+
     home_quota_warning = Float(
         0.9,
         min=0.0,
