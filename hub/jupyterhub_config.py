@@ -165,6 +165,8 @@ if cull_users_after := env_int("HUBKIT_CULL_USERS_AFTER", 0):
 if metrics_token := secret_env("HUBKIT_METRICS_TOKEN"):
     # Prometheus scrapes /hub/metrics with this token (bearer_token in its scrape config).
     c.JupyterHub.services.append({"name": "metrics", "api_token": metrics_token})
+# Scopes every user gets beyond the policy's `user` role (the AI gateway's access).
+user_scopes: list[str] = []
 if env_bool("HUBKIT_AI", True):
     # The AI gateway (hubkit.hub.ai_gateway) holds the vendors' keys; users' servers reach it
     # with their own hub token, which gets the one scope that allows it.
@@ -200,7 +202,7 @@ if env_bool("HUBKIT_AI", True):
             },
         }
     )
-    c.JupyterHub.extra_user_scopes = {ACCESS_SCOPE}
+    user_scopes.append(ACCESS_SCOPE)
     c.Spawner.server_token_scopes = ["access:servers!server", "users:activity!user", ACCESS_SCOPE]
     c.Spawner.ai_gateway_url = f"{gateway_url}/services/{SERVICE}"
     c.Spawner.ai_default_model = policy.ai.default_model
@@ -214,6 +216,8 @@ if env_bool("HUBKIT_AI", True):
 missing = [s["name"] for s in c.JupyterHub.services if s["name"] not in policy.services]
 if missing:
     raise SystemExit(f"hub policy: {policy.path}: services: no scopes for {', '.join(missing)}")
-c.JupyterHub.load_roles = policy.load_roles([s["name"] for s in c.JupyterHub.services])
+c.JupyterHub.load_roles = policy.load_roles(
+    [s["name"] for s in c.JupyterHub.services], user_scopes=user_scopes
+)
 # Sharing from JupyterLab: what the token JupyterLab holds for the person using a server may do.
 c.Spawner.lab_token_scopes = list(policy.lab_token_scopes)

@@ -47,7 +47,9 @@ def test_the_shipped_policy_configures_sizes_groups_and_least_privilege_roles(tm
     assert roles["metrics"]["scopes"] == ["read:metrics"]
     assert "account-culler" not in roles  # HUBKIT_CULL_USERS_AFTER unset: not running
     assert roles["monitoring"]["groups"] == ["monitoring"]
-    # And every user may share their servers and pick people by name, nothing more
+    # And every user may share their servers, pick people by name and use the AI gateway,
+    # nothing more (the policy's `user` role replaces JupyterHub's, so the gateway's scope must
+    # be in it: JupyterHub ignores extra_user_scopes then)
     assert roles["user"]["scopes"] == [
         "self",
         "shares!user",
@@ -55,6 +57,7 @@ def test_the_shipped_policy_configures_sizes_groups_and_least_privilege_roles(tm
         "list:users",
         "read:groups:name",
         "list:groups",
+        "access:services!service=ai-gateway",
     ]
     assert "groups" not in roles["user"]
     assert not any(

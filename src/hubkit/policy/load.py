@@ -11,7 +11,7 @@ at start and stops with one line naming the file and the entry when it is wrong.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,8 +150,12 @@ class HubPolicy:
         """Group name -> the extra sizes its members may choose."""
         return {name: dict(g.sizes) for name, g in self.groups.items() if g.sizes}
 
-    def load_roles(self, services: list[str]) -> list[dict[str, Any]]:
-        """JupyterHub's `load_roles`: the policy's roles, and one role per running service."""
+    def load_roles(
+        self, services: list[str], user_scopes: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        """JupyterHub's `load_roles`: the policy's roles, and one role per running service.
+        `user_scopes` join the `user` role: a `user` role here replaces JupyterHub's default
+        one, and with it JupyterHub's `extra_user_scopes`."""
         roles = [
             {
                 "name": r.name,
@@ -171,6 +175,12 @@ class HubPolicy:
                     "services": [name],
                 }
             )
+        if user_scopes:
+            user = next((r for r in roles if r["name"] == "user"), None)
+            if user is None:
+                user = {"name": "user", "scopes": ["self"]}
+                roles.append(user)
+            user["scopes"] += [s for s in user_scopes if s not in user["scopes"]]
         return roles
 
 
