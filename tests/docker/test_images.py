@@ -30,10 +30,11 @@ def test_pypi_image_has_the_conda_images_layout(docker: Docker, user_images):
     image = user_images.images["python-sql"]
     [info] = docker.inspect(image)
     config = info["Config"]
-    # the jovyan user, the healthcheck, tini and jupyterhub-singleuser, as every image
+    # the jovyan user, the healthcheck, tini, the start hook (first login's welcome files) and
+    # jupyterhub-singleuser, as every image
     assert config["User"] == "1000"
     assert config["Healthcheck"]["Test"] == ["CMD", "/usr/local/bin/hubkit-healthcheck"]
-    assert config["Entrypoint"] == ["tini", "-g", "--"]
+    assert config["Entrypoint"] == ["tini", "-g", "--", "hubkit-start"]
     assert config["Cmd"] == ["jupyterhub-singleuser"]
     env = dict(line.split("=", 1) for line in config["Env"])
     assert env["HUBKIT_PROFILE"] == "python-sql"
