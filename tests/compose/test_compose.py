@@ -167,6 +167,14 @@ def test_required_settings_stop_compose_with_a_message():
         assert "stack.env" in required[name]
 
 
+def test_no_config_is_empty_when_its_optional_variable_is(compose):
+    """Compose mounts a config whose content is empty as a directory: the hub then stops, unable
+    to read the key file, when stack.env leaves an optional key (ANTHROPIC_API_KEY) empty."""
+    for name, config in compose["configs"].items():
+        with_empty_optionals = re.sub(r"\$\{\w+:-[^}]*\}", "", config["content"])
+        assert with_empty_optionals, f"config {name} is empty when its variable is"
+
+
 def test_monitoring_profile_scrapes_hub_metrics_with_the_token(compose):
     services = compose["services"]
     for name in ("prometheus", "grafana", "cadvisor"):
