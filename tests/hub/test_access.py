@@ -97,10 +97,17 @@ def test_user_cannot_reach_another_users_server_api_or_files(team):
     assert requests.get(f"{hub.url}/user/bob/api/status", headers=alice_headers).status_code == 403
     r = requests.get(f"{hub.url}/user/bob/api/contents/secret.txt", headers=alice_headers)
     assert r.status_code == 403 and "secret" not in r.text
-    assert hub.api("GET", "/users/bob", alice).status_code == 404
     assert hub.api("DELETE", "/users/bob/server", alice).status_code == 404
-    # (a plain user's role has no list:users: the list is refused, not filtered)
-    assert hub.api("GET", "/users", alice).status_code == 403
+    # (every user may read the names of the others, to pick them in the Share dialog: the name
+    # (JupyterHub's name model also says whether one is an admin), no servers, activity, groups)
+    private = {"servers", "server", "groups", "roles", "last_activity", "created", "pending"}
+    r = hub.api("GET", "/users/bob", alice)
+    assert r.status_code == 200 and not set(r.json()) & private, r.text
+    assert not r.json().get("user_info"), r.text
+    listed = hub.api("GET", "/users", alice).json()
+    assert {"alice", "bob"} <= {u["name"] for u in listed}
+    others = [u for u in listed if u["name"] != "alice"]
+    assert not any(set(u) & private or u.get("user_info") for u in others), others
     # Or her browser session on bob's server
     r = hub.users["alice"][0].get(f"{hub.url}/user/bob/api/contents/secret.txt")
     assert "bob's secret" not in r.text
