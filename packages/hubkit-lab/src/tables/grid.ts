@@ -11,6 +11,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { filterIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
+import { el } from '../dom';
 import {
   IColumn,
   IFilter,
@@ -21,24 +22,6 @@ import {
   TableClient,
   TABLE_MIME
 } from './model';
-
-/**
- * Make an element with a class and optional text.
- */
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className = '',
-  text = ''
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text) {
-    node.textContent = text;
-  }
-  return node;
-}
 
 function button(label: string, title: string, onClick: () => void): HTMLButtonElement {
   const b = el('button', 'hk-Table-button jp-Button jp-mod-styled', label);
