@@ -161,7 +161,9 @@ def test_each_shipped_template_runs(template, layout, available_profiles, tmp_pa
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_a_template_from_the_launcher_opens_as_a_new_notebook(make_hub, browser, theme, tmp_path):
+def test_the_welcome_opens_and_a_template_from_the_launcher_makes_a_notebook(
+    make_hub, browser, theme, tmp_path
+):
     # Given a user who logs in and starts a server
     hub = make_hub("hub")
     hub.add_account("lars", password=PASSWORD)
@@ -170,7 +172,14 @@ def test_a_template_from_the_launcher_opens_as_a_new_notebook(make_hub, browser,
     page.wait_for_selector("input[name=profile]")
     page.click("form button[type=submit], form input[type=submit]")
     page.wait_for_url("**/user/lars/lab**", timeout=120_000)
-    page.wait_for_selector(".jp-Launcher", timeout=120_000)
+    # Then the welcome notebook opens by itself, and is recorded as opened (not again)
+    page.wait_for_selector(".jp-NotebookPanel:has-text('Welcome')", timeout=120_000)
+    page.wait_for_selector(".lm-TabBar-tab.lm-mod-current:has-text('Welcome.ipynb')")
+    home = Path(hub.env["HUBKIT_HOMES_DIR"]) / "lars"
+    assert (home / ".local" / "state" / "hubkit" / "welcome-opened").exists()
+    # When the user opens a launcher
+    page.keyboard.press("Control+Shift+L")
+    page.wait_for_selector(".jp-Launcher", timeout=60_000)
     if theme == "dark":
         page.click(".jp-Launcher")
         page.keyboard.press("Control+Shift+C")  # the command palette
@@ -193,7 +202,6 @@ def test_a_template_from_the_launcher_opens_as_a_new_notebook(make_hub, browser,
     # Then a new notebook opens with the template's content
     page.wait_for_selector(".jp-NotebookPanel:has-text('SQL analysis')", timeout=60_000)
     page.wait_for_selector(".lm-TabBar-tab:has-text('sql-analysis.ipynb')", timeout=30_000)
-    home = Path(hub.env["HUBKIT_HOMES_DIR"]) / "lars"
     assert (home / "sql-analysis.ipynb").is_file()
 
 

@@ -21,6 +21,7 @@ import { sqlPlugins } from './sqlplugins';
 import { tablesPlugin } from './tables/plugin';
 import { templatesPlugin } from './templates';
 import { IServerInfo } from './tokens';
+import { welcomePlugin } from './welcome';
 
 /**
  * The plugin's id.
@@ -162,4 +163,11 @@ const serverStatus: JupyterFrontEndPlugin<void> = {
 };
 
 
-export default [serverStatus, ...sqlPlugins, tablesPlugin, templatesPlugin, builderPlugin];
+export default [
+  serverStatus,
+  ...sqlPlugins,
+  tablesPlugin,
+  templatesPlugin,
+  builderPlugin,
+  welcomePlugin
+];
