@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from jupyterhub.roles import get_default_roles
+
 from hubkit.hub.database import wait_for_database
 from hubkit.hub.settings import env_bool, env_int, require_env, secret_env
 from hubkit.imagesfile import VARIABLE as IMAGES_VARIABLE
@@ -203,7 +205,12 @@ if env_bool("HUBKIT_AI", True):
         }
     )
     user_scopes.append(ACCESS_SCOPE)
-    c.Spawner.server_token_scopes = ["access:servers!server", "users:activity!user", ACCESS_SCOPE]
+    # Setting the server token's scopes replaces the `server` role's: start from the policy's
+    # (or JupyterHub's default one) and add the gateway's.
+    server_scopes = next(r["scopes"] for r in get_default_roles() if r["name"] == "server")
+    if "server" in policy.roles:
+        server_scopes = list(policy.roles["server"].scopes)
+    c.Spawner.server_token_scopes = [*server_scopes, ACCESS_SCOPE]
     c.Spawner.ai_gateway_url = f"{gateway_url}/services/{SERVICE}"
     c.Spawner.ai_default_model = policy.ai.default_model
     # Usage per user: the admins' usage page and /hub/metrics read the gateway's table.
