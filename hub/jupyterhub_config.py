@@ -105,10 +105,17 @@ elif mode == "docker":
 else:
     raise SystemExit(f"HUBKIT_SPAWNER must be 'local' or 'docker', not {mode!r}")
 # The shared datasets folder and the admin's notebook templates (local mode has defaults).
-if datasets := os.environ.get("HUBKIT_DATASETS_DIR", "").strip():
-    c.Spawner.datasets_dir = datasets
-if templates := os.environ.get("HUBKIT_TEMPLATES_DIR", "").strip():
-    c.Spawner.templates_dir = templates
+# Docker mounts them from the host: a relative path would be taken for a volume's name.
+for variable, trait in (
+    ("HUBKIT_DATASETS_DIR", "datasets_dir"),
+    ("HUBKIT_TEMPLATES_DIR", "templates_dir"),
+):
+    if folder := os.environ.get(variable, "").strip():
+        if mode == "docker" and not os.path.isabs(folder):
+            raise SystemExit(
+                f"{variable} must be an absolute folder on the Docker host, not {folder!r}"
+            )
+        setattr(c.Spawner, trait, folder)
 # Defaults: example-stack.env's values (tests/compose/test_defaults.py compares them).
 c.Spawner.start_timeout = env_int("HUBKIT_START_TIMEOUT", 600)
 c.Spawner.http_timeout = env_int("HUBKIT_HTTP_TIMEOUT", 120)
