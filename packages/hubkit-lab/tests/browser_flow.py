@@ -51,6 +51,12 @@ def open_databases(page: Page) -> None:
     page.wait_for_selector(".hk-Databases")
 
 
+def save(page: Page) -> None:
+    """Save the current notebook and wait until it is saved (its tab is no longer dirty)."""
+    page.keyboard.press("Control+s")
+    page.wait_for_selector(".lm-TabBar-tab.lm-mod-current:not(.jp-mod-dirty)", timeout=30_000)
+
+
 def log_in(page: Page, server: str, login: str) -> None:
     """Log in on the hub the server is behind (`server` is HUB/user/NAME)."""
     hub = server.split("/user/")[0]
@@ -251,8 +257,7 @@ def run(args: argparse.Namespace) -> dict:
             steps.append("inserted")
 
             # Saved as standard code cells with the magic and the metadata
-            page.keyboard.press("Control+s")
-            page.wait_for_timeout(1000)
+            save(page)
 
             # Opened again, both are SQL cells
             page.reload()
