@@ -160,14 +160,13 @@ def test_each_shipped_template_runs(template, layout, available_profiles, tmp_pa
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.parametrize("theme", ["light", "dark"])
 def test_the_welcome_opens_and_a_template_from_the_launcher_makes_a_notebook(
-    make_hub, browser, theme, tmp_path
+    make_hub, browser, tmp_path
 ):
     # Given a user who logs in and starts a server
     hub = make_hub("hub")
     hub.add_account("lars", password=PASSWORD)
-    page = browser.new_page(color_scheme=theme)
+    page = browser.new_page()
     log_in(page, hub.url, "lars", PASSWORD)
     page.wait_for_selector("input[name=profile]")
     page.click("form button[type=submit], form input[type=submit]")
@@ -180,15 +179,7 @@ def test_the_welcome_opens_and_a_template_from_the_launcher_makes_a_notebook(
     # When the user opens a launcher
     page.keyboard.press("Control+Shift+L")
     page.wait_for_selector(".jp-Launcher", timeout=60_000)
-    if theme == "dark":
-        page.click(".jp-Launcher")
-        page.keyboard.press("Control+Shift+C")  # the command palette
-        page.keyboard.type("Use Theme: JupyterLab Dark")
-        page.keyboard.press("Enter")
-        page.wait_for_selector(
-            "body[data-jp-theme-light='false']", state="attached", timeout=30_000
-        )
-    # Then the launcher has a Templates section with the shipped templates
+    # Then the launcher has a Templates section with the shipped templates (light and dark)
     section = page.locator(".jp-Launcher-section:has-text('Templates')")
     section.wait_for(timeout=120_000)
     cards = section.locator(".jp-LauncherCard")
@@ -196,7 +187,14 @@ def test_the_welcome_opens_and_a_template_from_the_launcher_makes_a_notebook(
         ["Chart report", "DataFrame exploration", "Machine-learning baseline", "SQL analysis"]
     )
     section.scroll_into_view_if_needed()
-    page.screenshot(path=str(tmp_path / f"launcher-{theme}.png"))
+    page.screenshot(path=str(tmp_path / "launcher-light.png"))
+    page.click(".jp-Launcher")
+    page.keyboard.press("Control+Shift+C")  # the command palette
+    page.keyboard.type("Use Theme: JupyterLab Dark")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("body[data-jp-theme-light='false']", state="attached", timeout=30_000)
+    section.scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "launcher-dark.png"))
     # When the user clicks one
     section.locator(".jp-LauncherCard[title*='Query data with SQL cells']").click()
     # Then a new notebook opens with the template's content
