@@ -358,7 +358,7 @@ def ask_in_chat(page, question: str) -> None:
 def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
     ai_hub, fake, available_profiles, browser
 ):
-    from ..browser import log_in
+    from ..browser import first_visit, log_in
 
     fake.delay = 0.25  # words a quarter of a second apart: the stream can be seen growing
     try:
@@ -369,7 +369,7 @@ def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             log_in(page, ai_hub.url, name, password)
             page.goto(f"{ai_hub.url}/user/{name}/lab")
-            page.wait_for_selector(".jp-LauncherCard", timeout=60_000)
+            first_visit(page)
             fake.requests.clear()
             ask_in_chat(page, "what is six times seven?")
             answer = page.locator(".jp-chat-messages-container").get_by_text("Hello from")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ..browser import log_in
+from ..browser import first_visit, log_in
 from ..hubserver import ADMIN, ADMIN_PASSWORD
 from .extension_set import EXTENSION_SET, SIDEBAR_PANELS
 
@@ -50,8 +50,8 @@ def test_login_pick_profile_and_open_jupyterlab(hub, catalog, available_profiles
     page.click("form button[type=submit], form input[type=submit]")
     # Then JupyterLab opens with a launcher card per kernel of the profile
     page.wait_for_url("**/user/admin/lab**", timeout=120_000)
-    page.wait_for_selector(".jp-Launcher", timeout=120_000)
-    launcher = page.inner_text(".jp-Launcher")
+    first_visit(page)
+    launcher = page.inner_text(".jp-Launcher:visible")
     for kernel, _ in catalog.kernels(slug):
         assert kernel.display_name in launcher
     # And the extension set is loaded and active
@@ -63,7 +63,7 @@ def test_login_pick_profile_and_open_jupyterlab(hub, catalog, available_profiles
     assert panels >= SIDEBAR_PANELS, SIDEBAR_PANELS - panels
     page.wait_for_selector("text=/Mem: .* 2048.00 MB/", timeout=30_000)  # the size's limit
     # When a Python notebook runs a cell
-    page.click(".jp-Launcher .jp-LauncherCard[data-category='Notebook'][title*='Python 3']")
+    page.click(".jp-Launcher:visible .jp-LauncherCard[data-category='Notebook'][title*='Python 3']")
     page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=60_000)
     page.wait_for_selector("text=Python 3 | Idle", timeout=60_000)
     run_in_last_cell(page, "answer = 41 + 1\nanswer")
