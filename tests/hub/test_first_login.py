@@ -196,7 +196,7 @@ def test_the_welcome_opens_and_a_template_from_the_launcher_makes_a_notebook(
     # When the user clicks one
     section.locator(".jp-LauncherCard[title*='Query data with SQL cells']").click()
     # Then a new notebook opens with the template's content
-    page.wait_for_selector(".jp-NotebookPanel:has-text('SQL analysis')", timeout=60_000)
+    page.wait_for_selector(".jp-NotebookPanel:visible:has-text('SQL analysis')", timeout=60_000)
     page.wait_for_selector(".lm-TabBar-tab:has-text('sql-analysis.ipynb')", timeout=30_000)
     assert (home / "sql-analysis.ipynb").is_file()
 
