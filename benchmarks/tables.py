@@ -199,9 +199,9 @@ def browser(rows: int) -> None:
     sys.path.insert(0, str(tests))
     import nbformat
     from lab_servers import TOKEN, jupyter_server
-    from test_tables_browser import MAKE, ROWS
+    from table_checks import make
 
-    source = MAKE.replace(f"n = {ROWS}", f"n = {rows}")
+    source = make(rows)
     results = {}
     for name, prefix, selector in (
         ("pandas", "%config InteractiveTables.enabled = False\n",
