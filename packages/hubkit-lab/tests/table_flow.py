@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from browser_flow import chromium_page, flow_parser, log_in, report, start_flow
+from browser_flow import chromium_page, flow_parser, open_notebook, report, start_flow
 from playwright.sync_api import Page
 
 FIRST_ROW = ".hk-Table-grid tbody tr:first-child"
@@ -53,12 +53,7 @@ def run(args: argparse.Namespace) -> dict:
                 0, received[0] + len(payload)))  # fmt: skip
 
         page.on("websocket", on_socket)
-        if args.login:
-            log_in(page, base, args.login)
-        query = f"?token={token}&reset" if token != "-" else "?reset"
-        page.goto(f"{base}/lab/tree/{args.notebook}{query}")
-        page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content")
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+        open_notebook(page, base, token, args)
         received[0] = 0
         page.click(".jp-Notebook .jp-Cell .jp-InputArea-prompt")
         page.keyboard.press("Shift+Enter")

@@ -178,14 +178,7 @@ export class QueryBuilder extends Widget {
     value: string,
     onChange: (value: string) => void
   ): HTMLElement {
-    const { node, select } = createSelect(className);
-    for (const [v, text] of options) {
-      const option = document.createElement('option');
-      option.value = v;
-      option.textContent = text;
-      select.appendChild(option);
-    }
-    select.value = value;
+    const { node, select } = createSelect(className, options, value);
     select.addEventListener('change', () => onChange(select.value));
     return node;
   }

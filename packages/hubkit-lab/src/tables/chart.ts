@@ -8,6 +8,7 @@ import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { createSelect } from '../sqlcells';
 import { IColumn } from './model';
 
 /**
@@ -165,17 +166,9 @@ export class ChartPanel {
     const field = document.createElement('label');
     field.className = `hk-Chart-field hk-Chart-${name}`;
     field.textContent = label;
-    const select = document.createElement('select');
-    select.className = 'jp-mod-styled';
-    for (const [v, text] of options) {
-      const option = document.createElement('option');
-      option.value = v;
-      option.textContent = text;
-      select.appendChild(option);
-    }
-    select.value = value;
+    const { node, select } = createSelect('hk-Chart-select', options, value);
     select.addEventListener('change', () => void this.refresh());
-    field.appendChild(select);
+    field.appendChild(node);
     form.appendChild(field);
     return select;
   }
