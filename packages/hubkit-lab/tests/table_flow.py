@@ -176,7 +176,7 @@ def chart(page: Page, seen: dict, shot: Callable[[Page, str], None]) -> None:
     seen["chart_code"] = cell.locator(".cm-content").inner_text()
     cell.locator(".jp-InputArea-prompt").click()
     page.keyboard.press("Shift+Enter")
-    plot = cell.locator(".jp-OutputArea-output .js-plotly-plot")
+    plot = cell.locator(".jp-OutputArea .js-plotly-plot")  # the output is the plot
     plot.wait_for(timeout=120_000)
     page.wait_for_timeout(500)
     seen["chart_code_figure"] = plot.evaluate(TRACES)
