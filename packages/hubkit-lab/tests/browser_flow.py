@@ -68,6 +68,16 @@ def log_in(page: Page, server: str, login: str) -> None:
     page.wait_for_url(lambda url: "/hub/login" not in url)
 
 
+def open_notebook(page: Page, base: str, token: str, args: argparse.Namespace) -> None:
+    """(Log in on the hub,) open the flow's notebook and wait for its idle kernel."""
+    if args.login:
+        log_in(page, base, args.login)
+    query = f"?token={token}&reset" if token != "-" else "?reset"
+    page.goto(f"{base}/lab/tree/{args.notebook}{query}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+
+
 def prepare(args: argparse.Namespace) -> tuple[str, str, Path | None]:
     """Set the theme and silence the news prompt (with a token), make the screenshots'
     folder; return the server's URL, the token and that folder."""
@@ -100,12 +110,7 @@ def run(args: argparse.Namespace) -> dict:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.set_default_timeout(45_000)  # a loaded 2-core machine is slow to complete
         try:
-            if args.login:
-                log_in(page, base, args.login)
-            query = f"?token={token}&reset" if token != "-" else "?reset"
-            page.goto(f"{base}/lab/tree/{args.notebook}{query}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content")
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+            open_notebook(page, base, token, args)
             steps.append("opened")
 
             if args.create:

@@ -169,13 +169,7 @@ export class QueryBuilder extends Widget {
     value: string,
     onChange: (value: string) => void
   ): HTMLElement {
-    const { node, select } = createSelect(className);
-    for (const [v, text] of options) {
-      const option = el('option', '', text);
-      option.value = v;
-      select.appendChild(option);
-    }
-    select.value = value;
+    const { node, select } = createSelect(className, options, value);
     select.addEventListener('change', () => onChange(select.value));
     return node;
   }
