@@ -121,7 +121,7 @@ class UsageCollector:
             "hubkit_ai_tokens", "AI tokens through the gateway", labels=["user", "model", "kind"]
         )
         cost = CounterMetricFamily(
-            "hubkit_ai_cost_usd", "AI cost in USD (LiteLLM's prices)", labels=["user", "model"]
+            "hubkit_ai_cost_usd", "AI cost in USD (genai-prices' table)", labels=["user", "model"]
         )
         totals: dict[tuple[str, str], list[float]] = {}
         for row in self.store.all_rows():
