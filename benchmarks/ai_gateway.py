@@ -17,6 +17,7 @@ Timings are never asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -188,6 +189,16 @@ class PatientHub(HubServer):
             super().start()
         except TimeoutError:
             self.wait_for(lambda: probe_hub(self.url), 240, "the hub answering")
+
+    def stop(self) -> None:
+        """Stop the hub, then whatever it started and left (its proxy and services outlive it
+        when its shutdown takes longer than HubServer waits, as on a loaded machine)."""
+        children = psutil.Process(self.process.pid).children(recursive=True) if self.process else []
+        super().stop()
+        for p in children:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.terminate()
+        psutil.wait_procs(children, timeout=10)
 
 
 def probe_hub(url: str) -> bool:
