@@ -442,9 +442,9 @@ class AIGateway(Application):
     keepalive_seconds = Float(
         60.0,
         help="""Seconds an idle connection to a vendor is kept for the next request. A new
-        one costs a TCP and TLS handshake (tens to hundreds of ms before the first token);
-        (httpx's default of 5 s dropped them between a user's questions.) Kept short of the
-        vendors' own idle limits, so a request rarely meets a connection closed meanwhile.""",
+        one costs a TCP and TLS handshake (tens to hundreds of ms before the first token; the
+        5 s of httpx, used before, dropped them between a user's questions). Kept below the
+        vendors' own idle limits, so a request rarely meets a connection they closed.""",
     ).tag(config=True)
     db_url = Unicode(
         help="""SQLAlchemy URL of the usage table (the hub's PostgreSQL in production).
