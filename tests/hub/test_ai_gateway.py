@@ -268,7 +268,8 @@ def test_a_missing_key_is_named(make_hub, fake):
 KERNEL_CODE = """
 import litellm
 ip = get_ipython()
-ip.run_line_magic("load_ext", "jupyter_ai_magic_commands")
+# No %load_ext: the kernel's config declares %%ai as a lazy magic, loaded on first use
+assert "jupyter_ai_magic_commands.magics" not in __import__("sys").modules
 answer = ip.run_cell_magic("ai", "anthropic/claude-sonnet-4-5 --format text", "PROMPT")
 print("MAGIC:", getattr(answer, "data", answer))
 for model in ("anthropic/claude-sonnet-4-5", "openai/gpt-4.1-mini"):
@@ -294,7 +295,7 @@ async def test_a_users_server_uses_the_gateway_with_its_own_token_and_never_hold
 ):
     # Given alice's server, started with nothing configured by her
     token = ai_hub.tokens["alice"]
-    ai_hub.spawn("alice", token, {"profile": available_profiles[0]})
+    running(ai_hub, "alice", available_profiles[0])
     fake.requests.clear()
     before = usage_of(ai_hub, "alice")["requests"]
     prompt = "Secret plan number " + os.urandom(4).hex()
@@ -389,3 +390,31 @@ def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
             page.close()
     finally:
         fake.delay = 0.005
+
+
+def running(hub, user: str, profile: str) -> None:
+    """The user's server, started unless it already runs (tests share it, in any order)."""
+    token = hub.tokens[user]
+    if not (hub.api("GET", f"/users/{user}", token).json()["servers"].get("") or {}).get("ready"):
+        hub.spawn(user, token, {"profile": profile})
+
+
+def test_a_users_own_key_saved_in_jupyter_ai_is_readable_by_them_only(ai_hub, available_profiles):
+    # Given alice's server
+    running(ai_hub, "alice", available_profiles[0])
+    base = f"{ai_hub.url}/user/alice/api/jupyternaut/secrets"
+    headers = {"Authorization": f"token {ai_hub.tokens['alice']}"}
+    dotenv = ai_hub.tmp / "homes" / "alice" / ".env"
+    key = "sk-own-" + os.urandom(8).hex()
+    # When she saves a key of her own in jupyter-ai's settings (a vendor the hub does not
+    # serve, so her other requests still go through the gateway)
+    secret = {"updated_secrets": {"MISTRAL_API_KEY": key}}
+    r = requests.put(base, json=secret, headers=headers, timeout=30)
+    try:
+        assert r.status_code == 204, r.text
+        # Then it is in her home's .env, readable and writable by her alone
+        assert "MISTRAL_API_KEY" in dotenv.read_text() and key in dotenv.read_text()
+        assert oct(dotenv.stat().st_mode & 0o777) == oct(0o600)
+    finally:
+        forget = {"updated_secrets": {"MISTRAL_API_KEY": None}}
+        requests.put(base, json=forget, headers=headers, timeout=30)
