@@ -15,6 +15,7 @@ import {
 } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { aiPlugin } from './ai/plugin';
 import { builderPlugin } from './builder/plugin';
 import { requestAPI } from './request';
 import { sqlPlugins } from './sqlplugins';
@@ -162,4 +163,4 @@ const serverStatus: JupyterFrontEndPlugin<void> = {
 };
 
 
-export default [serverStatus, ...sqlPlugins, tablesPlugin, templatesPlugin, builderPlugin];
+export default [serverStatus, ...sqlPlugins, tablesPlugin, templatesPlugin, builderPlugin, aiPlugin];
