@@ -17,7 +17,7 @@ from .. import ROOT
 from ..ai_upstream import ANSWER, FakeUpstream
 from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer
 from ..utils import edit_yaml
-from .test_sql_workspace import make_shop
+from .test_sql_workspace import make_shop, upload_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -547,17 +547,7 @@ async def test_suggest_analyses_sends_rows_only_when_allowed(ai_hub, fake, avail
 
 def open_notebook(hub, page, user: str, token: str, source: str) -> None:
     """A notebook with one Python cell, opened in the user's JupyterLab."""
-    import nbformat
-
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    r = requests.put(
-        f"{hub.url}/user/{user}/api/contents/fix.ipynb",
-        data=json.dumps({"type": "notebook", "content": notebook}),
-        headers={"Authorization": f"token {token}"},
-        timeout=30,
-    )
-    r.raise_for_status()
+    upload_notebook(hub, user, token, source, "fix.ipynb")
     page.goto(f"{hub.url}/user/{user}/lab/tree/fix.ipynb?reset")
     page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=120_000)
 

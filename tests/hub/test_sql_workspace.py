@@ -39,11 +39,14 @@ def make_shop(path) -> None:
         )
 
 
-def upload_notebook(hub: HubServer, username: str, token: str) -> None:
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
+def upload_notebook(
+    hub: HubServer, username: str, token: str, source: str = "", name: str = "demo.ipynb"
+) -> None:
+    """A notebook with one Python cell in the user's home."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     r = requests.put(
-        f"{hub.url}/user/{username}/api/contents/demo.ipynb",
+        f"{hub.url}/user/{username}/api/contents/{name}",
         data=json.dumps({"type": "notebook", "content": notebook}),
         headers={"Authorization": f"token {token}"},
         timeout=30,

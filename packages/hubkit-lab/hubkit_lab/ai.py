@@ -67,7 +67,7 @@ PROMPTS = {
         "The cell:\n```\n{source}\n```{outputs}"
     ),
     "generate": (
-        "Write one notebook cell of {language} for this request. Answer with the code only, "
+        "Write one notebook cell in {language} for this request. Answer with the code only, "
         "in one fenced code block, with short comments where they help.\n\n"
         "Request: {prompt}{schema}{context}"
     ),
@@ -321,7 +321,7 @@ class AIHandler(SqlHandler):
                 f"\n\nThe SQL runs on connection `{connection}` ({summary.dialect}); its tables "
                 f"and columns:\n{tables or '(no tables)'}"
             )
-            language = f"SQL ({summary.dialect} dialect), without the %%sql_cell line"
+            language = f"the SQL of {summary.dialect} (without the %%sql_cell line)"
         shown = (
             f"\n\nThe notebook's cells before it:\n```\n{_clip(context)}\n```" if context else ""
         )

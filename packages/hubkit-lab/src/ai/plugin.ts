@@ -253,6 +253,14 @@ export const aiPlugin: JupyterFrontEndPlugin<void> = {
     const { commands } = app;
     const activeCell = (): Cell | null => tracker.activeCell;
     const hasNotebook = (): boolean => tracker.currentWidget !== null;
+    // A command's work on the current notebook, when there is one
+    const onNotebook =
+      (work: (panel: NotebookPanel) => Promise<void>) => async (): Promise<void> => {
+        const panel = tracker.currentWidget;
+        if (panel) {
+          await work(panel);
+        }
+      };
 
     commands.addCommand(AICommandIDs.fix, {
       label: trans.__('Fix this error'),
@@ -327,11 +335,7 @@ export const aiPlugin: JupyterFrontEndPlugin<void> = {
         'Describe a cell; the AI model writes it below the active one (SQL below a SQL cell, with its connection’s tables)'
       ),
       isEnabled: hasNotebook,
-      execute: async () => {
-        const panel = tracker.currentWidget;
-        if (!panel) {
-          return;
-        }
+      execute: onNotebook(async panel => {
         const notebook = panel.content;
         const cell = notebook.activeCell;
         const sql = cell && isSqlCell(cell.model) ? cellState(cell.model) : null;
@@ -369,7 +373,7 @@ export const aiPlugin: JupyterFrontEndPlugin<void> = {
         if (sql) {
           setCellState(created.model, { ...sql, output: `${sql.output}_${index + 1}` });
         }
-      }
+      })
     });
 
     commands.addCommand(AICommandIDs.analyses, {
@@ -378,11 +382,7 @@ export const aiPlugin: JupyterFrontEndPlugin<void> = {
         'From a DataFrame’s schema and summary statistics, computed in the kernel'
       ),
       isEnabled: hasNotebook,
-      execute: async () => {
-        const panel = tracker.currentWidget;
-        if (!panel) {
-          return;
-        }
+      execute: onNotebook(async panel => {
         const form = new AnalysesForm(guessFrame(panel.content.activeCell), trans);
         const result = await showDialog({
           title: trans.__('Suggest analyses'),
@@ -424,7 +424,7 @@ export const aiPlugin: JupyterFrontEndPlugin<void> = {
             trans
           );
         }
-      }
+      })
     });
 
     // The toolbar button of "Fix this error" shows on a failed cell only
