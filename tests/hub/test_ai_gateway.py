@@ -575,12 +575,14 @@ def test_fix_this_error_shows_a_diff_and_accepting_it_fixes_the_cell(
     try:
         # Given a cell that fails
         open_notebook(ai_hub, page, "erin", token, "print('fixed:', totl)")
+        idle = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
+        page.wait_for_selector(idle, timeout=120_000)
         page.locator(".jp-CodeCell .cm-content").first.click()
         page.keyboard.press("Control+Enter")
         page.get_by_text("NameError").first.wait_for(timeout=120_000)
         # When she presses "Fix this error": the old and new source as a diff
         dialog = ask_for_a_fix(page)
-        assert "The variable is `total`" in dialog.inner_text()
+        assert "The variable is total, not totl." in dialog.inner_text()
         removed = dialog.locator(".hk-AiDiff-removed .hk-AiDiff-code").all_inner_texts()
         added = dialog.locator(".hk-AiDiff-added .hk-AiDiff-code").all_inner_texts()
         assert removed == ["print('fixed:', totl)"], removed

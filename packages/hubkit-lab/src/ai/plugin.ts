@@ -106,16 +106,24 @@ async function askModel<T>(
 }
 
 /**
- * Markdown rendered by JupyterLab's renderer, in a dialog.
+ * Markdown rendered by JupyterLab's renderer (alone, or in a dialog: showMarkdown).
  */
+async function renderMarkdown(
+  markdown: string,
+  rendermime: IRenderMimeRegistry
+): Promise<Widget> {
+  const renderer = rendermime.createRenderer('text/markdown');
+  await renderer.renderModel(new MimeModel({ data: { 'text/markdown': markdown } }));
+  return renderer;
+}
+
 async function showMarkdown(
   title: string,
   markdown: string,
   rendermime: IRenderMimeRegistry,
   trans: TranslationBundle
 ): Promise<void> {
-  const renderer = rendermime.createRenderer('text/markdown');
-  await renderer.renderModel(new MimeModel({ data: { 'text/markdown': markdown } }));
+  const renderer = await renderMarkdown(markdown, rendermime);
   renderer.addClass('hk-AiMarkdown');
   await showDialog({
     title,
@@ -285,10 +293,9 @@ export const aiPlugin: JupyterFrontEndPlugin<void> = {
         const body = new Widget();
         body.addClass('hk-AiFix');
         if (fix.explanation) {
-          const why = document.createElement('p');
-          why.className = 'hk-AiFix-explanation';
-          why.textContent = fix.explanation;
-          body.node.appendChild(why);
+          const why = await renderMarkdown(fix.explanation, rendermime);
+          why.addClass('hk-AiFix-explanation');
+          body.node.appendChild(why.node);
         }
         const diff = new DiffView(before, fix.source, {
           old: trans.__('Old'),
