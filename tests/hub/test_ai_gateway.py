@@ -294,8 +294,7 @@ async def test_a_users_server_uses_the_gateway_with_its_own_token_and_never_hold
     ai_hub, fake, available_profiles
 ):
     # Given alice's server, started with nothing configured by her
-    token = ai_hub.tokens["alice"]
-    ai_hub.spawn("alice", token, {"profile": available_profiles[0]})
+    token = running_server(ai_hub, "alice", available_profiles[0])
     fake.requests.clear()
     before = usage_of(ai_hub, "alice")["requests"]
     prompt = "Secret plan number " + os.urandom(4).hex()
