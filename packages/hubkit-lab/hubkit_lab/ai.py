@@ -100,7 +100,7 @@ def model_settings(environ: Mapping[str, str], model: str) -> dict[str, str]:
         raise AIError(
             503,
             "No AI model is set for this server: the admin sets `ai.default_model` in the hub "
-            "policy (HUBKIT_AI_MODEL)",
+            "policy (or put HUBKIT_AI_MODEL=anthropic/<model> in ~/.env with your own key)",
         )
     vendor, name = _vendor(model)
     prefix = vendor.upper()
@@ -232,7 +232,9 @@ class AIHandler(SqlHandler):
     """The actions; errors as {"message"} (SqlHandler's), the model's settings per request."""
 
     def settings_of(self) -> dict[str, str]:
-        return model_settings(os.environ, self.lab.ai_model)
+        # jupyter-ai loads ~/.env into the environment after this extension's settings are read
+        model = self.lab.ai_model or os.environ.get("HUBKIT_AI_MODEL", "")
+        return model_settings(os.environ, model)
 
     @property
     def lab(self) -> Any:
