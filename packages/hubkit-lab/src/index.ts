@@ -15,6 +15,7 @@ import {
 } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { aiPlugin } from './ai/plugin';
 import { builderPlugin } from './builder/plugin';
 import { requestAPI } from './request';
 import { sqlPlugins } from './sqlplugins';
@@ -169,5 +170,6 @@ export default [
   tablesPlugin,
   templatesPlugin,
   builderPlugin,
-  welcomePlugin
+  welcomePlugin,
+  aiPlugin
 ];
