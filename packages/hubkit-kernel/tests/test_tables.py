@@ -103,6 +103,12 @@ def test_copy_as_code_gives_the_same_rows(shell, frame):
     assert namespace["view"].id[:10].tolist() == [r[0] for r in page["rows"]]
     sql = ask(shell, table, "code", state=state, kind="sql")["code"]
     assert len(duckdb.sql(sql.replace("FROM df", "FROM frame")).fetchall()) == page["count"]
+    # a date range runs in a notebook that never imported pandas as pd
+    state = {"filters": [{"column": 3, "op": "range", "min": "2026-01-15"}]}
+    page = ask(shell, table, "page", state=state, offset=0, limit=1)
+    namespace = {"df": frame}
+    exec(ask(shell, table, "code", state=state, kind="pandas")["code"], namespace)
+    assert 0 < len(namespace["view"]) == page["count"] < len(frame)
 
 
 @pytest.mark.parametrize(
@@ -167,6 +173,10 @@ def test_a_frame_with_an_index_shows_it_as_columns(shell):
     namespace = {"df": frame}
     exec(code, namespace)
     assert namespace["view"].key.tolist() == ["y", "z", "x"]
+    # SQL over the frame would not see the index: none is offered, and asking says why
+    assert table["code"] == ["pandas"]
+    with pytest.raises(FilterError, match="gives no sql code"):
+        ask(shell, table, "code", state=state, kind="sql")
 
 
 def test_polars_arrow_and_duckdb_relations(shell, frame):
@@ -265,6 +275,10 @@ def test_compact_types_keep_the_values(shell, tmp_path):
     reply = ask(shell, table, "compact")
     assert reply["message"].startswith("df: ")
     assert shell.user_ns["df"] is not frame
+    assert ask(shell, table, "page", offset=0, limit=1)["total"] == n
+    # and still when the frame it replaced is gone (its finalizer once dropped the table)
+    del frame
+    gc.collect()
     assert ask(shell, table, "page", offset=0, limit=1)["total"] == n
 
 

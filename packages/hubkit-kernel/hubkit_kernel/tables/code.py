@@ -16,12 +16,13 @@ from .engine import BOOL, DATE, NUMBER, ColumnInfo, FilterError, Table, ViewStat
 PLACEHOLDER = "hubkit_cell_query_"
 
 
-def kinds(table: Table, sql: str | None = None) -> list[str]:
-    """The kinds of code this table can give."""
+def kinds(table: Table) -> list[str]:
+    """The kinds of code this table can give. A pandas frame with an index of its own shows
+    the index as columns, which DuckDB's scan of the frame does not have: no SQL for it."""
     if table.source == "polars":
         return ["polars", "sql"]
     if table.source == "pandas":
-        return ["pandas", "sql"]
+        return ["pandas"] if table.index_reset else ["pandas", "sql"]
     return ["sql"]
 
 
@@ -35,13 +36,15 @@ def to_code(
 ) -> str:
     """The code for `kind` (pandas, polars or sql) that gives the view's rows from `variable`
     (or, for SQL with `sql`, from that query)."""
+    if kind not in ("pandas", "polars", "sql"):
+        raise FilterError(f"Unknown kind of code {kind!r} (pandas, polars or sql)")
+    if kind not in kinds(table):
+        raise FilterError(f"This table gives no {kind} code (it gives {', '.join(kinds(table))})")
     if kind == "pandas":
         return _pandas(table, state, variable)
     if kind == "polars":
         return _polars(table, state, variable)
-    if kind == "sql":
-        return _sql(table, state, variable, sql, dialect)
-    raise FilterError(f"Unknown kind of code {kind!r} (pandas, polars or sql)")
+    return _sql(table, state, variable, sql, dialect)
 
 
 def _pandas_col(table: Table, column: ColumnInfo) -> str:
@@ -100,7 +103,9 @@ def _pandas(table: Table, state: ViewState, variable: str) -> str:
                     f"view = view.iloc[view.iloc[:, {i}].argsort(kind='stable')"
                     f"{'[::-1]' if d else ''}]"
                 )
-    return "\n".join(lines) + "\nview"
+    code = "\n".join(lines) + "\nview"
+    # date filters name pd.Timestamp: the notebook may not have imported pandas as pd
+    return f"import pandas as pd\n\n{code}" if "pd.Timestamp(" in code else code
 
 
 def _in_code(col: str, column: ColumnInfo, item: dict[str, Any], as_text: str, method: str,

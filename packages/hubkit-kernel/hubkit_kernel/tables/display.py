@@ -61,6 +61,8 @@ class _Entry:
         self.variable = variable
         self.sql = sql
         self.dialect = dialect
+        # drops the entry when the data it shows is freed (replaced by Compact types)
+        self.finalizer: weakref.finalize | None = None
 
 
 class Registry:
@@ -75,7 +77,7 @@ class Registry:
         self.entries[key] = entry
         # not weakly referable: kept until max_tables pushes it out
         with contextlib.suppress(TypeError):
-            weakref.finalize(obj, self.drop, key)
+            entry.finalizer = weakref.finalize(obj, self.drop, key)
         while len(self.entries) > max(1, self.config.max_tables):
             _, old = self.entries.popitem(last=False)
             old.table.close()
@@ -127,7 +129,7 @@ class Registry:
             "columns": [c.to_dict() for c in table.columns],
             "page": page,
             "pageSize": self.config.page_size,
-            "code": kinds(table, sql),
+            "code": kinds(table),
             "compact": table.source == "pandas" and variable is not None,
         }
         return {MIME: data, "text/plain": _plain(data), "text/html": _html(data)}
@@ -189,7 +191,10 @@ class Registry:
         shell.user_ns[variable] = result.frame
         entry.table.close()
         entry.table = Table(result.frame)
-        weakref.finalize(result.frame, self.drop, key)
+        # the frame it replaced may go now: its finalizer must not drop the compacted table
+        if entry.finalizer is not None:
+            entry.finalizer.detach()
+        entry.finalizer = weakref.finalize(result.frame, self.drop, key)
         return {
             "message": f"{variable}: {result!r}",
             "columns": [c.to_dict() for c in entry.table.columns],
