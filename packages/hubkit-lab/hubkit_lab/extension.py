@@ -112,7 +112,10 @@ class HubkitLab(LoggingConfigurable):
 def link(serverapp: ServerApp) -> None:
     """Before the server creates them: its authorizer records websockets and JupyterHub's
     answers about tokens are cached no longer than `access_check_interval`
-    (hubkit_lab.sharing). An authorizer or cache age set in the server's config is kept."""
+    (hubkit_lab.sharing); under JupyterHub, people get initials and a colour
+    (hubkit_lab.identity). An authorizer, identity provider or cache age set in the server's
+    config is kept."""
+    _use_hubkit_identity(serverapp)
     seconds = HubkitLab(parent=serverapp, log=serverapp.log).access_check_interval
     if not seconds:
         return
@@ -120,6 +123,18 @@ def link(serverapp: ServerApp) -> None:
         serverapp.authorizer_class = WebsocketTracker
     if "cache_max_age" not in serverapp.config.HubAuth:
         serverapp.config.HubAuth.cache_max_age = max(1, round(seconds))
+
+
+def _use_hubkit_identity(serverapp: ServerApp) -> None:
+    """Replace jupyterhub-singleuser's identity provider by hubkit's, which extends it."""
+    try:
+        from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
+    except ImportError:  # not under JupyterHub
+        return
+    if serverapp.identity_provider_class is JupyterHubIdentityProvider:
+        from .identity import HubkitIdentityProvider
+
+        serverapp.identity_provider_class = HubkitIdentityProvider
 
 
 def load(serverapp: ServerApp) -> None:

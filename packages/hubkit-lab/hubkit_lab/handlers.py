@@ -57,6 +57,7 @@ class ServerInfoHandler(APIHandler):
 
 def setup_handlers(web_app: web.Application) -> None:
     """Add the API's routes below the server's base URL."""
+    from .people import PeopleHandler
     from .sql_handlers import sql_routes
     from .templates import templates_routes
 
@@ -65,6 +66,7 @@ def setup_handlers(web_app: web.Application) -> None:
         ".*$",
         [
             (url_path_join(base_url, NAMESPACE, "server"), ServerInfoHandler),
+            (url_path_join(base_url, NAMESPACE, "people"), PeopleHandler),
             *(
                 (url_path_join(base_url, NAMESPACE, path), handler)
                 for path, handler in [*sql_routes(), *templates_routes()]

@@ -16,6 +16,7 @@ import {
 import { Widget } from '@lumino/widgets';
 
 import { builderPlugin } from './builder/plugin';
+import { commentsPlugin } from './comments/plugin';
 import { requestAPI } from './request';
 import { sqlPlugins } from './sqlplugins';
 import { tablesPlugin } from './tables/plugin';
@@ -162,4 +163,11 @@ const serverStatus: JupyterFrontEndPlugin<void> = {
 };
 
 
-export default [serverStatus, ...sqlPlugins, tablesPlugin, templatesPlugin, builderPlugin];
+export default [
+  serverStatus,
+  ...sqlPlugins,
+  tablesPlugin,
+  templatesPlugin,
+  builderPlugin,
+  commentsPlugin
+];
