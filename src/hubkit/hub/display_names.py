@@ -48,10 +48,13 @@ def create_table(db: Session) -> None:
 
 def display_name_problem(name: str) -> str | None:
     """Why a display name is refused, or None. Empty means "none": the login name shows."""
-    if len(name) > MAX_DISPLAY_NAME_CHARS:
-        return f"Display names have at most {MAX_DISPLAY_NAME_CHARS} characters; this one has {len(name)}."
     if any(unicodedata.category(c).startswith("C") for c in name):
         return "Display names cannot contain control or invisible formatting characters."
+    if len(clean(name)) > MAX_DISPLAY_NAME_CHARS:
+        return (
+            f"Display names have at most {MAX_DISPLAY_NAME_CHARS} characters; "
+            f"this one has {len(clean(name))}."
+        )
     return None
 
 
