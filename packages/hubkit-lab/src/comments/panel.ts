@@ -298,9 +298,8 @@ export class CommentsPanel extends Widget {
         return;
       }
       try {
-        const text = input.value;
+        send(input.value);
         input.value = '';
-        send(text);
       } catch (error) {
         this._context.onError(error);
       }
