@@ -21,6 +21,7 @@ import {
   setResolved,
   threadsOf
 } from './model';
+import { el } from '../dom';
 
 /**
  * A speech bubble, for the panel's tab and the cells' indicators.
@@ -54,21 +55,6 @@ export interface ICommentsContext {
 }
 
 const MAX_SUGGESTIONS = 8;
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className = '',
-  text = ''
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text) {
-    node.textContent = text;
-  }
-  return node;
-}
 
 /**
  * A cell's label in the panel: its number and its first line.

@@ -21,24 +21,7 @@ import {
   TableClient,
   TABLE_MIME
 } from './model';
-
-/**
- * Make an element with a class and optional text.
- */
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className = '',
-  text = ''
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text) {
-    node.textContent = text;
-  }
-  return node;
-}
+import { el } from '../dom';
 
 function button(label: string, title: string, onClick: () => void): HTMLButtonElement {
   const b = el('button', 'hk-Table-button jp-Button jp-mod-styled', label);

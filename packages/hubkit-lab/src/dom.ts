@@ -1,0 +1,22 @@
+/*
+ * Copyright (c) hubkit contributors.
+ * Distributed under the terms of the Modified BSD License.
+ */
+
+/**
+ * Make an element with a class and optional text (text, never HTML).
+ */
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className = '',
+  text = ''
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) {
+    node.className = className;
+  }
+  if (text) {
+    node.textContent = text;
+  }
+  return node;
+}
