@@ -97,18 +97,21 @@ class SignUpHandler(native.SignUpHandler):
     # The display-name field goes before this line of NativeAuthenticator's signup.html.
     FIELD_BEFORE = '<label for="password_input">'
 
-    async def render_template(self, name, **ns):
-        html = await super().render_template(name, **ns)
-        if name != "signup.html":
-            return html
+    def render_template(self, name, sync=False, **ns):
+        if name != "signup.html" or sync:
+            return super().render_template(name, sync=sync, **ns)
+        return self._signup_page(**ns)
+
+    async def _signup_page(self, **ns) -> str:
+        """NativeAuthenticator's signup.html with the display-name field."""
+        html = await super().render_template("signup.html", **ns)
         display_names.add_templates(self)
+        typed = ""
+        if self.request.method == "POST":
+            typed = self.get_body_argument(display_names.FIELD, "", strip=False)
         field = await super().render_template(
             "display-name-field.html",
-            value=self.get_body_argument(display_names.FIELD, "", strip=False)[
-                : display_names.MAX_DISPLAY_NAME_CHARS
-            ]
-            if self.request.method == "POST"
-            else "",
+            value=typed[: display_names.MAX_DISPLAY_NAME_CHARS],
             max_chars=display_names.MAX_DISPLAY_NAME_CHARS,
         )
         if self.FIELD_BEFORE not in html:
