@@ -97,14 +97,15 @@ export const commentsPlugin: JupyterFrontEndPlugin<void> = {
         ? trans._n('%1 open comment thread', '%1 open comment threads', open)
         : trans.__('Comments (all resolved)');
 
-    // One redraw per frame and notebook, whatever number of changes arrived.
+    // One redraw per notebook for a burst of changes (a timer, not a frame: frames stop in
+    // hidden tabs, and a hidden tab's indicators must be current when it shows).
     const pending = new Set<NotebookPanel>();
     const schedule = (notebook: NotebookPanel) => {
       if (pending.has(notebook)) {
         return;
       }
       pending.add(notebook);
-      requestAnimationFrame(() => {
+      window.setTimeout(() => {
         pending.delete(notebook);
         if (notebook.isDisposed) {
           return;
@@ -115,7 +116,7 @@ export const commentsPlugin: JupyterFrontEndPlugin<void> = {
         if (panel.notebook === notebook) {
           panel.render();
         }
-      });
+      }, 0);
     };
 
     const watched = new WeakSet<ICellModel>();
