@@ -126,15 +126,21 @@ def link(serverapp: ServerApp) -> None:
 
 
 def _use_hubkit_identity(serverapp: ServerApp) -> None:
-    """Replace jupyterhub-singleuser's identity provider by hubkit's, which extends it."""
+    """Replace jupyterhub-singleuser's identity provider by hubkit's, which extends it.
+    jupyterhub's extension sets its own after this one is linked (extensions link in name
+    order), so the replacement also follows later changes of the setting."""
     try:
         from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
     except ImportError:  # not under JupyterHub
         return
-    if serverapp.identity_provider_class is JupyterHubIdentityProvider:
-        from .identity import HubkitIdentityProvider
+    from .identity import HubkitIdentityProvider
 
-        serverapp.identity_provider_class = HubkitIdentityProvider
+    def replace(_change: object = None) -> None:
+        if serverapp.identity_provider_class is JupyterHubIdentityProvider:
+            serverapp.identity_provider_class = HubkitIdentityProvider
+
+    replace()
+    serverapp.observe(replace, names="identity_provider_class")
 
 
 def load(serverapp: ServerApp) -> None:
