@@ -232,7 +232,9 @@ NOTEBOOK = {
         },
         {"cell_type": "markdown", "source": "# Notes", "metadata": {}},
     ],
-    "metadata": {},
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+    },
     "nbformat": 4,
     "nbformat_minor": 5,
 }
@@ -247,6 +249,7 @@ def open_notebook(browser, hub: HubServer, user: str, path: str, authorize: bool
     if authorize:  # the hub asks a visitor once to let alice's server identify them
         page.click("button[type=submit]:text-is('Authorize')")
     page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=90_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
     return page
 
 
@@ -280,6 +283,16 @@ def test_two_users_comment_on_a_cell_live_and_see_each_other_by_name(team, brows
         # Given alice and bob in the same notebook on alice's server
         a = open_notebook(browser, hub, "alice", path)
         b = open_notebook(browser, hub, "bob", path, authorize=True)
+        comment_flow(hub, a, b, path, tmp_path)
+    finally:
+        hub.api("PATCH", "/shares/alice/", alice, json={"user": "bob"})
+        hub.wait_for(lambda: contents(hub, bob) == 403, WITHDRAWN_WITHIN, "bob refused")
+
+
+def comment_flow(hub: HubServer, a, b, path: str, tmp_path) -> None:
+    """alice (page a) and bob (page b) in alice's notebook: presence, then a comment thread."""
+    bob = hub.sessions["bob"][1]
+    try:
         # Then each sees the other among the collaborators by display name, with initials
         a.click(".jp-SideBar li[data-id='jp-collaboration-panel']")
         a.wait_for_selector(".jp-CollaboratorsList .jp-Collaborator:has-text('Bob Builder')")
@@ -338,8 +351,10 @@ def test_two_users_comment_on_a_cell_live_and_see_each_other_by_name(team, brows
         b.keyboard.press("Control+Shift+C")
         b.fill(".lm-CommandPalette-input", "Theme JupyterLab Light")
         b.keyboard.press("Enter")
+    except Exception:
+        a.screenshot(path=str(tmp_path / "failed-alice.png"))
+        b.screenshot(path=str(tmp_path / "failed-bob.png"))
+        raise
+    finally:
         a.context.close()
         b.context.close()
-    finally:
-        hub.api("PATCH", "/shares/alice/", alice, json={"user": "bob"})
-        hub.wait_for(lambda: contents(hub, bob) == 403, WITHDRAWN_WITHIN, "bob refused")
