@@ -326,7 +326,9 @@ def comment_flow(hub: HubServer, a, b, path: str, tmp_path) -> None:
         a.click(".hk-CommentThread-resolve")
         b.wait_for_selector(".hk-CommentThread-status:text-is('Resolved by Alice Liddell')")
         b.wait_for_selector(".jp-Cell >> nth=0 >> .hk-CommentIndicator.hk-mod-resolved")
-        # The thread is kept in the notebook file, resolved, with the reply
+        # The thread is kept in the notebook file, resolved, with the reply, once saved
+        a.click(".jp-Notebook .jp-Cell >> nth=1")
+        a.keyboard.press("Control+s")
         hub.wait_for(
             lambda: (
                 [(t["resolved"], len(t["replies"])) for t in saved_threads(hub, bob, path)]
