@@ -349,6 +349,7 @@ def comment_flow(hub: HubServer, a, b, path: str, tmp_path) -> None:
         b.fill(".lm-CommandPalette-input", "Theme JupyterLab Dark")
         b.keyboard.press("Enter")
         b.wait_for_function("document.body.dataset.jpThemeLight === 'false'")
+        b.wait_for_selector("#jupyterlab-splash", state="detached")
         b.screenshot(path=str(tmp_path / "comments-dark.png"))
         b.keyboard.press("Control+Shift+C")
         b.fill(".lm-CommandPalette-input", "Theme JupyterLab Light")
