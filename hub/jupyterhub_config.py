@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from jupyterhub.roles import get_default_roles
+
 from hubkit.hub.database import wait_for_database
 from hubkit.hub.settings import env_bool, env_int, require_env, secret_env
 from hubkit.imagesfile import VARIABLE as IMAGES_VARIABLE
@@ -103,10 +105,17 @@ elif mode == "docker":
 else:
     raise SystemExit(f"HUBKIT_SPAWNER must be 'local' or 'docker', not {mode!r}")
 # The shared datasets folder and the admin's notebook templates (local mode has defaults).
-if datasets := os.environ.get("HUBKIT_DATASETS_DIR", "").strip():
-    c.Spawner.datasets_dir = datasets
-if templates := os.environ.get("HUBKIT_TEMPLATES_DIR", "").strip():
-    c.Spawner.templates_dir = templates
+# Docker mounts them from the host: a relative path would be taken for a volume's name.
+for variable, trait in (
+    ("HUBKIT_DATASETS_DIR", "datasets_dir"),
+    ("HUBKIT_TEMPLATES_DIR", "templates_dir"),
+):
+    if folder := os.environ.get(variable, "").strip():
+        if mode == "docker" and not os.path.isabs(folder):
+            raise SystemExit(
+                f"{variable} must be an absolute folder on the Docker host, not {folder!r}"
+            )
+        setattr(c.Spawner, trait, folder)
 # Defaults: example-stack.env's values (tests/compose/test_defaults.py compares them).
 c.Spawner.start_timeout = env_int("HUBKIT_START_TIMEOUT", 600)
 c.Spawner.http_timeout = env_int("HUBKIT_HTTP_TIMEOUT", 120)
@@ -203,7 +212,12 @@ if env_bool("HUBKIT_AI", True):
         }
     )
     user_scopes.append(ACCESS_SCOPE)
-    c.Spawner.server_token_scopes = ["access:servers!server", "users:activity!user", ACCESS_SCOPE]
+    # Setting the server token's scopes replaces the `server` role's: start from the policy's
+    # (or JupyterHub's default one) and add the gateway's.
+    server_scopes = next(r["scopes"] for r in get_default_roles() if r["name"] == "server")
+    if "server" in policy.roles:
+        server_scopes = list(policy.roles["server"].scopes)
+    c.Spawner.server_token_scopes = [*server_scopes, ACCESS_SCOPE]
     c.Spawner.ai_gateway_url = f"{gateway_url}/services/{SERVICE}"
     c.Spawner.ai_default_model = policy.ai.default_model
     # Usage per user: the admins' usage page and /hub/metrics read the gateway's table.

@@ -13,8 +13,9 @@ formats as their API references publish them:
 
 What the last user message contains picks the behaviour: `[429]`, `[529]` or `[500]` answer
 that error, `[drop]` breaks the stream off after two words, `[slow]` waits `slow_seconds`
-before the first byte. Anything else is answered with ANSWER, word by word, `delay` seconds
-apart. The fake checks the key it is sent and records each request's headers and body.
+before the first byte. Anything else is answered with the fake's `answer` (ANSWER unless a
+test sets it), word by word, `delay` seconds apart. The fake checks the key it is sent and
+records each request's headers and body.
 
 - FakeUpstream(key): a running fake in a thread (`with FakeUpstream("k") as fake: fake.url`).
 - `python -m tests.ai_upstream --port P --key K [--delay S]`: one as a process (benchmarks).
@@ -104,8 +105,8 @@ class Base(web.RequestHandler):
             self.write(self.whole(body))
 
     async def answer_words(self, drop: bool) -> AsyncIterator[str]:
-        """ANSWER word by word, `delay` apart; with `drop`, the connection closes after two."""
-        for i, word in enumerate(words(ANSWER)):
+        """The answer word by word, `delay` apart; with `drop`, the connection closes after two."""
+        for i, word in enumerate(words(self.fake.answer)):
             await asyncio.sleep(self.fake.delay)
             if drop and i == 2:
                 self.request.connection.stream.close()
@@ -148,10 +149,10 @@ class Messages(Base):
             "type": "message",
             "role": "assistant",
             "model": body["model"],
-            "content": [{"type": "text", "text": ANSWER}],
+            "content": [{"type": "text", "text": self.fake.answer}],
             "stop_reason": "end_turn",
             "stop_sequence": None,
-            "usage": self.usage(len(words(ANSWER))),
+            "usage": self.usage(len(words(self.fake.answer))),
         }
 
     async def stream(self, body: dict[str, Any], drop: bool) -> None:
@@ -187,7 +188,7 @@ class Messages(Base):
                 {
                     "type": "message_delta",
                     "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                    "usage": {"output_tokens": len(words(ANSWER))},
+                    "usage": {"output_tokens": len(words(self.fake.answer))},
                 },
             )
         )
@@ -218,7 +219,7 @@ class ChatCompletions(Base):
         )
 
     def usage(self) -> dict[str, int]:
-        out = len(words(ANSWER))
+        out = len(words(self.fake.answer))
         return {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": out,
@@ -236,7 +237,7 @@ class ChatCompletions(Base):
                     "index": 0,
                     "finish_reason": "stop",
                     "logprobs": None,
-                    "message": {"role": "assistant", "content": ANSWER, "refusal": None},
+                    "message": {"role": "assistant", "content": self.fake.answer, "refusal": None},
                 }
             ],
             "usage": self.usage(),
@@ -300,6 +301,7 @@ class FakeUpstream:
 
     def __init__(self, key: str, delay: float = 0.01, slow_seconds: float = 30.0) -> None:
         self.key, self.delay, self.slow_seconds = key, delay, slow_seconds
+        self.answer = ANSWER  # what every prompt is answered with (tests may change it)
         self.requests: list[dict[str, Any]] = []
         self.url = ""
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -30,3 +30,14 @@ def log_in(page, url: str, username: str, password: str) -> None:
     page.fill("#username_input", username)
     page.fill("#password_input", password)
     page.click("#login_submit")
+
+
+def first_visit(page) -> None:
+    """A user's first visit to JupyterLab opens the welcome notebook by itself
+    (hubkit_lab.welcome): wait for it, then open a launcher in front (File > New Launcher),
+    where the tests start. What JupyterLab opened behind it stays in the page, hidden: select
+    `:visible` launchers and notebook panels."""
+    tab = ".lm-TabBar-tab.lm-mod-current:has-text('Welcome.ipynb')"
+    page.wait_for_selector(tab, timeout=120_000)
+    page.keyboard.press("Control+Shift+L")
+    page.wait_for_selector(".jp-Launcher:visible", timeout=60_000)

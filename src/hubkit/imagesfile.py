@@ -50,6 +50,8 @@ def read_images_file(path: Path) -> dict[str, str]:
         raise ImagesFileError(f"{path} does not exist: run {BUILD} first") from None
     except json.JSONDecodeError as e:
         raise ImagesFileError(f"{path}: not valid JSON ({e}); delete it and build again") from e
+    except OSError as e:  # permissions, an unreadable mount
+        raise ImagesFileError(f"{path}: cannot read it ({e.strerror})") from None
     if not isinstance(images, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in images.items()
     ):

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 # Relative to the home; under ~/.local/state like the server's log (hub/spawners/local.py).
+# hubkit_lab.welcome reads it to open the welcome notebook once.
 MARKER = Path(".local", "state", "hubkit", "welcome-copied")
 
 

@@ -117,7 +117,7 @@ def test_hub_gets_what_its_configuration_requires_in_docker_mode(compose):
     assert read - local_only <= set(env), f"not passed: {sorted(read - local_only - set(env))}"
 
 
-OPTIONAL_SECRETS = {"${ANTHROPIC_API_KEY:-}", "${OPENAI_API_KEY:-}"}
+OPTIONAL_SECRETS = {"${ANTHROPIC_API_KEY:-}\n", "${OPENAI_API_KEY:-}\n"}
 
 
 def test_no_credential_is_written_in_compose(compose):

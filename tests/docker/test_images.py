@@ -94,6 +94,9 @@ def test_an_extra_ca_certificate_is_trusted_by_the_builds_and_the_images(
     assert body in out
     assert f"cert = {bundle}" in out and f"cafile={bundle}" in out
     assert f"ssl_verify: {bundle}" in out
+    # And so do the kernels' conda OpenSSL, httpx and requests (they default to certifi's)
+    out = docker.out("run", "--rm", tag, "sh", "-c", "echo $SSL_CERT_FILE $REQUESTS_CA_BUNDLE")
+    assert out == f"{bundle} {bundle}"
     # When compose builds the hub image with HUBKIT_EXTRA_CA_CERT in stack.env
     env_file = tmp_path / "stack.env"
     env_file.write_text((ROOT / "example-stack.env").read_text())

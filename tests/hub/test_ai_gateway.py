@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+import nbformat
 import pytest
 import requests
 
@@ -17,6 +18,7 @@ from .. import ROOT
 from ..ai_upstream import ANSWER, FakeUpstream
 from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer
 from ..utils import edit_yaml
+from .test_sql_workspace import make_shop, upload_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -268,7 +270,8 @@ def test_a_missing_key_is_named(make_hub, fake):
 KERNEL_CODE = """
 import litellm
 ip = get_ipython()
-ip.run_line_magic("load_ext", "jupyter_ai_magic_commands")
+# No %load_ext: the kernel's config declares %%ai as a lazy magic, loaded on first use
+assert "jupyter_ai_magic_commands.magics" not in __import__("sys").modules
 answer = ip.run_cell_magic("ai", "anthropic/claude-sonnet-4-5 --format text", "PROMPT")
 print("MAGIC:", getattr(answer, "data", answer))
 for model in ("anthropic/claude-sonnet-4-5", "openai/gpt-4.1-mini"):
@@ -293,8 +296,7 @@ async def test_a_users_server_uses_the_gateway_with_its_own_token_and_never_hold
     ai_hub, fake, available_profiles
 ):
     # Given alice's server, started with nothing configured by her
-    token = ai_hub.tokens["alice"]
-    ai_hub.spawn("alice", token, {"profile": available_profiles[0]})
+    token = running_server(ai_hub, "alice", available_profiles[0])
     fake.requests.clear()
     before = usage_of(ai_hub, "alice")["requests"]
     prompt = "Secret plan number " + os.urandom(4).hex()
@@ -358,7 +360,7 @@ def ask_in_chat(page, question: str) -> None:
 def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
     ai_hub, fake, available_profiles, browser
 ):
-    from ..browser import log_in
+    from ..browser import first_visit, log_in
 
     fake.delay = 0.25  # words a quarter of a second apart: the stream can be seen growing
     try:
@@ -369,7 +371,7 @@ def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             log_in(page, ai_hub.url, name, password)
             page.goto(f"{ai_hub.url}/user/{name}/lab")
-            page.wait_for_selector(".jp-LauncherCard", timeout=60_000)
+            first_visit(page)
             fake.requests.clear()
             ask_in_chat(page, "what is six times seven?")
             answer = page.locator(".jp-chat-messages-container").get_by_text("Hello from")
@@ -389,3 +391,258 @@ def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
             page.close()
     finally:
         fake.delay = 0.005
+
+
+# -- JupyterLab's AI actions (hubkit_lab.ai): the server extension asks through the gateway --
+
+FIX = "The variable is `total`, not `totl`.\n```python\ntotal = 6 * 7\nprint('fixed:', total)\n```"
+
+
+def running_server(hub, user: str, profile: str) -> str:
+    """The user's server, started if it is not running; their token."""
+    token = hub.tokens.get(user) or hub.add_account(user)[1]
+    hub.tokens[user] = token
+    if not hub.api("GET", f"/users/{user}", token).json()["servers"].get(""):
+        hub.spawn(user, token, {"profile": profile})
+    return token
+
+
+def lab_ai(hub, user: str, token: str, action: str, body: dict) -> requests.Response:
+    return requests.post(
+        f"{hub.url}/user/{user}/hubkit-lab/ai/{action}",
+        headers={"Authorization": f"token {token}"},
+        json=body,
+        timeout=60,
+    )
+
+
+def last_prompt(fake) -> str:
+    return fake.requests[-1]["body"]["messages"][-1]["content"]
+
+
+def test_ai_actions_ask_through_the_gateway_with_the_servers_credential(
+    ai_hub, fake, available_profiles
+):
+    token = running_server(ai_hub, "alice", available_profiles[0])
+    fake.requests.clear()
+    before = usage_of(ai_hub, "alice")["requests"]
+    try:
+        # Given a failed cell: "Fix this error" sends its source and traceback (colours removed)
+        fake.answer = FIX
+        error = {
+            "ename": "NameError",
+            "evalue": "name 'totl' is not defined",
+            "traceback": ["\x1b[0;31mNameError\x1b[0m: name 'totl' is not defined"],
+        }
+        r = lab_ai(ai_hub, "alice", token, "fix", {"source": "print(totl)", "error": error})
+        assert r.status_code == 200, r.text
+        # Then the proposed source is the model's code, with its explanation beside it
+        assert r.json() == {
+            "source": "total = 6 * 7\nprint('fixed:', total)",
+            "explanation": "The variable is `total`, not `totl`.",
+        }
+        prompt = last_prompt(fake)
+        assert "print(totl)" in prompt and "NameError: name 'totl' is not defined" in prompt
+        assert "\x1b" not in prompt
+        # And the vendor got the admin's key, the model the policy's default; alice is charged
+        assert fake.requests[-1]["headers"]["X-Api-Key"] == ANTHROPIC_KEY
+        assert fake.requests[-1]["body"]["model"] == MODEL
+        assert usage_of(ai_hub, "alice")["requests"] == before + 1
+        # A SQL cell's fix keeps its magic line when the model leaves it out
+        fake.answer = "```sql\nSELECT 1\n```"
+        sql = {"source": "%%sql_cell -c duckdb -o df\nSELEC 1", "error": error}
+        r = lab_ai(ai_hub, "alice", token, "fix", sql)
+        assert r.json()["source"] == "%%sql_cell -c duckdb -o df\nSELECT 1"
+        # "Explain this cell": the model's Markdown as it is
+        fake.answer = "**Prints** the total."
+        r = lab_ai(ai_hub, "alice", token, "explain", {"source": "print(total)"})
+        assert r.json() == {"markdown": "**Prints** the total."}
+        # "Generate a cell" below a SQL cell: SQL, with the connection's tables and columns
+        shop = ai_hub.tmp / "homes" / "alice" / "ai-shop.db"
+        if not shop.exists():
+            make_shop(shop)
+        r = requests.post(
+            f"{ai_hub.url}/user/alice/hubkit-lab/connections",
+            headers={"Authorization": f"token {token}"},
+            json={"name": "aishop", "url": f"sqlite:///{shop}"},
+            timeout=30,
+        )
+        assert r.status_code in (200, 201, 409), r.text
+        fake.answer = "```sql\nSELECT name FROM customers\n```"
+        ask = {"prompt": "names of customers", "connection": "aishop"}
+        r = lab_ai(ai_hub, "alice", token, "generate", ask)
+        assert r.json() == {"source": "SELECT name FROM customers", "language": "sql"}, r.text
+        prompt = last_prompt(fake)
+        assert "main.customers(id INTEGER primary key, name TEXT)" in prompt, prompt
+        assert "customer_id INTEGER" in prompt and "names of customers" in prompt
+        # A Python cell without a connection
+        fake.answer = "```python\nprint(42)\n```"
+        r = lab_ai(ai_hub, "alice", token, "generate", {"prompt": "print the answer"})
+        assert r.json() == {"source": "print(42)", "language": "python"}
+        # Bad input is named
+        r = lab_ai(ai_hub, "alice", token, "generate", {"prompt": "x", "connection": "nope"})
+        assert r.status_code == 404 and "nope" in r.json()["message"]
+        r = lab_ai(ai_hub, "alice", token, "fix", {"source": "x"})
+        assert r.status_code == 400 and "'error'" in r.json()["message"]
+    finally:
+        fake.answer = ANSWER
+
+
+def test_ai_actions_show_the_gateways_message_when_it_refuses(ai_hub, fake, available_profiles):
+    token = running_server(ai_hub, "broke", available_profiles[0])
+    fake.requests.clear()
+    # Over budget: the gateway's message and status, and nothing reaches the vendor
+    r = lab_ai(ai_hub, "broke", token, "explain", {"source": "print(1)"})
+    assert r.status_code == 429, r.text
+    assert r.json()["message"].startswith("Over budget") and "renews on" in r.json()["message"]
+    assert fake.requests == []
+    # An upstream error, as the gateway words it
+    alice = running_server(ai_hub, "alice", available_profiles[0])
+    r = lab_ai(ai_hub, "alice", alice, "explain", {"source": "[529] overloaded?"})
+    assert r.status_code == 529, r.text
+    assert "Anthropic is overloaded" in r.json()["message"]
+
+
+ANALYSES_CODE = """
+import json, pandas as pd
+from hubkit_kernel.ai import describe
+df = pd.DataFrame({
+    "customer": ["Zebulon Quaxley", "Ottoline Vask", None, "Zebulon Quaxley"],
+    "amount": [1234.567, 89.25, 77777.5, 3.125],
+    "day": pd.to_datetime(["2031-02-03", "2031-02-04", "2031-02-05", "2031-02-06"]),
+})
+print("PRIVATE", json.dumps(describe(df)))
+print("SAMPLE", json.dumps(describe(df, 5)))
+"""
+
+
+async def test_suggest_analyses_sends_rows_only_when_allowed(ai_hub, fake, available_profiles):
+    # Given a DataFrame in alice's kernel, described by the kernel library
+    token = running_server(ai_hub, "alice", available_profiles[0])
+    out = await ai_hub.execute("alice", token, "python3", ANALYSES_CODE)
+    lines = {
+        line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in out.splitlines() if " " in line
+    }
+    assert "PRIVATE" in lines, out
+    private, sample = json.loads(lines["PRIVATE"]), json.loads(lines["SAMPLE"])
+    values = ("Zebulon", "Ottoline", "1234.567", "89.25", "77777.5", "3.125", "2031-02")
+    fake.answer = "## Totals per customer\nSum `amount` by `customer`."
+    fake.requests.clear()
+    try:
+        # When she asks for analyses without "include sample rows"
+        r = lab_ai(ai_hub, "alice", token, "analyses", {"name": "df", "summary": private})
+        assert r.json() == {"markdown": fake.answer}, r.text
+        # Then the model sees the schema and statistics, and no value of any row
+        sent = json.dumps(fake.requests[-1]["body"])
+        assert "customer" in sent and "amount" in sent and "datetime64" in sent
+        assert '\\"rows\\": 4' in sent and '\\"nulls\\": 1' in sent
+        assert not [v for v in values if v in sent], sent
+        # When she allows sample rows, they are sent
+        r = lab_ai(ai_hub, "alice", token, "analyses", {"name": "df", "summary": sample})
+        assert r.status_code == 200
+        sent = json.dumps(fake.requests[-1]["body"])
+        assert all(v in sent for v in values), sent
+    finally:
+        fake.answer = ANSWER
+
+
+def open_notebook(hub, page, user: str, token: str, source: str) -> None:
+    """A notebook with one Python cell, opened in the user's JupyterLab."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    upload_notebook(hub, user, token, "fix.ipynb", notebook)
+    page.goto(f"{hub.url}/user/{user}/lab/tree/fix.ipynb?reset")
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=120_000)
+
+
+def run_cell(page, expect: str, shot) -> None:
+    """Run the notebook's first cell (Ctrl+Enter in its editor) until `expect` shows: a
+    keystroke sent while the page still settles is lost on a loaded machine."""
+    idle = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
+    page.wait_for_selector(idle, timeout=120_000)
+    for _ in range(4):
+        page.locator(".jp-CodeCell .cm-content").first.click()
+        page.wait_for_selector(".jp-Notebook.jp-mod-editMode", timeout=30_000)
+        page.keyboard.press("Control+Enter")
+        try:
+            page.get_by_text(expect).first.wait_for(timeout=30_000)
+            return
+        except Exception:
+            page.screenshot(path=shot)
+    raise AssertionError(f"running the cell never showed {expect!r}: see {shot}")
+
+
+def ask_for_a_fix(page):
+    """Press the failed cell's "Fix this error" button; the dialog with the diff."""
+    page.locator(".jp-CodeCell .jp-cell-toolbar [data-command='hubkit-lab:ai-fix-error']").click()
+    dialog = page.locator(".jp-Dialog:has(.hk-AiDiff)")
+    dialog.wait_for(timeout=60_000)
+    return dialog
+
+
+@pytest.mark.browser
+def test_fix_this_error_shows_a_diff_and_accepting_it_fixes_the_cell(
+    ai_hub, fake, available_profiles, browser
+):
+    from ..browser import log_in
+
+    password = f"erin-Pass-{os.urandom(6).hex()}"
+    _, token = ai_hub.add_account("erin", password)
+    ai_hub.spawn("erin", token, {"profile": available_profiles[0]})
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    log_in(page, ai_hub.url, "erin", password)
+    fake.answer = FIX
+    try:
+        # Given a cell that fails
+        open_notebook(ai_hub, page, "erin", token, "print('fixed:', totl)")
+        run_cell(page, "NameError", ai_hub.tmp / "fix-run-failed.png")
+        # When she presses "Fix this error": the old and new source as a diff
+        dialog = ask_for_a_fix(page)
+        assert "The variable is total, not totl." in dialog.inner_text()
+        removed = dialog.locator(".hk-AiDiff-removed .hk-AiDiff-code").all_inner_texts()
+        added = dialog.locator(".hk-AiDiff-added .hk-AiDiff-code").all_inner_texts()
+        assert removed == ["print('fixed:', totl)"], removed
+        assert added == ["total = 6 * 7", "print('fixed:', total)"], added
+        dialog.screenshot(path=ai_hub.tmp / "fix-diff-light.png")
+        # When she rejects it, the cell stays as it was
+        dialog.get_by_role("button", name="Reject").click()
+        editor = page.locator(".jp-CodeCell .cm-content").first
+        assert editor.inner_text() == "print('fixed:', totl)"
+        # In the dark theme, the same dialog; she accepts
+        page.keyboard.press("Control+Shift+c")
+        page.keyboard.type("Use Theme: JupyterLab Dark")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("body[data-jp-theme-light='false']", state="attached")
+        dialog = ask_for_a_fix(page)
+        dialog.screenshot(path=ai_hub.tmp / "fix-diff-dark.png")
+        dialog.get_by_role("button", name="Accept").click()
+        # Then the cell holds the fix, and running it prints its output
+        page.wait_for_function(
+            "() => document.querySelector('.jp-CodeCell .cm-content').innerText"
+            ".includes('total = 6 * 7')"
+        )
+        run_cell(page, "fixed: 42", ai_hub.tmp / "fix-rerun-failed.png")
+        assert "totl" in fake.requests[-1]["body"]["messages"][-1]["content"]
+    finally:
+        fake.answer = ANSWER
+        page.close()
+
+
+def test_a_users_own_key_saved_in_jupyter_ai_is_readable_by_them_only(ai_hub, available_profiles):
+    # Given alice's server
+    running_server(ai_hub, "alice", available_profiles[0])
+    base = f"{ai_hub.url}/user/alice/api/jupyternaut/secrets"
+    headers = {"Authorization": f"token {ai_hub.tokens['alice']}"}
+    dotenv = ai_hub.tmp / "homes" / "alice" / ".env"
+    key = "sk-own-" + os.urandom(8).hex()
+    # When she saves a key of her own in jupyter-ai's settings (a vendor the hub does not
+    # serve, so her other requests still go through the gateway)
+    secret = {"updated_secrets": {"MISTRAL_API_KEY": key}}
+    r = requests.put(base, json=secret, headers=headers, timeout=30)
+    try:
+        assert r.status_code == 204, r.text
+        # Then it is in her home's .env, readable and writable by her alone
+        assert "MISTRAL_API_KEY" in dotenv.read_text() and key in dotenv.read_text()
+        assert oct(dotenv.stat().st_mode & 0o777) == oct(0o600)
+    finally:
+        forget = {"updated_secrets": {"MISTRAL_API_KEY": None}}
+        requests.put(base, json=forget, headers=headers, timeout=30)

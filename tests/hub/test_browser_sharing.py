@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..browser import log_in
+from ..browser import first_visit, log_in
 from ..hubserver import HubServer
 from .test_sharing import WITHDRAWN_WITHIN, contents
 
@@ -40,7 +40,7 @@ def test_the_share_dialog_shares_with_a_user_and_revokes(
         hub.spawn("alice", alice, {"profile": "python-sql"})
         # Given alice in JupyterLab on her server, with the Share dialog open
         page = open_lab(browser, hub, "alice", "alice-Pass-1234", "alice")
-        page.wait_for_selector(".jp-LauncherCard", timeout=90_000)
+        first_visit(page)
         share_dialog(page)
         # Then it offers the other users and groups by name, and says nobody has access yet
         bob_item = page.wait_for_selector(".jp-ManageSharesBody-user-item:text-is('bob')")

@@ -211,3 +211,10 @@ async def test_a_changed_images_file_is_offered_at_the_next_form_without_a_resta
     path.write_text("{oops")
     assert spawner.available_profiles() == ["python-sql", "r"]
     assert "not valid JSON" in spawner.images_problem()
+    # And so does a file the hub cannot read (a link to itself stands in for permissions,
+    # which root ignores), every time it is asked, not only the first
+    path.unlink()
+    path.symlink_to(path)
+    for _ in range(2):
+        assert spawner.available_profiles() == ["python-sql", "r"]
+        assert f"{path}: cannot read it (Too many levels" in spawner.images_problem()

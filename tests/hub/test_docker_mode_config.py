@@ -57,3 +57,17 @@ def test_missing_or_broken_images_file_is_one_line_and_the_hub_still_starts(
     assert result.stderr.strip().startswith(f"HUBKIT_IMAGES: {path}")
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("variable", ["HUBKIT_DATASETS_DIR", "HUBKIT_TEMPLATES_DIR"])
+def test_a_relative_host_folder_stops_the_hub_naming_it(tmp_path, variable):
+    # Given a folder written relative to the compose file, as HUBKIT_IMAGES may be
+    (tmp_path / "images.json").write_text("{}")
+    env = {"HUBKIT_IMAGES": str(tmp_path / "images.json"), variable: "./shared"}
+    # When the hub loads its configuration in Docker mode
+    result = load_hub_config(tmp_path, LOAD, **env)
+    # Then it stops with one line naming the variable (Docker would take it for a volume's name)
+    assert result.returncode != 0
+    assert result.stderr.strip() == (
+        f"{variable} must be an absolute folder on the Docker host, not './shared'"
+    )

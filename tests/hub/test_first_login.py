@@ -14,7 +14,7 @@ import requests
 from hubkit.welcome import copy_welcome
 
 from .. import ROOT
-from ..browser import log_in
+from ..browser import first_visit, log_in
 from ..utils import run_nbval
 from .test_docker_config import make_spawner
 
@@ -160,40 +160,44 @@ def test_each_shipped_template_runs(template, layout, available_profiles, tmp_pa
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_a_template_from_the_launcher_opens_as_a_new_notebook(make_hub, browser, theme, tmp_path):
+def test_the_welcome_opens_and_a_template_from_the_launcher_makes_a_notebook(
+    make_hub, browser, tmp_path
+):
     # Given a user who logs in and starts a server
     hub = make_hub("hub")
     hub.add_account("lars", password=PASSWORD)
-    page = browser.new_page(color_scheme=theme)
+    page = browser.new_page()
     log_in(page, hub.url, "lars", PASSWORD)
     page.wait_for_selector("input[name=profile]")
     page.click("form button[type=submit], form input[type=submit]")
     page.wait_for_url("**/user/lars/lab**", timeout=120_000)
-    page.wait_for_selector(".jp-Launcher", timeout=120_000)
-    if theme == "dark":
-        page.click(".jp-Launcher")
-        page.keyboard.press("Control+Shift+C")  # the command palette
-        page.keyboard.type("Use Theme: JupyterLab Dark")
-        page.keyboard.press("Enter")
-        page.wait_for_selector(
-            "body[data-jp-theme-light='false']", state="attached", timeout=30_000
-        )
-    # Then the launcher has a Templates section with the shipped templates
-    section = page.locator(".jp-Launcher-section:has-text('Templates')")
+    # Then the welcome notebook opens by itself, and is recorded as opened (not again)
+    page.wait_for_selector(".jp-NotebookPanel:has-text('Welcome')", timeout=120_000)
+    home = Path(hub.env["HUBKIT_HOMES_DIR"]) / "lars"
+    assert (home / ".local" / "state" / "hubkit" / "welcome-opened").exists()
+    # When the user opens a launcher
+    first_visit(page)
+    # Then the launcher has a Templates section with the shipped templates (light and dark)
+    section = page.locator(".jp-Launcher:visible .jp-Launcher-section:has-text('Templates')")
     section.wait_for(timeout=120_000)
     cards = section.locator(".jp-LauncherCard")
     assert sorted(cards.all_inner_texts()) == sorted(
         ["Chart report", "DataFrame exploration", "Machine-learning baseline", "SQL analysis"]
     )
     section.scroll_into_view_if_needed()
-    page.screenshot(path=str(tmp_path / f"launcher-{theme}.png"))
+    page.screenshot(path=str(tmp_path / "launcher-light.png"))
+    page.click(".jp-Launcher:visible")
+    page.keyboard.press("Control+Shift+C")  # the command palette
+    page.keyboard.type("Use Theme: JupyterLab Dark")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("body[data-jp-theme-light='false']", state="attached", timeout=30_000)
+    section.scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "launcher-dark.png"))
     # When the user clicks one
     section.locator(".jp-LauncherCard[title*='Query data with SQL cells']").click()
     # Then a new notebook opens with the template's content
-    page.wait_for_selector(".jp-NotebookPanel:has-text('SQL analysis')", timeout=60_000)
+    page.wait_for_selector(".jp-NotebookPanel:visible:has-text('SQL analysis')", timeout=60_000)
     page.wait_for_selector(".lm-TabBar-tab:has-text('sql-analysis.ipynb')", timeout=30_000)
-    home = Path(hub.env["HUBKIT_HOMES_DIR"]) / "lars"
     assert (home / "sql-analysis.ipynb").is_file()
 
 

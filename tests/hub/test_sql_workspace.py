@@ -1,7 +1,9 @@
 """The SQL workspace through the real hub, in headless Chromium: a user logs in, creates a personal
 connection in the Databases panel, turns a cell into SQL, completes a table, runs it, inserts a
 table from the schema browser and uses the result in Python; a connection the admin shares with a
-group appears for its member and not for another user."""
+group appears for its member and not for another user. On the same hub, the interactive table's
+flow (packages/hubkit-lab/tests/table_flow.py): sort, filter, a column summary, a chart whose
+inserted code draws the same data, Excel and Parquet exports read back with pandas."""
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
@@ -25,7 +27,13 @@ from ..utils import edit_yaml
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-FLOW = ROOT / "packages" / "hubkit-lab" / "tests" / "browser_flow.py"
+LAB_TESTS = ROOT / "packages" / "hubkit-lab" / "tests"
+FLOW = LAB_TESTS / "browser_flow.py"
+TABLE_FLOW = LAB_TESTS / "table_flow.py"
+# The table flow's frame through the hub (the bare JupyterLab test takes 200,000 rows)
+TABLE_ROWS = 20_000
+sys.path.insert(0, str(LAB_TESTS))
+import table_checks  # noqa: E402  (the flow's notebook and checks, beside the flow)
 
 
 def make_shop(path) -> None:
@@ -39,11 +47,10 @@ def make_shop(path) -> None:
         )
 
 
-def upload_notebook(hub: HubServer, username: str, token: str) -> None:
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
+def upload_notebook(hub: HubServer, username: str, token: str, name: str, notebook) -> None:
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     r = requests.put(
-        f"{hub.url}/user/{username}/api/contents/demo.ipynb",
+        f"{hub.url}/user/{username}/api/contents/{name}",
         data=json.dumps({"type": "notebook", "content": notebook}),
         headers={"Authorization": f"token {token}"},
         timeout=30,
@@ -51,8 +58,11 @@ def upload_notebook(hub: HubServer, username: str, token: str) -> None:
     r.raise_for_status()
 
 
-def test_sql_workspace_through_the_hub(tmp_path, catalog, layout, available_profiles, browser):
-    # Given a hub that shares a database with power-users; alice is one, bob is not
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory, catalog, layout, available_profiles):
+    """A hub that shares a database with power-users; alice is one, bob is not; both have a
+    running server. Yields the hub, its folder and the accounts' passwords and tokens."""
+    tmp_path = tmp_path_factory.mktemp("workspace")
     policy = tmp_path / "policy.yaml"
     make_shop(tmp_path / "team.db")
     make_shop(tmp_path / "shop.db")
@@ -67,38 +77,74 @@ def test_sql_workspace_through_the_hub(tmp_path, catalog, layout, available_prof
     )
     (tmp_path / "hub").mkdir()
     with HubServer(tmp_path / "hub", catalog, layout, HUBKIT_POLICY=str(policy)) as hub:
-        alice_password, bob_password = "alice-Long-pass-1", "bob-Long-pass-12"
-        _, alice = hub.add_account("alice", alice_password, groups=("power-users",))
-        _, bob = hub.add_account("bob", bob_password)
-        for name, token in (("alice", alice), ("bob", bob)):
+        passwords = {"alice": "alice-Long-pass-1", "bob": "bob-Long-pass-12"}
+        _, alice = hub.add_account("alice", passwords["alice"], groups=("power-users",))
+        _, bob = hub.add_account("bob", passwords["bob"])
+        tokens = {"alice": alice, "bob": bob}
+        for name, token in tokens.items():
             hub.spawn(name, token, {"profile": "python-sql"})
-        upload_notebook(hub, "alice", alice)
-        # When alice goes through the SQL workspace in her JupyterLab, logged in on the hub
-        flow = subprocess.run(
-            [
-                sys.executable, FLOW, f"{hub.url}/user/alice", "-",
-                "--login", f"alice:{alice_password}",
-                "--create", f"sqlite:///{tmp_path / 'shop.db'}",
-                "--expect-shared", "teamdb",
-            ],
-            capture_output=True, text=True, timeout=400, check=False,
-        )  # fmt: skip
-        # Then every step passed, down to the result used in a Python cell
-        assert flow.stdout.strip(), flow.stderr[-2000:]
-        result = json.loads(flow.stdout.strip().splitlines()[-1])
-        assert result["error"] is None, result
-        assert result["steps"][-1] == "kernel-frames", result
-        assert {"created", "shared", "completion", "run", "inserted"} <= set(result["steps"])
-        # And her connection is in her home only, readable by her alone, without the notebook
-        saved = tmp_path / "hub" / "homes" / "alice" / ".config" / "hubkit" / "connections.json"
-        assert stat.S_IMODE(saved.stat().st_mode) == 0o600
-        assert "shop" in json.loads(saved.read_text())
-        # And bob's Databases panel lists the built-in DuckDB, not the team's database
-        page = browser.new_context().new_page()
-        log_in(page, hub.url, "bob", bob_password)
-        page.wait_for_url(lambda url: "/hub/login" not in url)
-        page.goto(f"{hub.url}/user/bob/lab?reset")
-        page.click(".jp-SideBar [data-id='hubkit-lab-databases']", timeout=120_000)
-        page.wait_for_selector(".hk-Databases-label:text-is('duckdb')", timeout=60_000)
-        labels = page.locator(".hk-Databases-connection > .hk-Databases-row").all_inner_texts()
-        assert not any("teamdb" in label for label in labels), labels
+        yield hub, tmp_path, passwords, tokens
+
+
+def test_sql_workspace_through_the_hub(workspace, browser):
+    hub, tmp_path, passwords, tokens = workspace
+    alice_password, bob_password = passwords["alice"], passwords["bob"]
+    upload_notebook(hub, "alice", tokens["alice"], "demo.ipynb", nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("")]))  # fmt: skip
+    # When alice goes through the SQL workspace in her JupyterLab, logged in on the hub
+    flow = subprocess.run(
+        [
+            sys.executable, FLOW, f"{hub.url}/user/alice", "-",
+            "--login", f"alice:{alice_password}",
+            "--create", f"sqlite:///{tmp_path / 'shop.db'}",
+            "--expect-shared", "teamdb",
+        ],
+        capture_output=True, text=True, timeout=400, check=False,
+    )  # fmt: skip
+    # Then every step passed, down to the result used in a Python cell
+    assert flow.stdout.strip(), flow.stderr[-2000:]
+    result = json.loads(flow.stdout.strip().splitlines()[-1])
+    assert result["error"] is None, result
+    assert result["steps"][-1] == "kernel-frames", result
+    assert {"created", "shared", "completion", "run", "inserted"} <= set(result["steps"])
+    # And her connection is in her home only, readable by her alone, without the notebook
+    saved = tmp_path / "hub" / "homes" / "alice" / ".config" / "hubkit" / "connections.json"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert "shop" in json.loads(saved.read_text())
+    # And bob's Databases panel lists the built-in DuckDB, not the team's database
+    page = browser.new_context().new_page()
+    log_in(page, hub.url, "bob", bob_password)
+    page.wait_for_url(lambda url: "/hub/login" not in url)
+    page.goto(f"{hub.url}/user/bob/lab?reset")
+    page.click(".jp-SideBar [data-id='hubkit-lab-databases']", timeout=120_000)
+    page.wait_for_selector(".hk-Databases-label:text-is('duckdb')", timeout=60_000)
+    labels = page.locator(".hk-Databases-connection > .hk-Databases-row").all_inner_texts()
+    assert not any("teamdb" in label for label in labels), labels
+
+
+def test_table_flow_through_the_hub(workspace, tmp_path, catalog, layout):
+    hub, hub_path, passwords, tokens = workspace
+    # Given alice's notebook whose cell shows a DataFrame
+    upload_notebook(hub, "alice", tokens["alice"], "frames.ipynb",
+                    table_checks.notebook(TABLE_ROWS))  # fmt: skip
+    # When, logged in on the hub, she sorts and filters its table, opens a column summary,
+    # draws a chart, inserts its code and runs it, and exports to Excel and Parquet
+    flow = subprocess.run(
+        [sys.executable, TABLE_FLOW, f"{hub.url}/user/alice", "-",
+         "--login", f"alice:{passwords['alice']}", "--chart", "--downloads", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    # Then every step showed what pandas says about the same frame, the inserted code drew
+    # the panel's chart, and pandas reads the downloaded files back
+    assert flow.stdout.strip(), flow.stderr[-2000:]
+    result = json.loads(flow.stdout.strip().splitlines()[-1])
+    assert result["steps"][-1] == "exported", result
+    saved = tmp_path / "result.json"
+    saved.write_text(json.dumps(result))
+    python = layout.server_venv(catalog, "python-sql") / "bin" / "python"
+    home = hub_path / "hub" / "homes" / "alice"
+    checks = subprocess.run(
+        [python, LAB_TESTS / "table_checks.py", saved, str(TABLE_ROWS), home],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert checks.returncode == 0, checks.stderr[-3000:]

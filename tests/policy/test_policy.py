@@ -211,3 +211,36 @@ def test_a_missing_or_unreadable_policy_is_one_line(tmp_path):
     (tmp_path / "bad.yaml").write_text("sizes: [\n")
     with pytest.raises(PolicyError, match="not valid YAML"):
         load_policy(tmp_path / "bad.yaml")
+
+
+def test_the_server_token_keeps_the_policys_server_role_and_gets_the_gateway(tmp_path):
+    script = "print(json.dumps(c.Spawner.server_token_scopes))"
+    (tmp_path / "i.json").write_text("{}")
+    # Given the shipped policy (no `server` role): JupyterHub's default one and the gateway
+    result = load_hub_config(tmp_path, script, HUBKIT_IMAGES=str(tmp_path / "i.json"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(json.loads(result.stdout)) == [
+        "access:servers!server",
+        "access:services!service=ai-gateway",
+        "users:activity!user",
+    ]
+    # Given a policy whose `server` role may also read the user's groups, that too
+    path = edited(
+        tmp_path,
+        lambda d: d["roles"].update(
+            server={
+                "description": "Activity and groups",
+                "scopes": [
+                    "users:activity!user",
+                    "access:servers!server",
+                    "read:users:groups!user",
+                ],
+            }
+        ),
+    )
+    result = load_hub_config(
+        tmp_path, script, HUBKIT_IMAGES=str(tmp_path / "i.json"), HUBKIT_POLICY=str(path)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "read:users:groups!user" in json.loads(result.stdout)
+    assert "access:services!service=ai-gateway" in json.loads(result.stdout)

@@ -24,7 +24,8 @@ CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer REFERENCES cust
                      amount numeric(12, 2));
 CREATE TABLE "we""ird ta'ble" (id integer PRIMARY KEY, "co""l; DROP" text,
                                "order" integer REFERENCES customers (id));
-INSERT INTO customers VALUES (1, 'Ada', 'GB'), (2, 'Linus', 'FI'), (3, 'Grace', 'US');
+INSERT INTO customers VALUES (1, 'Ada', 'GB'), (2, 'Linus', 'FI'), (3, 'Grace', 'US'),
+                             (4, 'Edsger', 'NL');
 INSERT INTO orders VALUES (10, 1, 120.50), (11, 2, 80.00), (12, 1, 30.00), (13, 3, 15.25);
 INSERT INTO "we""ird ta'ble" VALUES (1, '{INJECTION.replace("'", "''")}', 1),
                                     (2, '50% off_', 2), (3, 'plain', 1);
@@ -97,6 +98,25 @@ def test_join_filter_aggregate_order_limit(db):
 
 
 @pytest.mark.slow
+def test_outer_joins_keep_the_rows_of_the_side_they_name(db):
+    # Given customers first, then orders joined from the orders' side (the join the builder
+    # suggests when the added table holds the foreign key); Edsger has no order
+    name, schema = db
+    state = {
+        "tables": [{"schema": schema, "table": "customers"}, {"schema": schema, "table": "orders"}],
+        "columns": [{"table": 0, "column": "name"}, {"table": 1, "column": "id"}],
+        "order_by": [{"output": 0}, {"output": 1}],
+    }
+    orders_side = {"left": 1, "left_column": "customer_id", "right": 0, "right_column": "id"}
+    # When it is "orders LEFT JOIN customers", every order is there and no customer without one
+    kept = run_query(name, state | {"joins": [orders_side | {"kind": "left"}]})
+    assert [r[1] for r in rows(kept)] == [10, 12, 13, 11]
+    # When it is "orders RIGHT JOIN customers", every customer is, Edsger without an order
+    kept = run_query(name, state | {"joins": [orders_side | {"kind": "right"}]})
+    assert ("Edsger", None) in rows(kept) and len(rows(kept)) == 5
+
+
+@pytest.mark.slow
 def test_hostile_names_and_values(db):
     name, schema = db
     weird = {"schema": schema, "table": "we\"ird ta'ble"}
@@ -141,6 +161,9 @@ def test_hostile_names_and_values(db):
     [
         ({}, "Pick at least one table"),
         ({"tables": [{"table": "a"}, {"table": "b"}]}, "table 1 is not joined"),
+        ({"tables": [{"table": "a"}, {"table": "b"}, {"table": "c"}],
+          "joins": [{"left": 1, "left_column": "x", "right": 2, "right_column": "y"}]},
+         "join 0: neither table is in the query yet"),
         ({"tables": [{"table": ""}]}, "table 0 must be a non-empty name"),
         ({"tables": [{"table": "a"}], "columns": [{"table": 3, "column": "x"}]},
          "column 0: no table number 3"),

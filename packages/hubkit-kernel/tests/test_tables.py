@@ -290,3 +290,123 @@ def test_tables_can_be_switched_off(shell, frame):
         assert data["text/plain"].endswith("[5000 rows x 6 columns]")  # pandas' own
     finally:
         shell.run_line_magic("config", "InteractiveTables.enabled = True")
+
+
+@pytest.mark.parametrize("source", ["pandas", "polars", "duckdb"])
+def test_paging_over_sort_ties_is_stable(shell, source):
+    # Given 300,000 rows with only three values in the sorted column (DuckDB sorts them on
+    # several threads, where equal keys would come out in any order)
+    n, size = 300_000, 20_000
+    frame = pd.DataFrame({"id": np.arange(n), "group": np.arange(n) * 7 % 3})
+    data = {"pandas": frame, "polars": pl.from_pandas(frame)}.get(source)
+    if data is None:
+        data = duckdb.sql('SELECT range AS id, range * 7 % 3 AS "group" FROM range(300000)')
+    shell.user_ns["data"] = data
+    table = show(shell, data)
+    state = {"sort": [{"column": 1, "descending": True}], "filters": [], "search": ""}
+
+    def page(offset: int) -> list[int]:
+        rows = ask(shell, table, "page", state=state, offset=offset, limit=size)["rows"]
+        return [r[0] for r in rows]
+
+    # When the user pages through the view sorted on that column
+    pages = [page(offset) for offset in range(0, n, size)]
+    # Then every row shows exactly once, ties in the frame's order (its position breaks them)
+    ids = [i for p in pages for i in p]
+    expected = frame.sort_values("group", ascending=False, kind="stable").id.tolist()
+    assert ids == expected
+    # and a page asked for again shows the same rows
+    assert page(5 * size) == pages[5]
+    # And the copied code sorts ties the same way
+    kind = "pandas" if source == "pandas" else "polars" if source == "polars" else None
+    if kind:
+        namespace = {"data": data}
+        exec(ask(shell, table, "code", state=state, kind=kind)["code"], namespace)
+        assert list(namespace["view"]["id"])[:size] == pages[0]
+
+
+CHARTS = [
+    {"kind": "bar", "x": 2, "y": 1, "color": 5, "agg": "sum"},
+    {"kind": "bar", "x": 2, "agg": "count"},
+    {"kind": "line", "x": 3, "y": 4, "agg": "none"},
+    {"kind": "line", "x": 1, "y": 4, "color": 2, "agg": "mean"},
+    {"kind": "scatter", "x": 1, "y": 4, "color": 2, "agg": "none"},
+    {"kind": "scatter", "x": 2, "y": 4, "agg": "max"},
+    {"kind": "histogram", "x": 4, "color": 2},
+    {"kind": "box", "x": 2, "y": 1},
+    {"kind": "heatmap", "x": 2, "y": 5, "agg": "count"},
+    {"kind": "heatmap", "x": 2, "y": 5, "color": 4, "agg": "min"},
+]
+
+
+def trace_values(figure) -> list[dict]:
+    """Each trace's type, name and data arrays, as plain lists."""
+    out = []
+    for trace in figure.data:
+        values = {"type": trace.type, "name": trace.name}
+        for key in ("x", "y", "z", "q1", "median", "q3", "lowerfence", "upperfence"):
+            value = getattr(trace, key, None)
+            if value is not None:
+                values[key] = [v.isoformat() if hasattr(v, "isoformat") else v for v in value]
+        out.append(values)
+    return out
+
+
+@pytest.mark.parametrize("spec", CHARTS, ids=lambda s: f"{s['kind']}-{s.get('agg', '')}")
+@pytest.mark.parametrize("source", ["pandas", "polars"])
+def test_a_chart_and_its_code_draw_the_same_figure(shell, frame, spec, source):
+    # Given a table filtered to part of its rows (the chart follows the filters)
+    frame = frame.head(3000)
+    data = frame if source == "pandas" else pl.from_pandas(frame)
+    shell.user_ns["df"] = data
+    table = show(shell, data)
+    state = {"filters": [{"column": 1, "op": "range", "min": 10}], "sort": [], "search": ""}
+    # When the chart panel asks for a chart
+    reply = ask(shell, table, "chart", state=state, chart=spec, theme="dark")
+    assert reply["figure"]["data"] and reply["figure"]["layout"]["template"]
+    assert reply["sampled"] is False
+    # Then its code, run in the kernel, draws a figure with the same data
+    assert shell.run_cell(reply["code"]).success
+    mine = shell.user_ns["fig"]
+    from hubkit_kernel.tables.charts import ChartSpec, chart
+    from hubkit_kernel.tables.engine import Table, ViewState
+
+    source_table = Table(data)
+    panel = chart(source_table, ViewState.from_request(state, source_table.columns),
+                  ChartSpec.from_request(spec, source_table.columns), "df").figure  # fmt: skip
+    expected, got = trace_values(panel), trace_values(mine)
+    assert [t["type"] for t in got] == [t["type"] for t in expected]
+    for e, g in zip(expected, got, strict=True):
+        assert set(g) == set(e)
+        for key, values in e.items():
+            if isinstance(values, list) and values and isinstance(values[0], float):
+                assert g[key] == pytest.approx(values), key
+            else:
+                assert g[key] == values, key
+    # only the aggregated points travel: no more than the groups or the sample
+    assert reply["rows"] <= 5000
+
+
+def test_a_chart_samples_raw_points_and_names_bad_choices(shell):
+    n = 20_000
+    frame = pd.DataFrame({"a": np.arange(n), "b": np.arange(n) % 7, "t": ["x"] * n})
+    shell.user_ns["big"] = frame
+    table = show(shell, frame)
+    reply = ask(shell, table, "chart", chart={"kind": "scatter", "x": 0, "y": 1, "agg": "none"})
+    assert reply["sampled"] is True and reply["rows"] == 5000
+    assert ".sample(n=5000" in reply["code"]
+    bad = [
+        ({"kind": "pie", "x": 0}, "Unknown chart type 'pie'"),
+        ({"kind": "bar", "x": 0, "y": 1, "agg": "median"}, "Unknown aggregation 'median'"),
+        ({"kind": "bar", "y": 1}, "needs a column for x"),
+        (
+            {"kind": "bar", "x": 0, "y": 2, "agg": "sum"},
+            r"y \(sum\) must be a number column; 't' is",
+        ),
+        ({"kind": "histogram", "x": 2}, "histogram: x must be a number column"),
+        ({"kind": "bar", "x": 9, "agg": "count"}, "no column number 9"),
+        ({"kind": "bar", "x": 0, "agg": "count"}, "20,000 groups"),
+    ]
+    for spec, message in bad:
+        with pytest.raises(FilterError, match=message):
+            ask(shell, table, "chart", chart=spec)

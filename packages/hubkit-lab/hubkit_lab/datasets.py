@@ -38,11 +38,13 @@ class DatasetsContentsManager(AsyncLargeFileManager):
         return [d for d in os.environ.get(READONLY_ENV, "").split(os.pathsep) if d]
 
     def check_writable(self, path: str) -> None:
-        """Raise 403 naming the folder when `path` is in (or is) a read-only folder."""
-        path = path.strip("/")
+        """Raise 403 naming the folder when `path` is in (or is) a read-only folder: compared
+        as the files they name (`./`, `..` and links resolved), as the server will write."""
+        target = os.path.realpath(self._get_os_path(path))
         for folder in self.read_only_dirs:
             folder = folder.strip("/")
-            if path == folder or path.startswith(folder + "/"):
+            guarded = os.path.realpath(os.path.join(self.root_dir, folder))
+            if os.path.commonpath([target, guarded]) == guarded:
                 raise web.HTTPError(
                     403,
                     f"{folder}/ is read-only: it holds the hub's shared datasets, which only "

@@ -13,7 +13,7 @@ from jupyter_server.auth.authorizer import AllowAllAuthorizer
 from jupyter_server.utils import url_path_join
 from tornado.ioloop import PeriodicCallback
 from tornado.web import GZipContentEncoding
-from traitlets import Bool, Float, Int, TraitError, validate
+from traitlets import Bool, Float, Int, TraitError, Unicode, default, validate
 from traitlets.config import LoggingConfigurable
 
 from . import __version__, shutdown
@@ -93,6 +93,36 @@ class HubkitLab(LoggingConfigurable):
         .. versionadded:: 0.1
         """,
     ).tag(config=True)
+
+    ai_model = Unicode(
+        help="""The model JupyterLab's AI actions (fix, explain, generate, suggest analyses)
+        ask, as a LiteLLM name (`anthropic/claude-sonnet-4-5`, `openai/gpt-4.1-mini`). The
+        hub's spawner sets HUBKIT_AI_MODEL to the policy's `ai.default_model`. Empty: the
+        actions say that no model is set.
+
+        .. versionadded:: 0.1
+        """,
+    ).tag(config=True)
+
+    ai_timeout = Float(
+        120.0,
+        help="""Seconds an AI action waits for the model's whole answer.
+
+        .. versionadded:: 0.1
+        """,
+    ).tag(config=True)
+
+    ai_max_tokens = Int(
+        2048,
+        help="""The most tokens of one answer to an AI action (the vendors' `max_tokens`).
+
+        .. versionadded:: 0.1
+        """,
+    ).tag(config=True)
+
+    @default("ai_model")
+    def _default_ai_model(self) -> str:
+        return os.environ.get("HUBKIT_AI_MODEL", "")
 
     @validate("access_check_interval")
     def _validate_access_check_interval(self, proposal: dict[str, Any]) -> float:

@@ -57,9 +57,11 @@ class ServerInfoHandler(APIHandler):
 
 def setup_handlers(web_app: web.Application) -> None:
     """Add the API's routes below the server's base URL."""
+    from .ai import ai_routes
     from .people import PeopleHandler
     from .sql_handlers import sql_routes
     from .templates import templates_routes
+    from .welcome import welcome_routes
 
     base_url = web_app.settings["base_url"]
     web_app.add_handlers(
@@ -69,7 +71,12 @@ def setup_handlers(web_app: web.Application) -> None:
             (url_path_join(base_url, NAMESPACE, "people"), PeopleHandler),
             *(
                 (url_path_join(base_url, NAMESPACE, path), handler)
-                for path, handler in [*sql_routes(), *templates_routes()]
+                for path, handler in [
+                    *sql_routes(),
+                    *templates_routes(),
+                    *welcome_routes(),
+                    *ai_routes(),
+                ]
             ),
         ],
     )

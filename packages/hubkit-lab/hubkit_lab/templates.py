@@ -10,6 +10,7 @@ repository's notebooks/templates or the admin's folder in local mode). A templat
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -50,10 +51,14 @@ def describe(path: Path) -> dict[str, str]:
     return {"name": path.name, "title": title, "description": description}
 
 
-def list_templates(folder: Path | None) -> list[dict[str, str]]:
+def template_paths(folder: Path | None) -> list[Path]:
     if folder is None or not folder.is_dir():
         return []
-    return [describe(p) for p in sorted(folder.glob("*.ipynb")) if not p.name.startswith(".")]
+    return [p for p in sorted(folder.glob("*.ipynb")) if not p.name.startswith(".")]
+
+
+def list_templates(folder: Path | None) -> list[dict[str, str]]:
+    return [describe(p) for p in template_paths(folder)]
 
 
 class TemplatesHandler(APIHandler):
@@ -64,8 +69,10 @@ class TemplatesHandler(APIHandler):
 
     @web.authenticated
     @authorized
-    def get(self) -> None:
-        self.finish(json.dumps({"templates": list_templates(templates_dir())}))
+    async def get(self) -> None:
+        # off the event loop: every notebook in the admin's folder is read
+        templates = await asyncio.to_thread(list_templates, templates_dir())
+        self.finish(json.dumps({"templates": templates}))
 
     @web.authenticated
     @authorized
@@ -73,8 +80,7 @@ class TemplatesHandler(APIHandler):
         body = self.get_json_body() or {}
         name, folder = body.get("name"), str(body.get("dir") or "").strip("/")
         source = templates_dir()
-        names = {t["name"] for t in list_templates(source)}
-        if not isinstance(name, str) or name not in names or source is None:
+        if not isinstance(name, str) or name not in {p.name for p in template_paths(source)}:
             raise web.HTTPError(404, f"No template named {name!r}")
         try:
             nb = nbformat.read(source / name, as_version=4)

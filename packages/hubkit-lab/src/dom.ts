@@ -4,7 +4,8 @@
  */
 
 /**
- * Make an element with a class and optional text (text, never HTML).
+ * Make an element with a class and optional text: the panels build their DOM by hand (they are
+ * small and render often), so this one helper keeps it short.
  */
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,

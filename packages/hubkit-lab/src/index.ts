@@ -15,6 +15,7 @@ import {
 } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { aiPlugin } from './ai/plugin';
 import { builderPlugin } from './builder/plugin';
 import { commentsPlugin } from './comments/plugin';
 import { requestAPI } from './request';
@@ -22,6 +23,7 @@ import { sqlPlugins } from './sqlplugins';
 import { tablesPlugin } from './tables/plugin';
 import { templatesPlugin } from './templates';
 import { IServerInfo } from './tokens';
+import { welcomePlugin } from './welcome';
 
 /**
  * The plugin's id.
@@ -169,5 +171,7 @@ export default [
   tablesPlugin,
   templatesPlugin,
   builderPlugin,
+  welcomePlugin,
+  aiPlugin,
   commentsPlugin
 ];

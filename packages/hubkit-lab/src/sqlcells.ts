@@ -99,15 +99,29 @@ export function clearCellState(model: ICellModel): void {
 }
 
 /**
- * A `<select>` in JupyterLab's style (jp-HTMLSelect, as its React HTMLSelect renders it).
+ * A `<select>` in JupyterLab's style (jp-HTMLSelect, as its React HTMLSelect renders it),
+ * with its options as [value, text] and the chosen value when given.
  */
-export function createSelect(className: string): {
+export function createSelect(
+  className: string,
+  options: [string, string][] = [],
+  value?: string
+): {
   node: HTMLDivElement;
   select: HTMLSelectElement;
 } {
   const node = document.createElement('div');
   node.className = `jp-HTMLSelect jp-DefaultStyle ${className}`;
   const select = document.createElement('select');
+  for (const [v, text] of options) {
+    const option = document.createElement('option');
+    option.value = v;
+    option.textContent = text;
+    select.appendChild(option);
+  }
+  if (value !== undefined) {
+    select.value = value;
+  }
   node.appendChild(select);
   node.appendChild(
     caretDownEmptyIcon.element({

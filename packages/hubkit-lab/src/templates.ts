@@ -13,18 +13,12 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { notebookIcon } from '@jupyterlab/ui-components';
 
 import { requestAPI } from './request';
+import { CommandIDs } from './tokens';
 
 /**
  * The plugin's id.
  */
 const PLUGIN_ID = '@hubkit/lab:templates';
-
-/**
- * Command ids of the plugin.
- */
-export namespace CommandIDs {
-  export const newFromTemplate = 'hubkit:new-from-template';
-}
 
 /**
  * A template as the server lists it (hubkit_lab/templates.py).
@@ -50,7 +44,7 @@ export const templatesPlugin: JupyterFrontEndPlugin<void> = {
     launcher: ILauncher,
     translator: ITranslator | null
   ): Promise<void> => {
-    const trans = (translator ?? nullTranslator).load('hubkit');
+    const trans = (translator ?? nullTranslator).load('hubkit_lab');
     app.commands.addCommand(CommandIDs.newFromTemplate, {
       label: args =>
         args.title ? String(args.title) : trans.__('New Notebook from Template'),

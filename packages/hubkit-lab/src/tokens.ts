@@ -34,7 +34,9 @@ export enum CommandIDs {
   refreshDatabases = 'hubkit-lab:refresh-databases',
   /** Open the "New connection" dialog. */
   newConnection = 'hubkit-lab:new-connection',
-  openBuilder = 'hubkit-lab:open-query-builder'
+  openBuilder = 'hubkit-lab:open-query-builder',
+  /** A new notebook from one of the admin's templates (the launcher's Templates section). */
+  newFromTemplate = 'hubkit-lab:new-from-template'
 }
 
 /**

@@ -51,6 +51,12 @@ def open_databases(page: Page) -> None:
     page.wait_for_selector(".hk-Databases")
 
 
+def save(page: Page) -> None:
+    """Save the current notebook and wait until it is saved (its tab is no longer dirty)."""
+    page.keyboard.press("Control+s")
+    page.wait_for_selector(".lm-TabBar-tab.lm-mod-current:not(.jp-mod-dirty)", timeout=30_000)
+
+
 def log_in(page: Page, server: str, login: str) -> None:
     """Log in on the hub the server is behind (`server` is HUB/user/NAME)."""
     hub = server.split("/user/")[0]
@@ -60,6 +66,16 @@ def log_in(page: Page, server: str, login: str) -> None:
     page.fill("#password_input", password)
     page.click("#login_submit")
     page.wait_for_url(lambda url: "/hub/login" not in url)
+
+
+def open_notebook(page: Page, base: str, token: str, args: argparse.Namespace) -> None:
+    """(Log in on the hub,) open the flow's notebook and wait for its idle kernel."""
+    if args.login:
+        log_in(page, base, args.login)
+    query = f"?token={token}&reset" if token != "-" else "?reset"
+    page.goto(f"{base}/lab/tree/{args.notebook}{query}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
 
 
 def prepare(args: argparse.Namespace) -> tuple[str, str, Path | None]:
@@ -94,12 +110,7 @@ def run(args: argparse.Namespace) -> dict:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.set_default_timeout(45_000)  # a loaded 2-core machine is slow to complete
         try:
-            if args.login:
-                log_in(page, base, args.login)
-            query = f"?token={token}&reset" if token != "-" else "?reset"
-            page.goto(f"{base}/lab/tree/{args.notebook}{query}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content")
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+            open_notebook(page, base, token, args)
             steps.append("opened")
 
             if args.create:
@@ -251,8 +262,7 @@ def run(args: argparse.Namespace) -> dict:
             steps.append("inserted")
 
             # Saved as standard code cells with the magic and the metadata
-            page.keyboard.press("Control+s")
-            page.wait_for_timeout(1000)
+            save(page)
 
             # Opened again, both are SQL cells
             page.reload()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from browser_flow import chromium_page, flow_parser, open_databases, report, start_flow
+from browser_flow import chromium_page, flow_parser, open_databases, report, save, start_flow
 from playwright.sync_api import Page
 
 PREVIEW_ROWS = ".hk-Builder-preview tbody tr"
@@ -132,8 +132,7 @@ def run(args: argparse.Namespace) -> dict:
         seen["changed_preview"] = preview(page, 1)
         page.click(".hk-Builder-insert")
         page.wait_for_selector(".hk-Builder", state="detached")
-        page.keyboard.press("Control+s")
-        page.wait_for_timeout(1000)
+        save(page)
         steps.append("updated")
     return result
 

@@ -116,9 +116,6 @@ class AIPolicy:
             {k: dict(v or {}) for k, v in (entry.get("users") or {}).items()},
         )
 
-    def entry(self) -> dict[str, Any]:
-        return asdict(self)
-
     def limits_for(self, user: str, groups: set[str]) -> dict[str, float]:
         """The user's limits: key -> value, absent when unlimited."""
         out: dict[str, float] = {}

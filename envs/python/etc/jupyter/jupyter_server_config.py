@@ -1,5 +1,6 @@
 """Server configuration that needs Python and configures other packages: environment switches
-for fastmcp and nbconvert, and the language server's command line.
+for fastmcp and nbconvert, the language server's command line, and `.env` files (jupyter-ai's
+keys) saved mode 600.
 
 hubkit's own server behaviour (precompressed lab assets, response compression and its level,
 a clean exit while a notebook is open) lives in the hubkit_lab server extension
@@ -48,3 +49,23 @@ if PythonLSPServer is not None:
     if pylsp["argv"]:  # pylsp is installed in this prefix
         pylsp["argv"] = [sys.executable, "-c", PYLSP_WITHOUT_PRELOAD]
         c.LanguageServerManager.language_servers = {"pylsp": pylsp}
+
+
+def private_dotenv(model, path, contents_manager, **kwargs):
+    """Keep `.env` files (jupyter-ai stores a user's own API keys in the workspace's `.env`)
+    readable by their owner only: made mode 600 before their contents are written.
+
+    jupyter-ai saves it through the contents manager, which would create it with the umask's
+    mode (644: readable by every account on the machine). The write keeps an existing file's
+    mode, so this also tightens a `.env` made by hand."""
+    if model.get("type") != "file" or os.path.basename(path) != ".env":
+        return
+    os_path = os.path.join(contents_manager.root_dir, path.strip("/"))
+    fd = os.open(os_path, os.O_WRONLY | os.O_CREAT, 0o600)  # never truncates
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+c.FileContentsManager.pre_save_hook = private_dotenv

@@ -132,9 +132,15 @@ def build_query(
         kind = join.get("kind", "inner")
         if kind not in JOIN_KINDS:
             raise BuilderError(f"{where}: unknown kind {kind!r} ({', '.join(JOIN_KINDS)})")
-        new = right if right not in joined else left
-        if new in joined:
+        if left in joined and right in joined:
             raise BuilderError(f"{where}: both tables are joined already")
+        if left not in joined and right not in joined:
+            raise BuilderError(f"{where}: neither table is in the query yet: join one first")
+        new = right if left in joined else left
+        if new == left:
+            # the table added is the join's left side: SQL adds the right side of a JOIN, so a
+            # left join keeps the rows of the added table by becoming a right join (and back)
+            kind = {"left": "right", "right": "left"}.get(kind, kind)
         on = exp.EQ(
             this=column({"table": left, "column": join.get("left_column")}, where),
             expression=column({"table": right, "column": join.get("right_column")}, where),

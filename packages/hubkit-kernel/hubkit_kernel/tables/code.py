@@ -90,7 +90,8 @@ def _pandas(table: Table, state: ViewState, variable: str) -> str:
             by = [table.columns[i].label for i, _ in state.sort]
             ascending = [not d for _, d in state.sort]
             lines.append(
-                f"view = view.sort_values({by!r}, ascending={ascending!r}, na_position='last')"
+                f"view = view.sort_values({by!r}, ascending={ascending!r}, na_position='last', "
+                "kind='stable')"
             )
         else:
             positions = [i for i, _ in state.sort][::-1]
@@ -157,7 +158,7 @@ def _polars(table: Table, state: ViewState, variable: str) -> str:
     if state.sort:
         by = [table.columns[i].label for i, _ in state.sort]
         descending = [d for _, d in state.sort]
-        code += f".sort({by!r}, descending={descending!r}, nulls_last=True)"
+        code += f".sort({by!r}, descending={descending!r}, nulls_last=True, maintain_order=True)"
     return f"import polars as pl\n\nview = {code}\nview"
 
 

@@ -161,6 +161,13 @@ class Registry:
                 state = ViewState.from_request(data.get("state") or {}, table.columns)
             path = export_table(table, state, str(data.get("format")), entry.variable or "table")
             return {"path": str(path), "home": str(Path.home())}
+        if action == "chart":
+            from .charts import ChartSpec, chart
+
+            state = ViewState.from_request(data.get("state") or {}, table.columns)
+            spec = ChartSpec.from_request(data.get("chart"), table.columns)
+            theme = "dark" if data.get("theme") == "dark" else "light"
+            return chart(table, state, spec, entry.variable or "df", theme).to_json()
         if action == "profile":
             from .report import profile
 

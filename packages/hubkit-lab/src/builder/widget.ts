@@ -8,6 +8,7 @@ import { Widget } from '@lumino/widgets';
 
 import { SqlApi } from '../api';
 import { errorText, previewTable } from '../dialogs';
+import { el } from '../dom';
 import { PYTHON_NAME } from '../magic';
 import { createSelect } from '../sqlcells';
 import { IColumnInfo } from '../tokens';
@@ -57,39 +58,30 @@ export class QueryBuilder extends Widget {
     this._trans = options.trans;
     const trans = this._trans;
 
-    this._form = document.createElement('div');
-    this._form.className = 'hk-Builder-form';
-    const side = document.createElement('div');
-    side.className = 'hk-Builder-result';
-    const sqlTitle = document.createElement('h3');
-    sqlTitle.textContent = trans.__('SQL');
-    this._sql = document.createElement('pre');
-    this._sql.className = 'hk-Builder-sql';
-    this._params = document.createElement('div');
-    this._params.className = 'hk-Builder-params';
-    this._error = document.createElement('div');
-    this._error.className = 'hk-Builder-error';
+    this._form = el('div', 'hk-Builder-form');
+    const side = el('div', 'hk-Builder-result');
+    const sqlTitle = el('h3', '', trans.__('SQL'));
+    this._sql = el('pre', 'hk-Builder-sql');
+    this._params = el('div', 'hk-Builder-params');
+    this._error = el('div', 'hk-Builder-error');
     this._error.setAttribute('role', 'alert');
-    const previewTitle = document.createElement('h3');
-    previewTitle.textContent = trans.__('Preview (first %1 rows)', PREVIEW_ROWS);
-    this._preview = document.createElement('div');
-    this._preview.className = 'hk-Builder-preview';
+    const previewTitle = el('h3', '', trans.__('Preview (first %1 rows)', PREVIEW_ROWS));
+    this._preview = el('div', 'hk-Builder-preview');
 
-    const footer = document.createElement('div');
-    footer.className = 'hk-Builder-footer';
-    const outLabel = document.createElement('label');
-    outLabel.textContent = trans.__('Result in');
-    this._output = document.createElement('input');
-    this._output.className = 'jp-mod-styled hk-Builder-output';
+    const footer = el('div', 'hk-Builder-footer');
+    const outLabel = el('label', '', trans.__('Result in'));
+    this._output = el('input', 'jp-mod-styled hk-Builder-output');
     this._output.value = options.output;
     this._output.spellcheck = false;
     this._output.title = trans.__('The Python variable the SQL cell stores its result in');
     // the parameters are named after it
     this._output.addEventListener('change', () => this._changed());
     outLabel.appendChild(this._output);
-    this._insert = document.createElement('button');
-    this._insert.className = 'jp-Button jp-mod-styled jp-mod-accept hk-Builder-insert';
-    this._insert.textContent = this._target.label;
+    this._insert = el(
+      'button',
+      'jp-Button jp-mod-styled jp-mod-accept hk-Builder-insert',
+      this._target.label
+    );
     this._insert.addEventListener('click', () => void this._doInsert());
     footer.append(outLabel, this._insert);
 
@@ -155,9 +147,8 @@ export class QueryBuilder extends Widget {
       const group = document.createElement('optgroup');
       group.label = this._tableLabel(i);
       for (const c of this._columnsOf(i)) {
-        const option = document.createElement('option');
+        const option = el('option', '', `${this._state.tables[i].table}.${c.name}`);
         option.value = `${i}:${c.name}`;
-        option.textContent = `${this._state.tables[i].table}.${c.name}`;
         group.appendChild(option);
       }
       select.appendChild(group);
@@ -178,39 +169,26 @@ export class QueryBuilder extends Widget {
     value: string,
     onChange: (value: string) => void
   ): HTMLElement {
-    const { node, select } = createSelect(className);
-    for (const [v, text] of options) {
-      const option = document.createElement('option');
-      option.value = v;
-      option.textContent = text;
-      select.appendChild(option);
-    }
-    select.value = value;
+    const { node, select } = createSelect(className, options, value);
     select.addEventListener('change', () => onChange(select.value));
     return node;
   }
 
   private _button(text: string, title: string, run: () => void, className = ''): HTMLElement {
-    const b = document.createElement('button');
-    b.className = `jp-Button jp-mod-minimal jp-mod-styled ${className}`;
-    b.textContent = text;
+    const b = el('button', `jp-Button jp-mod-minimal jp-mod-styled ${className}`, text);
     b.title = title;
     b.addEventListener('click', run);
     return b;
   }
 
   private _section(title: string, className: string, ...rows: HTMLElement[]): HTMLElement {
-    const section = document.createElement('section');
-    section.className = `hk-Builder-section ${className}`;
-    const h = document.createElement('h3');
-    h.textContent = title;
-    section.append(h, ...rows);
+    const section = el('section', `hk-Builder-section ${className}`);
+    section.append(el('h3', '', title), ...rows);
     return section;
   }
 
   private _row(...items: HTMLElement[]): HTMLElement {
-    const row = document.createElement('div');
-    row.className = 'hk-Builder-row';
+    const row = el('div', 'hk-Builder-row');
     row.append(...items);
     return row;
   }
@@ -228,10 +206,7 @@ export class QueryBuilder extends Widget {
     const trans = this._trans;
     const s = this._state;
     const text = (s2: string) => {
-      const span = document.createElement('span');
-      span.className = 'hk-Builder-text';
-      span.textContent = s2;
-      return span;
+      return el('span', 'hk-Builder-text', s2);
     };
 
     // Tables
@@ -382,8 +357,7 @@ export class QueryBuilder extends Widget {
         )
       );
     }
-    const limit = document.createElement('input');
-    limit.className = 'jp-mod-styled hk-Builder-limit';
+    const limit = el('input', 'jp-mod-styled hk-Builder-limit');
     limit.type = 'number';
     limit.min = '0';
     limit.placeholder = trans.__('none');
@@ -480,8 +454,7 @@ export class QueryBuilder extends Widget {
             this._changed();
           });
       }
-      const i = document.createElement('input');
-      i.className = 'jp-mod-styled hk-Builder-value';
+      const i = el('input', 'jp-mod-styled hk-Builder-value');
       i.type = kind === 'number' ? 'number' : kind === 'date' ? 'date' : 'text';
       i.setAttribute('aria-label', label);
       i.value = value === null || value === undefined ? '' : String(value);
@@ -507,8 +480,7 @@ export class QueryBuilder extends Widget {
         input(pair[1], v => (pair[1] = v), trans.__('To'))
       );
     } else if (f.op === 'in') {
-      const i = document.createElement('input');
-      i.className = 'jp-mod-styled hk-Builder-value';
+      const i = el('input', 'jp-mod-styled hk-Builder-value');
       i.placeholder = trans.__('values, comma-separated');
       i.value = Array.isArray(f.value) ? f.value.join(', ') : '';
       i.addEventListener('change', () => {

@@ -5,12 +5,15 @@
 
 import { Clipboard, Dialog, showDialog } from '@jupyterlab/apputils';
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Kernel } from '@jupyterlab/services';
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { filterIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
+import { el } from '../dom';
+import { ChartPanel, IChartReply } from './chart';
 import {
   IColumn,
   IFilter,
@@ -21,7 +24,6 @@ import {
   TableClient,
   TABLE_MIME
 } from './model';
-import { el } from '../dom';
 
 function button(label: string, title: string, onClick: () => void): HTMLButtonElement {
   const b = el('button', 'hk-Table-button jp-Button jp-mod-styled', label);
@@ -76,7 +78,9 @@ function histogramSvg(counts: number[], width: number, height: number): SVGSVGEl
 export class TableWidget extends Widget implements IRenderMime.IRenderer {
   constructor(
     private _kernelOf: (node: HTMLElement) => Kernel.IKernelConnection | null,
-    private _trans: TranslationBundle
+    private _trans: TranslationBundle,
+    private _rendermime: IRenderMimeRegistry,
+    private _insertBelow: (node: HTMLElement, code: string) => void
   ) {
     super();
     this.addClass('hk-Table');
@@ -101,6 +105,7 @@ export class TableWidget extends Widget implements IRenderMime.IRenderer {
   }
 
   dispose(): void {
+    this._chart?.dispose();
     this._client?.dispose();
     super.dispose();
   }
@@ -130,7 +135,7 @@ export class TableWidget extends Widget implements IRenderMime.IRenderer {
       window.clearTimeout(timer);
       timer = window.setTimeout(() => {
         this._state.search = search.value;
-        void this._load(0);
+        void this._load(0).then(() => this._chart?.refresh());
       }, 300);
     });
     toolbar.appendChild(search);
@@ -195,7 +200,16 @@ export class TableWidget extends Widget implements IRenderMime.IRenderer {
         this._profile()
       )
     );
+    toolbar.appendChild(
+      button(trans.__('Chart'), trans.__('Chart the filtered view (computed in the kernel)'), () =>
+        this._toggleChart()
+      )
+    );
     this.node.appendChild(toolbar);
+    this._chart?.dispose();
+    this._chart = null;
+    this._chartHost = el('div', 'hk-Table-chartHost');
+    this.node.appendChild(this._chartHost);
 
     this._message = el('div', 'hk-Table-message');
     this._message.setAttribute('role', 'status');
@@ -399,7 +413,30 @@ export class TableWidget extends Widget implements IRenderMime.IRenderer {
       this._state.filters.push(filter);
     }
     this._closePopup();
-    void this._load(0);
+    void this._load(0).then(() => this._chart?.refresh());
+  }
+
+  private _toggleChart(): void {
+    if (this._chart) {
+      this._chart.dispose();
+      this._chart = null;
+      return;
+    }
+    const chart = new ChartPanel(
+      this._columns,
+      spec =>
+        this._client!.request<IChartReply>('chart', {
+          state: this._state,
+          chart: spec,
+          theme: document.body.dataset.jpThemeLight === 'false' ? 'dark' : 'light'
+        }),
+      code => this._insertBelow(this.node, code),
+      this._rendermime,
+      this._trans
+    );
+    this._chart = chart;
+    this._chartHost.appendChild(chart.node);
+    void chart.refresh();
   }
 
   private async _copyCode(kind: string): Promise<void> {
@@ -666,5 +703,7 @@ export class TableWidget extends Widget implements IRenderMime.IRenderer {
   private _first!: HTMLButtonElement;
   private _last!: HTMLButtonElement;
   private _popup!: HTMLElement;
+  private _chart: ChartPanel | null = null;
+  private _chartHost!: HTMLElement;
   private _outside: ((event: MouseEvent) => void) | null = null;
 }

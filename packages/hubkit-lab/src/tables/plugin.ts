@@ -38,12 +38,24 @@ export const tablesPlugin: JupyterFrontEndPlugin<void> = {
       const panel = tracker.find(p => p.node.contains(node));
       return panel?.sessionContext.session?.kernel ?? null;
     };
+    // A code cell below the cell whose output holds `node`, made active
+    const insertBelow = (node: HTMLElement, code: string): void => {
+      const notebook = tracker.find(p => p.node.contains(node))?.content;
+      const index = notebook?.widgets.findIndex(c => c.node.contains(node)) ?? -1;
+      if (!notebook?.model || index < 0) {
+        return;
+      }
+      notebook.model.sharedModel.insertCell(index + 1, { cell_type: 'code', source: code });
+      notebook.activeCellIndex = index + 1;
+      notebook.mode = 'command';
+      notebook.scrollToItem(index + 1);
+    };
     rendermime.addFactory(
       {
         safe: true,
         mimeTypes: [TABLE_MIME],
         defaultRank: 20, // before HTML (50) and plain text
-        createRenderer: () => new TableWidget(kernelOf, trans)
+        createRenderer: () => new TableWidget(kernelOf, trans, rendermime, insertBelow)
       },
       20
     );

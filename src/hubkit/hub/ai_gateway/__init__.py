@@ -2,7 +2,7 @@
 with the admin's keys, within the limits of the hub policy, and records usage (no contents).
 
 - gateway: the service (run as `python -m hubkit.hub.ai_gateway`).
-- prices: LiteLLM's maintained price table.
+- prices: genai-prices' maintained price table.
 - store: usage per user and month (SQLAlchemy), read by the usage page and /hub/metrics.
 """
 # Copyright (c) hubkit contributors.

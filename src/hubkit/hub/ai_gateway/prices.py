@@ -1,20 +1,25 @@
-"""Model prices from LiteLLM's maintained table (the JSON shipped inside the litellm package).
+"""Model prices from genai-prices, Pydantic's maintained price table of the vendors' APIs.
 
-Read from the file, not through `import litellm`: importing the SDK takes seconds and hundreds
-of MB, and the gateway needs only the table (the same one `litellm.model_cost` loads when
-LITELLM_LOCAL_MODEL_COST_MAP is set).
+Why not LiteLLM's table (the JSON inside the litellm package) any more: the gateway needs only
+the prices, and installing litellm for them brought its SDK's dependencies into the hub (openai,
+tokenizers, tiktoken, huggingface-hub, boto3, aiohttp: about 280 MB of the hub's 525 MB).
+genai-prices is the table alone (a Python snapshot of it, about 3 MB with its two small
+dependencies), prices tiers (long prompts) as the vendors do, and is updated as they change.
+The model names stay LiteLLM's (`anthropic/claude-sonnet-4-5`), which jupyter-ai uses.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cache
-from importlib.metadata import PackageNotFoundError, distribution
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 
-TABLE = "litellm/model_prices_and_context_window_backup.json"
+from genai_prices import Usage
+from genai_prices.data_snapshot import get_snapshot
+from genai_prices.types import TieredPrices
 
 
 class PriceError(LookupError):
@@ -23,29 +28,46 @@ class PriceError(LookupError):
 
 @dataclass(frozen=True)
 class Price:
-    input_per_token: float
-    output_per_token: float
+    """The price of one offered model (its provider and model from the table)."""
+
+    provider: Any
+    model: Any
 
     def cost(self, input_tokens: int, output_tokens: int) -> float:
-        return input_tokens * self.input_per_token + output_tokens * self.output_per_token
+        """USD for one answer, at the price in force now.
+
+        The table's own calculation costs about 1-2 ms of CPU (it decomposes every kind of
+        usage); a prompt below the model's first price tier (nearly all) is just tokens times
+        the base prices per million, computed here in microseconds."""
+        now = datetime.now(UTC)
+        prices = self.model.get_prices(now)
+        per_input = base_rate(prices.input_mtok, input_tokens)
+        per_output = base_rate(prices.output_mtok, input_tokens)
+        if per_input is None or per_output is None:  # a tier applies: the table's own rules
+            usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+            result = self.model.calc_price(usage, self.provider, genai_request_timestamp=now)
+            return float(result.total_price)
+        return float(input_tokens * per_input + output_tokens * per_output) / 1_000_000
 
 
-@cache
-def price_table() -> dict[str, dict]:
-    try:
-        path = distribution("litellm").locate_file(TABLE)
-    except PackageNotFoundError:
-        raise PriceError("the litellm package (its price table) is not installed") from None
-    return json.loads(path.read_text())
+def base_rate(price: Any, input_tokens: int) -> Decimal | None:
+    """USD per million tokens when no tier applies to a prompt of input_tokens, else None."""
+    if price is None:
+        return Decimal(0)
+    if isinstance(price, TieredPrices):
+        if price.tiers and input_tokens >= price.tiers[0].start:
+            return None
+        return price.base
+    return Decimal(price)
 
 
 def price_of(model: str) -> Price:
     """The price of a model named as in the policy (`vendor/name`)."""
     vendor, _, name = model.partition("/")
-    entry = price_table().get(name) or price_table().get(model)
-    if not entry or entry.get("litellm_provider") != vendor:
-        raise PriceError(f"{model}: LiteLLM's price table has no {vendor} model {name!r}")
-    return Price(
-        float(entry.get("input_cost_per_token") or 0),
-        float(entry.get("output_cost_per_token") or 0),
-    )
+    if not name:
+        raise PriceError(f"{model}: not a vendor/model name (e.g. anthropic/claude-sonnet-4-5)")
+    try:
+        provider, info = get_snapshot().find_provider_model(name, None, vendor, None)
+    except LookupError:
+        raise PriceError(f"{model}: genai-prices' table has no {vendor} model {name!r}") from None
+    return Price(provider, info)

@@ -32,11 +32,14 @@ class AIAssistMixin(HasTraits):
     ).tag(config=True)
 
     def ai_environment(self, token: str) -> dict[str, str]:
-        """LiteLLM's variables for the gateway, with the server's own hub token as the key."""
+        """LiteLLM's variables for the gateway, with the server's own hub token as the key,
+        and the default model for JupyterLab's AI actions."""
         if not self.ai_gateway_url:
             return {}
         base = self.ai_gateway_url.rstrip("/")
+        model = {"HUBKIT_AI_MODEL": self.ai_default_model} if self.ai_default_model else {}
         return {
+            **model,  # the model of JupyterLab's AI actions (hubkit_lab.ai)
             "ANTHROPIC_BASE_URL": f"{base}/anthropic",
             "ANTHROPIC_API_KEY": token,
             "OPENAI_BASE_URL": f"{base}/openai/v1",
