@@ -207,7 +207,9 @@ class HubServer:
             )
         return session
 
-    def signup(self, username: str, password: str, two_fa: bool = False) -> str:
+    def signup(
+        self, username: str, password: str, two_fa: bool = False, display_name: str = ""
+    ) -> str:
         """Sign up through the form; returns NativeAuthenticator's result message."""
         session = requests.Session()
         session.get(f"{self.url}/hub/signup").raise_for_status()
@@ -216,6 +218,7 @@ class HubServer:
             "signup_password": password,
             "signup_password_confirmation": password,
             "_xsrf": session.cookies["_xsrf"],
+            "display_name": display_name,
         }
         if two_fa:
             data["2fa"] = "2fa"
@@ -232,11 +235,15 @@ class HubServer:
         session.get(f"{self.url}/hub/authorize/{username}").raise_for_status()
 
     def add_account(
-        self, username: str, password: str = "", groups: tuple[str, ...] = ()
+        self,
+        username: str,
+        password: str = "",
+        groups: tuple[str, ...] = (),
+        display_name: str = "",
     ) -> tuple[requests.Session, str]:
         """A ready account: signed up, authorized, in `groups`; returns (session, token)."""
         password = password or f"{username}-Pass-{os.urandom(4).hex()}"
-        self.signup(username, password)
+        self.signup(username, password, display_name=display_name)
         self.authorize(username)
         session = self.login(username, password)  # the hub's user record exists from here
         for group in groups:

@@ -15,7 +15,8 @@ import requests
 import tornado.httpclient
 import tornado.websocket
 
-from ..hubserver import HubServer, execute_request
+from ..browser import log_in
+from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer, execute_request
 
 pytestmark = pytest.mark.slow
 # hubkit_lab's access_check_interval and HubAuth.cache_max_age (5 s), with room for a slow CI
@@ -63,13 +64,20 @@ def share(hub: HubServer, token: str, **with_whom: str) -> requests.Response:
     return hub.api("POST", "/shares/alice/", token, json=with_whom)
 
 
+# Display names given at signup (bob and dave give none)
+DISPLAY_NAMES = {"alice": "Alice Liddell", "carol": "Carol Ann"}
+
+
 @pytest.fixture(scope="module")
 def team(tmp_path_factory, catalog, layout, available_profiles):
-    """A hub with alice's server running; bob, dave and carol (in power-users) have none."""
+    """A hub with alice's server running; bob, dave and carol (in power-users) have none.
+    Passwords are `<name>-Pass-12345`."""
     with HubServer(tmp_path_factory.mktemp("sharing"), catalog, layout) as hub:
         hub.sessions = {}
         for name, groups in (("alice", ()), ("bob", ()), ("carol", ("power-users",)), ("dave", ())):
-            hub.sessions[name] = hub.add_account(name, groups=groups)
+            hub.sessions[name] = hub.add_account(
+                name, f"{name}-Pass-12345", groups, DISPLAY_NAMES.get(name, "")
+            )
         hub.spawn("alice", hub.sessions["alice"][1], {"profile": "python-sql"})
         yield hub
 
@@ -147,3 +155,209 @@ def test_a_group_share_lets_its_members_in(team):
         assert contents(hub, bob) == 403
     finally:
         hub.api("PATCH", "/shares/alice/", alice, json={"group": "power-users"})
+
+
+def set_display_name(hub: HubServer, session: requests.Session, name: str, whose: str = ""):
+    """POST the display-name page (one's own, or `whose` as an admin)."""
+    path = "/hub/display-name" + (f"/{whose}" if whose else "")
+    return session.post(
+        hub.url + path,
+        data={"display_name": name, "_xsrf": session.cookies["_xsrf"]},
+        allow_redirects=False,
+    )
+
+
+def identity(hub: HubServer, token: str) -> dict:
+    """Who alice's server says the token's person is (jupyter_server's /api/me)."""
+    r = requests.get(
+        f"{hub.url}/user/alice/api/me", headers={"Authorization": f"token {token}"}, timeout=30
+    )
+    r.raise_for_status()
+    return r.json()["identity"]
+
+
+def test_display_names_are_asked_editable_and_reach_a_shared_server(team):
+    hub = team
+    alice = hub.sessions["alice"][1]
+    bob_session, bob = hub.sessions["bob"]
+    # The signup form asks for a display name; alice gave one at signup
+    assert 'name="display_name"' in requests.get(f"{hub.url}/hub/signup", timeout=30).text
+    assert hub.api("GET", "/users/alice").json()["user_info"]["display_name"] == "Alice Liddell"
+    # bob sets his on his page: stored as text, shown escaped
+    r = set_display_name(hub, bob_session, "  Bob   <b>Builder</b> ")
+    assert r.status_code == 200, r.text
+    assert "Display name saved: Bob &lt;b&gt;Builder&lt;/b&gt;" in r.text
+    assert "<b>Builder" not in r.text
+    # Too long: refused, saying the bound; the name stays
+    r = set_display_name(hub, bob_session, "B" * 65)
+    assert r.status_code == 400 and "at most 64 characters; this one has 65" in r.text
+    # bob cannot set alice's; the admin sets dave's
+    assert set_display_name(hub, bob_session, "Mallory", whose="alice").status_code == 403
+    admin = hub.login(ADMIN, ADMIN_PASSWORD)
+    assert set_display_name(hub, admin, "Dave Dee", whose="dave").status_code == 200
+    assert set_display_name(hub, admin, "X", whose="nobody-here").status_code == 404
+    assert hub.api("GET", "/users/dave").json()["user_info"]["display_name"] == "Dave Dee"
+
+    # Alice's server knows her and her visitor by display name, initials and a fixed colour
+    assert share(hub, alice, user="bob").status_code == 200
+    try:
+        hub.wait_for(lambda: contents(hub, bob) == 200, WITHDRAWN_WITHIN, "bob let in")
+        me, visitor = identity(hub, alice), identity(hub, bob)
+        assert (me["username"], me["display_name"], me["initials"]) == (
+            "alice",
+            "Alice Liddell",
+            "AL",
+        )
+        assert (visitor["username"], visitor["display_name"], visitor["initials"]) == (
+            "bob",
+            "Bob <b>Builder</b>",
+            "B",  # words that start with a letter or digit count
+        )
+        for person in (me, visitor):
+            assert person["color"].startswith("var(--jp-collaborator-color")
+        assert identity(hub, bob)["color"] == visitor["color"]
+    finally:
+        hub.api("PATCH", "/shares/alice/", alice, json={"user": "bob"})
+        hub.wait_for(lambda: contents(hub, bob) == 403, WITHDRAWN_WITHIN, "bob refused")
+
+
+NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "source": "total = 6 * 7",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+        },
+        {"cell_type": "markdown", "source": "# Notes", "metadata": {}},
+    ],
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def open_notebook(browser, hub: HubServer, user: str, path: str, authorize: bool = False):
+    """`user`'s JupyterLab on alice's server with the notebook `path` open."""
+    page = browser.new_context(viewport={"width": 1400, "height": 800}).new_page()
+    log_in(page, hub.url, user, f"{user}-Pass-12345")
+    page.wait_for_url(lambda url: "/hub/login" not in url)
+    page.goto(f"{hub.url}/user/alice/lab/tree/{path}?reset")
+    if authorize:  # the hub asks a visitor once to let alice's server identify them
+        page.click("button[type=submit]:text-is('Authorize')")
+    page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=90_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    return page
+
+
+def saved_threads(hub: HubServer, token: str, path: str) -> list:
+    r = requests.get(
+        f"{hub.url}/user/alice/api/contents/{path}",
+        headers={"Authorization": f"token {token}"},
+        timeout=30,
+    )
+    r.raise_for_status()
+    return r.json()["content"]["cells"][0]["metadata"].get("hubkit", {}).get("comments", [])
+
+
+@pytest.mark.browser
+def test_two_users_comment_on_a_cell_live_and_see_each_other_by_name(team, browser, tmp_path):
+    hub = team
+    alice = hub.sessions["alice"][1]
+    bob_session, bob = hub.sessions["bob"]
+    assert set_display_name(hub, bob_session, "Bob Builder").status_code == 200
+    path = "review.ipynb"
+    r = requests.put(
+        f"{hub.url}/user/alice/api/contents/{path}",
+        json={"type": "notebook", "content": NOTEBOOK},
+        headers={"Authorization": f"token {alice}"},
+        timeout=30,
+    )
+    assert r.status_code in (200, 201), r.text
+    assert share(hub, alice, user="bob").status_code == 200
+    try:
+        hub.wait_for(lambda: contents(hub, bob) == 200, WITHDRAWN_WITHIN, "bob let in")
+        # Given alice and bob in the same notebook on alice's server
+        a = open_notebook(browser, hub, "alice", path)
+        b = open_notebook(browser, hub, "bob", path, authorize=True)
+        comment_flow(hub, a, b, path, tmp_path)
+    finally:
+        hub.api("PATCH", "/shares/alice/", alice, json={"user": "bob"})
+        hub.wait_for(lambda: contents(hub, bob) == 403, WITHDRAWN_WITHIN, "bob refused")
+
+
+def comment_flow(hub: HubServer, a, b, path: str, tmp_path) -> None:
+    """alice (page a) and bob (page b) in alice's notebook: presence, then a comment thread."""
+    bob = hub.sessions["bob"][1]
+    try:
+        # Then each sees the other among the collaborators by display name, with initials
+        a.click(".jp-SideBar li[data-id='jp-collaboration-panel']")
+        a.wait_for_selector(".jp-CollaboratorsList .jp-Collaborator:has-text('Bob Builder')")
+        assert a.inner_text(".jp-CollaboratorsList .jp-CollaboratorIcon") == "BB"
+        b.click(".jp-SideBar li[data-id='jp-collaboration-panel']")
+        b.wait_for_selector(".jp-CollaboratorsList .jp-Collaborator:has-text('Alice Liddell')")
+        a.screenshot(path=str(tmp_path / "presence.png"))
+
+        # When alice comments on the first cell, mentioning bob through the completion
+        a.click(".jp-Notebook .jp-Cell >> nth=0", button="right")
+        a.click(".lm-Menu-itemLabel:text-is('Comment on Cell')")
+        box = a.locator("textarea[data-key='new']")
+        box.press_sequentially("Please check the total, @bo")
+        a.wait_for_selector(".hk-CommentEditor-suggestion[data-name='bob']:has-text('Bob Builder')")
+        box.press("Enter")
+        box.press_sequentially("thanks")
+        assert box.input_value() == "Please check the total, @bob thanks"
+        box.press("Control+Enter")
+        a.wait_for_selector(".hk-CommentThread .hk-Comment-mention:text-is('@bob')")
+        # Then bob sees it at once: the cell's indicator, and the thread by Alice Liddell
+        b.click(".jp-Notebook .jp-Cell >> nth=0 >> .hk-CommentIndicator:text-is('1')")
+        thread = ".hk-CommentThread:has(.hk-Comment-author:text-is('Alice Liddell'))"
+        b.wait_for_selector(f"{thread} .hk-Comment-text:has-text('Please check the total')")
+        # When bob replies, alice sees the reply; when she resolves the thread, bob sees that
+        b.fill(f"{thread} textarea", "Checked: it is 42.")
+        b.click(f"{thread} .hk-CommentEditor-send")
+        a.wait_for_selector(
+            ".hk-Comment.hk-mod-reply:has(.hk-Comment-author:text-is('Bob Builder'))"
+        )
+        a.screenshot(path=str(tmp_path / "comments-light.png"))
+        a.click(".hk-CommentThread-resolve")
+        b.wait_for_selector(".hk-CommentThread-status:text-is('Resolved by Alice Liddell')")
+        b.wait_for_selector(".jp-Cell >> nth=0 >> .hk-CommentIndicator.hk-mod-resolved")
+        # The thread is kept in the notebook file, resolved, with the reply, once saved
+        a.click(".jp-Notebook .jp-Cell >> nth=1")
+        a.keyboard.press("Control+s")
+        hub.wait_for(
+            lambda: (
+                [(t["resolved"], len(t["replies"])) for t in saved_threads(hub, bob, path)]
+                == [(True, 1)]
+            ),
+            30,
+            "the resolved thread saved",
+        )
+        # And after both reload, it is still there, resolved
+        for page in (a, b):
+            page.reload()
+            page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=90_000)
+            page.click(".jp-Cell >> nth=0 >> .hk-CommentIndicator.hk-mod-resolved")
+            page.wait_for_selector(
+                ".hk-CommentThread.hk-mod-resolved .hk-Comment.hk-mod-reply:has-text('42')"
+            )
+        b.keyboard.press("Control+Shift+C")
+        b.fill(".lm-CommandPalette-input", "Theme JupyterLab Dark")
+        b.keyboard.press("Enter")
+        b.wait_for_function("document.body.dataset.jpThemeLight === 'false'")
+        b.wait_for_selector("#jupyterlab-splash", state="detached")
+        b.screenshot(path=str(tmp_path / "comments-dark.png"))
+        b.keyboard.press("Control+Shift+C")
+        b.fill(".lm-CommandPalette-input", "Theme JupyterLab Light")
+        b.keyboard.press("Enter")
+    except Exception:
+        a.screenshot(path=str(tmp_path / "failed-alice.png"))
+        b.screenshot(path=str(tmp_path / "failed-bob.png"))
+        raise
+    finally:
+        a.context.close()
+        b.context.close()

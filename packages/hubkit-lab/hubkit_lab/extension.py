@@ -142,7 +142,10 @@ class HubkitLab(LoggingConfigurable):
 def link(serverapp: ServerApp) -> None:
     """Before the server creates them: its authorizer records websockets and JupyterHub's
     answers about tokens are cached no longer than `access_check_interval`
-    (hubkit_lab.sharing). An authorizer or cache age set in the server's config is kept."""
+    (hubkit_lab.sharing); under JupyterHub, people get initials and a colour
+    (hubkit_lab.identity). An authorizer, identity provider or cache age set in the server's
+    config is kept."""
+    _use_hubkit_identity(serverapp)
     seconds = HubkitLab(parent=serverapp, log=serverapp.log).access_check_interval
     if not seconds:
         return
@@ -150,6 +153,24 @@ def link(serverapp: ServerApp) -> None:
         serverapp.authorizer_class = WebsocketTracker
     if "cache_max_age" not in serverapp.config.HubAuth:
         serverapp.config.HubAuth.cache_max_age = max(1, round(seconds))
+
+
+def _use_hubkit_identity(serverapp: ServerApp) -> None:
+    """Replace jupyterhub-singleuser's identity provider by hubkit's, which extends it.
+    jupyterhub's extension sets its own after this one is linked (extensions link in name
+    order), so the replacement also follows later changes of the setting."""
+    try:
+        from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
+    except ImportError:  # not under JupyterHub
+        return
+    from .identity import HubkitIdentityProvider
+
+    def replace(_change: object = None) -> None:
+        if serverapp.identity_provider_class is JupyterHubIdentityProvider:
+            serverapp.identity_provider_class = HubkitIdentityProvider
+
+    replace()
+    serverapp.observe(replace, names="identity_provider_class")
 
 
 def load(serverapp: ServerApp) -> None:

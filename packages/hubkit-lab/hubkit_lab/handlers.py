@@ -58,6 +58,7 @@ class ServerInfoHandler(APIHandler):
 def setup_handlers(web_app: web.Application) -> None:
     """Add the API's routes below the server's base URL."""
     from .ai import ai_routes
+    from .people import PeopleHandler
     from .sql_handlers import sql_routes
     from .templates import templates_routes
     from .welcome import welcome_routes
@@ -67,6 +68,7 @@ def setup_handlers(web_app: web.Application) -> None:
         ".*$",
         [
             (url_path_join(base_url, NAMESPACE, "server"), ServerInfoHandler),
+            (url_path_join(base_url, NAMESPACE, "people"), PeopleHandler),
             *(
                 (url_path_join(base_url, NAMESPACE, path), handler)
                 for path, handler in [

@@ -17,6 +17,7 @@ import { Widget } from '@lumino/widgets';
 
 import { aiPlugin } from './ai/plugin';
 import { builderPlugin } from './builder/plugin';
+import { commentsPlugin } from './comments/plugin';
 import { requestAPI } from './request';
 import { sqlPlugins } from './sqlplugins';
 import { tablesPlugin } from './tables/plugin';
@@ -171,5 +172,6 @@ export default [
   templatesPlugin,
   builderPlugin,
   welcomePlugin,
-  aiPlugin
+  aiPlugin,
+  commentsPlugin
 ];

@@ -34,7 +34,7 @@ from tornado import web
 from traitlets import Integer, Unicode
 
 from ..bounds import quote
-from . import usage
+from . import display_names, usage
 from .credentials import (
     MAX_USERNAME_CHARS,
     PREHASHED,
@@ -91,7 +91,56 @@ class LoginHandler(native.LoginHandler):
 
 
 class SignUpHandler(native.SignUpHandler):
-    """The signup page, saying which bound a refused username or password broke."""
+    """The signup page, saying which bound a refused username or password broke, and asking
+    for a display name (hubkit.hub.display_names)."""
+
+    # The display-name field goes before this line of NativeAuthenticator's signup.html.
+    FIELD_BEFORE = '<label for="password_input">'
+
+    def render_template(self, name, sync=False, **ns):
+        if name != "signup.html" or sync:
+            return super().render_template(name, sync=sync, **ns)
+        return self._signup_page(**ns)
+
+    async def _signup_page(self, **ns) -> str:
+        """NativeAuthenticator's signup.html with the display-name field."""
+        html = await super().render_template("signup.html", **ns)
+        display_names.add_templates(self)
+        typed = ""
+        if self.request.method == "POST":
+            typed = self.get_body_argument(display_names.FIELD, "", strip=False)
+        field = await super().render_template(
+            "display-name-field.html",
+            value=typed[: display_names.MAX_DISPLAY_NAME_CHARS],
+            max_chars=display_names.MAX_DISPLAY_NAME_CHARS,
+        )
+        if self.FIELD_BEFORE not in html:
+            raise RuntimeError("NativeAuthenticator's signup.html changed: no password field")
+        return html.replace(self.FIELD_BEFORE, field + self.FIELD_BEFORE, 1)
+
+    async def post(self):
+        display_name = self.get_body_argument(display_names.FIELD, "", strip=False)
+        problem = display_names.display_name_problem(display_name)
+        if problem:
+            self.set_status(400)
+            html = await self.render_template(
+                "signup.html",
+                ask_email=self.authenticator.ask_email_on_signup,
+                two_factor_auth=self.authenticator.allow_2fa,
+                recaptcha_key=self.authenticator.recaptcha_key,
+                tos=self.authenticator.tos,
+                alert="alert-danger",
+                result_message=problem,
+            )
+            self.finish(html)
+            return
+        username = self.authenticator.normalize_username(
+            self.get_body_argument("username", "", strip=False)
+        )
+        existed = self.authenticator.user_exists(username)
+        await super().post()
+        if not existed and self.authenticator.user_exists(username):
+            display_names.store(self.db, username, display_names.clean(display_name))
 
     def get_result_message(
         self, user, assume_user_is_human, username_already_taken, confirmation_matches, *rest
@@ -203,6 +252,7 @@ class HubkitAuthenticator(NativeAuthenticator):
         super().__init__(add_new_table=add_new_table, **kwargs)
         if add_new_table:
             create_table(self.db)
+            display_names.create_table(self.db)
             self.bootstrap_admins()
 
     @cached_property
@@ -220,9 +270,10 @@ class HubkitAuthenticator(NativeAuthenticator):
         .. versionadded:: 0.1""",
     ).tag(config=True)
 
-    async def authenticate(self, handler, data: dict) -> str | None:
+    async def authenticate(self, handler, data: dict) -> dict | None:
         """NativeAuthenticator 1.3.0's check, with the bcrypt comparison off the event loop.
-        The account is read on the loop: the hub's database session is not thread-safe."""
+        The account is read on the loop: the hub's database session is not thread-safe.
+        The user's display name goes to JupyterHub's `user_info` (hubkit.hub.display_names)."""
         username = self.normalize_username(data.get("username", ""))
         user = self.get_user(username)
         if not user or (self.allowed_failed_logins and self.is_blocked(username)):
@@ -232,7 +283,8 @@ class HubkitAuthenticator(NativeAuthenticator):
             checks.append(user.is_valid_token(data.get("2fa")))
         if all(checks):
             self.successful_login(username)
-            return username
+            name = display_names.get(self.db, username)
+            return {"name": username, "user_info": display_names.user_info(name)}
         self.add_login_attempt(username)
         return None
 
@@ -374,4 +426,5 @@ class HubkitAuthenticator(NativeAuthenticator):
         return [
             *((path, HANDLERS.get(handler, handler)) for path, handler in native_handlers),
             *usage.default_handlers,
+            *display_names.default_handlers,
         ]
