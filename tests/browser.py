@@ -39,5 +39,7 @@ def first_visit(page) -> None:
     `:visible` launchers and notebook panels."""
     tab = ".lm-TabBar-tab.lm-mod-current:has-text('Welcome.ipynb')"
     page.wait_for_selector(tab, timeout=120_000)
+    # its kernel started (as a reader waits for it): that moves the focus, closing a palette
+    page.wait_for_selector("text=/\\| Idle/", timeout=120_000)
     page.keyboard.press("Control+Shift+L")
     page.wait_for_selector(".jp-Launcher:visible", timeout=60_000)

@@ -347,11 +347,10 @@ async def test_a_users_server_uses_the_gateway_with_its_own_token_and_never_hold
 
 def ask_in_chat(page, question: str) -> None:
     """A new chat from the command palette, and a question to Jupyternaut in it."""
-    page.keyboard.press("Control+Shift+c")
-    page.keyboard.type("Create a new chat")
+    page.keyboard.press("Control+Shift+C")
+    page.fill(".lm-CommandPalette-input", "Create a new chat")
     page.keyboard.press("Enter")
-    box = page.get_by_placeholder("Type a chat message")
-    box.click()
+    page.get_by_placeholder("Type a chat message").click()
     page.keyboard.type(f"@Jupyternaut {question}")
     page.keyboard.press("Enter")
 
