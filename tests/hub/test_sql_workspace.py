@@ -105,7 +105,7 @@ def test_sql_workspace_through_the_hub(workspace, browser):
     assert flow.stdout.strip(), flow.stderr[-2000:]
     result = json.loads(flow.stdout.strip().splitlines()[-1])
     assert result["error"] is None, result
-    assert result["steps"][-1] == "kernel-frames", result
+    assert result["steps"][-1:] == ["kernel-frames"], result
     assert {"created", "shared", "completion", "run", "inserted"} <= set(result["steps"])
     # And her connection is in her home only, readable by her alone, without the notebook
     saved = tmp_path / "hub" / "homes" / "alice" / ".config" / "hubkit" / "connections.json"
@@ -138,7 +138,7 @@ def test_table_flow_through_the_hub(workspace, tmp_path, catalog, layout):
     # the panel's chart, and pandas reads the downloaded files back
     assert flow.stdout.strip(), flow.stderr[-2000:]
     result = json.loads(flow.stdout.strip().splitlines()[-1])
-    assert result["steps"][-1] == "exported", result
+    assert result["steps"][-1:] == ["exported"], result
     saved = tmp_path / "result.json"
     saved.write_text(json.dumps(result))
     python = layout.server_venv(catalog, "python-sql") / "bin" / "python"
