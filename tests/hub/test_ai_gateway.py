@@ -30,6 +30,9 @@ GPT = "gpt-4.1-mini"
 
 def ai_policy(tmp, rpm_user: str, broke_user: str):
     def change(data):
+        # the module sends many requests as the same users within a minute, in any order: the
+        # per-minute limit is tested with rpm_user alone
+        data["ai"]["limits"]["requests_per_minute"] = 600
         data["ai"]["users"] = {
             broke_user: {"monthly_usd": 0},
             "dora": {"monthly_usd": 0},
