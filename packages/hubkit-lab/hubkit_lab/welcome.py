@@ -20,14 +20,14 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 STATE = Path(".local", "state", "hubkit")
+COPIED, OPENED = STATE / "welcome-copied", STATE / "welcome-opened"
 
 
 def welcome_to_open(home: Path) -> str | None:
     """The first copied notebook still in the home, unless the welcome was opened already."""
-    copied, opened = home / STATE / "welcome-copied", home / STATE / "welcome-opened"
-    if opened.exists() or not copied.is_file():
+    if (home / OPENED).exists() or not (home / COPIED).is_file():
         return None
-    for name in copied.read_text().splitlines():
+    for name in (home / COPIED).read_text().splitlines():
         if name.endswith(".ipynb") and (home / name).is_file():
             return name
     return None
@@ -46,7 +46,7 @@ class WelcomeHandler(APIHandler):
     @web.authenticated
     @authorized
     def post(self) -> None:
-        opened = Path.home() / STATE / "welcome-opened"
+        opened = Path.home() / OPENED
         opened.parent.mkdir(parents=True, exist_ok=True)
         opened.touch()
         self.set_status(204)
