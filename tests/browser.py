@@ -43,3 +43,16 @@ def first_visit(page) -> None:
     page.wait_for_selector("text=/\\| Idle/", timeout=120_000)
     page.keyboard.press("Control+Shift+L")
     page.wait_for_selector(".jp-Launcher:visible", timeout=60_000)
+
+
+def use_theme(page, theme: str) -> None:
+    """Switch JupyterLab to `theme` ("JupyterLab Light" or "JupyterLab Dark") from the
+    Settings menu and wait until the page wears it. The menu, not the command palette: a
+    kernel starting or a document reloading moves the focus and closes an open palette, and
+    the typed command is lost."""
+    page.click(".lm-MenuBar-itemLabel:text-is('Settings')")
+    page.hover(".lm-Menu-itemLabel:text-is('Theme')")
+    page.click(f".lm-Menu-itemLabel:text-is('{theme}')")
+    light = "false" if theme.endswith("Dark") else "true"
+    page.wait_for_selector(f"body[data-jp-theme-light='{light}']", state="attached", timeout=30_000)
+    page.wait_for_selector("#jupyterlab-splash", state="detached")

@@ -585,7 +585,7 @@ def ask_for_a_fix(page):
 def test_fix_this_error_shows_a_diff_and_accepting_it_fixes_the_cell(
     ai_hub, fake, available_profiles, browser
 ):
-    from ..browser import log_in
+    from ..browser import log_in, use_theme
 
     password = f"erin-Pass-{os.urandom(6).hex()}"
     _, token = ai_hub.add_account("erin", password)
@@ -610,10 +610,7 @@ def test_fix_this_error_shows_a_diff_and_accepting_it_fixes_the_cell(
         editor = page.locator(".jp-CodeCell .cm-content").first
         assert editor.inner_text() == "print('fixed:', totl)"
         # In the dark theme, the same dialog; she accepts
-        page.keyboard.press("Control+Shift+c")
-        page.keyboard.type("Use Theme: JupyterLab Dark")
-        page.keyboard.press("Enter")
-        page.wait_for_selector("body[data-jp-theme-light='false']", state="attached")
+        use_theme(page, "JupyterLab Dark")
         dialog = ask_for_a_fix(page)
         dialog.screenshot(path=ai_hub.tmp / "fix-diff-dark.png")
         dialog.get_by_role("button", name="Accept").click()

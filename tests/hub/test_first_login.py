@@ -14,7 +14,7 @@ import requests
 from hubkit.welcome import copy_welcome
 
 from .. import ROOT
-from ..browser import first_visit, log_in
+from ..browser import first_visit, log_in, use_theme
 from ..utils import run_nbval
 from .test_docker_config import make_spawner
 
@@ -186,11 +186,7 @@ def test_the_welcome_opens_and_a_template_from_the_launcher_makes_a_notebook(
     )
     section.scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "launcher-light.png"))
-    page.click(".jp-Launcher:visible")
-    page.keyboard.press("Control+Shift+C")  # the command palette
-    page.keyboard.type("Use Theme: JupyterLab Dark")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("body[data-jp-theme-light='false']", state="attached", timeout=30_000)
+    use_theme(page, "JupyterLab Dark")
     section.scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "launcher-dark.png"))
     # When the user clicks one

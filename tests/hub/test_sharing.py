@@ -15,7 +15,7 @@ import requests
 import tornado.httpclient
 import tornado.websocket
 
-from ..browser import log_in
+from ..browser import log_in, use_theme
 from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer, execute_request
 
 pytestmark = pytest.mark.slow
@@ -345,15 +345,9 @@ def comment_flow(hub: HubServer, a, b, path: str, tmp_path) -> None:
             page.wait_for_selector(
                 ".hk-CommentThread.hk-mod-resolved .hk-Comment.hk-mod-reply:has-text('42')"
             )
-        b.keyboard.press("Control+Shift+C")
-        b.fill(".lm-CommandPalette-input", "Theme JupyterLab Dark")
-        b.keyboard.press("Enter")
-        b.wait_for_function("document.body.dataset.jpThemeLight === 'false'")
-        b.wait_for_selector("#jupyterlab-splash", state="detached")
+        use_theme(b, "JupyterLab Dark")
         b.screenshot(path=str(tmp_path / "comments-dark.png"))
-        b.keyboard.press("Control+Shift+C")
-        b.fill(".lm-CommandPalette-input", "Theme JupyterLab Light")
-        b.keyboard.press("Enter")
+        use_theme(b, "JupyterLab Light")
     except Exception:
         a.screenshot(path=str(tmp_path / "failed-alice.png"))
         b.screenshot(path=str(tmp_path / "failed-bob.png"))
