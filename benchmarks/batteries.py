@@ -1,14 +1,16 @@
-"""Benchmark: the Python environment with issue 16's libraries against the spec before them.
+"""Benchmark: the Python environment with issue 16's libraries against the spec without them.
 
 Both variants run through real hubs (hub/jupyterhub_config.py in local mode, as the tests do):
 `after` is this checkout's `python-sql` profile (.hubkit/envs/sql, `./stack local install`);
-`before` is the same profile installed from the repository as it was before the libraries were
-added (`--baseline-ref`, default: the parent of the commit that recorded docker-stacks' lists),
-into .hubkit/bench/batteries-before (made once, reinstalled when that ref's specs change). Each
-repetition starts one server per variant (alternating which goes first), waits for the hub's
-`ready`, leaves it idle, sums the RSS of the server's process tree and
-stops the server. Prints medians, ratios after/before against the target (<= 1.1x), and both
-environments' sizes on disk. Nothing is asserted.
+`before` is this checkout with only the libraries taken out: the change that the commit adding
+them (`--libraries-commit`, default: the one that recorded docker-stacks' lists) made to
+envs/python/environment.yml is reversed, installed into .hubkit/bench/batteries-before (made
+once, reinstalled when that spec changes). Everything else (the project's packages, jupyter-ai,
+the server's configuration) is the same on both sides, so the ratios are the libraries' alone.
+Each repetition starts one server per variant (alternating which goes first), waits for the
+hub's `ready`, leaves it idle, sums the RSS of the server's process tree and stops the server.
+Prints medians, ratios after/before against the target (<= 1.1x), and both environments' sizes
+on disk. Nothing is asserted.
 
     .venv/bin/python benchmarks/batteries.py [--repeat 3] [--idle 10]
 """
@@ -42,27 +44,43 @@ PROFILE = "python-sql"
 # What the baseline checkout needs: the catalog, its specs and the project's packages.
 CHECKOUT = ("catalog.yaml", "envs", "packages", "notebooks")
 RECORD = "envs/python/docker-stacks.yaml"
+SPEC = "envs/python/environment.yml"
 
 
-def default_ref() -> str:
-    """The commit before the libraries: the parent of the one that added docker-stacks.yaml."""
+def libraries_commit() -> str:
+    """The commit that added the libraries: the one that added docker-stacks.yaml."""
     added = subprocess.run(
         ["git", "log", "--diff-filter=A", "--format=%H", "--", RECORD],
         cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
     if not added:
-        raise SystemExit(f"{RECORD} is not in this repository's history: pass --baseline-ref")
-    return f"{added[-1]}^"
+        raise SystemExit(f"{RECORD} is not in this repository's history: pass --libraries-commit")
+    return added[-1]
 
 
-def baseline_checkout(ref: str, target: Path) -> Path:
-    """The repository's catalog, specs and packages at `ref`, in `target` (replaced)."""
+def baseline_checkout(commit: str, target: Path) -> Path:
+    """This checkout's catalog, specs and packages in `target` (replaced), with `commit`'s
+    change to the Python spec reversed."""
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     archive = subprocess.run(
-        ["git", "archive", ref, *CHECKOUT], cwd=ROOT, capture_output=True, check=True
+        ["git", "archive", "HEAD", *CHECKOUT], cwd=ROOT, capture_output=True, check=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    change = subprocess.run(
+        ["git", "show", "--format=", commit, "--", SPEC], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    # patch, not `git apply`: inside the repository's ignored .hubkit/, git apply skips the
+    # paths silently
+    reverse = subprocess.run(
+        ["patch", "--reverse", "--forward", "-p1", "-d", str(target)],
+        input=change, capture_output=True,
+    )  # fmt: skip
+    if reverse.returncode:
+        raise SystemExit(
+            f"cannot take {commit[:12]}'s libraries out of this checkout's {SPEC}: "
+            f"{reverse.stdout.decode().strip()} (pass --libraries-commit)"
+        )
     return target
 
 
@@ -86,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="measured runs per variant")
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured runs first")
     parser.add_argument("--idle", type=float, default=10, help="seconds idle before RSS")
-    parser.add_argument("--baseline-ref", help="git ref of the spec before (see the docstring)")
+    parser.add_argument(
+        "--libraries-commit", help="the commit that added the libraries (see the docstring)"
+    )
     args = parser.parse_args(argv)
 
     catalog = load_catalog()
@@ -95,14 +115,17 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"{PROFILE} is not installed: {'; '.join(missing)}", file=sys.stderr)
         return 2
-    ref = args.baseline_ref or default_ref()
+    commit = args.libraries_commit or libraries_commit()
     bench = layout.root / "bench" / "batteries-before"
-    old_catalog = load_catalog(baseline_checkout(ref, bench / "repo") / "catalog.yaml")
+    old_catalog = load_catalog(baseline_checkout(commit, bench / "repo") / "catalog.yaml")
     old_layout = LocalLayout(bench / "state")
-    print(f"before: {ref}, installing {PROFILE} into {old_layout.root} (once)", flush=True)
+    print(f"before: {PROFILE} without {commit[:12]}'s libraries, in {old_layout.root}", flush=True)
     old_layout.root.mkdir(parents=True, exist_ok=True)
     if not (old_layout.root / "proxy").exists():
         shutil.copytree(layout.root / "proxy", old_layout.root / "proxy", symlinks=True)
+    if any(s.reason for s in profile_status(old_catalog, old_layout, PROFILE).values()):
+        # pip only adds: an environment installed from another spec would keep its extras
+        shutil.rmtree(old_layout.root / "envs", ignore_errors=True)
     install_profile(old_catalog, old_layout, PROFILE)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hubkit-bench-") as tmp_name:
