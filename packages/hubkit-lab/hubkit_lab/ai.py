@@ -18,6 +18,7 @@ of one non-streamed request are a few lines.
     POST /hubkit-lab/ai/explain   {source[, outputs]} -> {markdown}
     POST /hubkit-lab/ai/generate  {prompt[, context][, connection]} -> {source, language}
     POST /hubkit-lab/ai/analyses  {name, summary} -> {markdown}
+    POST /hubkit-lab/ai/complete  {prefix, suffix[, language]} -> {completion}
 
 Errors answer {"message"} with the gateway's own message (over budget, rate limited, model not
 offered) and its status.
@@ -50,6 +51,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # The first fenced code block of an answer
 FENCE = re.compile(r"```[\w+-]*[^\n]*\n(.*?)\n?```", re.DOTALL)
 SQL_MAGIC = "%%sql_cell"
+# The most tokens of an inline completion (a line or a few)
+COMPLETION_TOKENS = 256
 
 SYSTEM = (
     "You help a data scientist in a Jupyter notebook (Python kernel with pandas; SQL cells "
@@ -72,6 +75,11 @@ PROMPTS = {
         "Write one notebook cell in {language} for this request. Answer with the code only, "
         "in one fenced code block, with short comments where they help.\n\n"
         "Request: {prompt}{schema}{context}"
+    ),
+    "complete": (
+        "Complete the {language} code at <CURSOR>. Answer with only the text to insert there: "
+        "no fences, no explanation, nothing that is already before or after the cursor; "
+        "an empty answer if nothing fits.\n\n{prefix}<CURSOR>{suffix}"
     ),
     "analyses": (
         "Suggest 3 to 5 analyses of the DataFrame `{name}` from its schema and statistics "
@@ -276,6 +284,8 @@ class AIHandler(SqlHandler):
                 return await self.generate(data)
             if action == "analyses":
                 return await self.analyses(data)
+            if action == "complete":
+                return await self.complete(data)
             raise AIError(404, f"No AI action {action!r}")
 
         await self.handle(work)
@@ -338,6 +348,19 @@ class AIHandler(SqlHandler):
         if not code:
             raise AIError(502, "The AI model proposed no code")
         return {"source": code, "language": "sql" if schema else "python"}
+
+    async def complete(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Inline completion: the code before and after the cursor; the text to insert."""
+        prefix = self.text(data, "prefix", required=False)[-MAX_CONTEXT:]
+        suffix = self.text(data, "suffix", required=False)[:2000]
+        language = self.text(data, "language", required=False) or "Python"
+        if not prefix.strip():
+            return {"completion": ""}
+        prompt = PROMPTS["complete"].format(language=language, prefix=prefix, suffix=suffix)
+        settings = self.settings_of()
+        answer = await ask(settings, prompt, COMPLETION_TOKENS, self.lab.ai_timeout)
+        completion = code_of(answer)[0] if FENCE.search(answer) else answer
+        return {"completion": completion.rstrip()}
 
     async def analyses(self, data: dict[str, Any]) -> dict[str, Any]:
         name = self.text(data, "name")
