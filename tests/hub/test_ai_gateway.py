@@ -596,6 +596,14 @@ def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
                 page.get_by_text(ANSWER).wait_for(timeout=30_000)
                 assert fake.requests[-1]["body"]["stream"] is True
                 page.screenshot(path=ai_hub.tmp / "chat.png")
+                # And the chat's model picker offers the policy's models, not LiteLLM's
+                page.locator(".jp-jai-personaControls [title='Model']").first.click()
+                names = page.locator(".jp-jai-controlMenu-name")
+                names.first.wait_for(timeout=30_000)
+                listed = [n for n in names.all_inner_texts() if not n.startswith("Default")]
+                page.screenshot(path=ai_hub.tmp / "chat-model-picker.png")
+                assert listed == offered_models(ai_hub), listed
+                page.keyboard.press("Escape")
             else:
                 # Then dora, over her budget, reads why in the chat, and nothing was sent
                 page.get_by_text("Over budget").wait_for(timeout=60_000)
