@@ -597,7 +597,7 @@ def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
                 assert fake.requests[-1]["body"]["stream"] is True
                 page.screenshot(path=ai_hub.tmp / "chat.png")
                 # And the chat's model picker offers the policy's models, not LiteLLM's
-                page.locator(".jp-jai-personaControls [title='Model']").first.click()
+                page.get_by_text("Model", exact=True).locator("visible=true").first.click()
                 names = page.locator(".jp-jai-controlMenu-name")
                 names.first.wait_for(timeout=30_000)
                 listed = [n for n in names.all_inner_texts() if not n.startswith("Default")]
