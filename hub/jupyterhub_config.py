@@ -220,6 +220,7 @@ if env_bool("HUBKIT_AI", True):
     c.Spawner.server_token_scopes = [*server_scopes, ACCESS_SCOPE]
     c.Spawner.ai_gateway_url = f"{gateway_url}/services/{SERVICE}"
     c.Spawner.ai_default_model = policy.ai.default_model
+    c.Spawner.ai_models = list(policy.ai.models)
     # Usage per user: the admins' usage page and /hub/metrics read the gateway's table.
     with contextlib.suppress(ValueError):  # registered already (config loaded twice)
         REGISTRY.register(UsageCollector(UsageStore.at(ai_db_url)))

@@ -15,7 +15,9 @@ What the last user message contains picks the behaviour: `[429]`, `[529]` or `[5
 that error, `[drop]` breaks the stream off after two words, `[slow]` waits `slow_seconds`
 before the first byte. Anything else is answered with the fake's `answer` (ANSWER unless a
 test sets it), word by word, `delay` seconds apart. The fake checks the key it is sent and
-records each request's headers and body.
+records each request's headers and body. `cached` makes the usage report prompt tokens read
+from and written to the prompt cache (Anthropic's cache_read_input_tokens and
+cache_creation_input_tokens, OpenAI's prompt_tokens_details.cached_tokens).
 
 - FakeUpstream(key): a running fake in a thread (`with FakeUpstream("k") as fake: fake.url`).
 - `python -m tests.ai_upstream --port P --key K [--delay S]`: one as a process (benchmarks).
@@ -141,7 +143,13 @@ class Messages(Base):
         self.finish({"type": "error", "error": {"type": kinds[status], "message": message}})
 
     def usage(self, output: int) -> dict[str, int]:
-        return {"input_tokens": self.prompt_tokens, "output_tokens": output}
+        read, written = self.fake.cached
+        cache = (
+            {"cache_creation_input_tokens": written, "cache_read_input_tokens": read}
+            if read or written
+            else {}
+        )
+        return {"input_tokens": self.prompt_tokens, **cache, "output_tokens": output}
 
     def whole(self, body: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -218,12 +226,15 @@ class ChatCompletions(Base):
             }
         )
 
-    def usage(self) -> dict[str, int]:
+    def usage(self) -> dict[str, Any]:
         out = len(words(self.fake.answer))
+        read = self.fake.cached[0]  # OpenAI reports reads only, within prompt_tokens
+        cache = {"prompt_tokens_details": {"cached_tokens": read}} if read else {}
         return {
-            "prompt_tokens": self.prompt_tokens,
+            "prompt_tokens": self.prompt_tokens + read,
             "completion_tokens": out,
-            "total_tokens": self.prompt_tokens + out,
+            "total_tokens": self.prompt_tokens + read + out,
+            **cache,
         }
 
     def whole(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -302,6 +313,8 @@ class FakeUpstream:
     def __init__(self, key: str, delay: float = 0.01, slow_seconds: float = 30.0) -> None:
         self.key, self.delay, self.slow_seconds = key, delay, slow_seconds
         self.answer = ANSWER  # what every prompt is answered with (tests may change it)
+        # Prompt tokens (read from, written to) the vendor's prompt cache, as its usage says
+        self.cached = (0, 0)
         self.requests: list[dict[str, Any]] = []
         self.url = ""
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import nbformat
@@ -166,11 +167,55 @@ def test_a_user_streams_claude_and_gpt_answers_through_the_gateway_with_the_hubs
     page = ai_hub.login(ADMIN, ADMIN_PASSWORD).get(f"{ai_hub.url}/hub/usage").text
     row = page.split('data-user="alice"', 1)[1].split("</tr>", 1)[0]
     assert f'<td class="hubkit-ai-requests">{ai["requests"]}</td>' in row
-    # And /hub/metrics exposes them for Prometheus
-    metrics = requests.get(
-        f"{ai_hub.url}/hub/metrics", headers={"Authorization": f"token {ai_hub.admin_token}"}
+    # And /hub/metrics exposes them for Prometheus (read off the hub's event loop: a scrape
+    # gets the totals read at most a few seconds before)
+    ai_hub.wait_for(
+        lambda: requests_in_metrics(ai_hub, "alice") >= ai["requests"],
+        30,
+        "alice's requests in /hub/metrics",
+    )
+
+
+def requests_in_metrics(hub, user: str) -> float:
+    """A user's AI requests in /hub/metrics (hubkit_ai_requests_total, all models)."""
+    text = requests.get(
+        f"{hub.url}/hub/metrics", headers={"Authorization": f"token {hub.admin_token}"}, timeout=30
     ).text
-    assert 'hubkit_ai_requests_total{model="anthropic/claude-sonnet-4-5",user="alice"}' in metrics
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("hubkit_ai_requests_total{") and f'user="{user}"' in line
+    )
+
+
+def test_metrics_never_read_the_usage_table_on_the_hubs_event_loop(tmp_path):
+    """JupyterHub collects the metrics on its event loop: the collector reads on its own
+    thread and serves what it read."""
+    import threading
+
+    from sqlalchemy import event
+
+    from hubkit.hub.ai_gateway.store import UsageCollector, UsageStore
+
+    store = UsageStore(f"sqlite:///{tmp_path / 'usage.sqlite'}")
+    readers: set[int] = set()
+    event.listen(
+        store.engine, "before_cursor_execute", lambda *a: readers.add(threading.get_ident())
+    )
+    store.record("zoe", "anthropic/claude-sonnet-4-5", 10, 5, 0.25)
+    readers.clear()
+    collector = UsageCollector(store, max_age=0)
+
+    def scrape() -> dict:
+        families = collector.collect()
+        return {(m.name, tuple(x.labels.values())): x.value for m in families for x in m.samples}
+
+    deadline = time.monotonic() + 10
+    while not (totals := scrape()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert totals[("hubkit_ai_cost_usd", ("zoe", "anthropic/claude-sonnet-4-5"))] == 0.25
+    assert totals[("hubkit_ai_requests", ("zoe", "anthropic/claude-sonnet-4-5"))] == 1
+    assert readers and threading.get_ident() not in readers
 
 
 def test_requests_without_a_valid_hub_credential_are_refused(ai_hub, fake):
@@ -270,6 +315,148 @@ def test_a_missing_key_is_named(make_hub, fake):
     )
 
 
+def test_cached_prompt_tokens_are_priced_at_the_cache_rates(ai_hub, fake):
+    """The vendors charge prompt tokens read from (and written to) their prompt cache at other
+    rates: the cost recorded is genai-prices' for the usage the vendor reported."""
+    import genai_prices
+    from genai_prices import Usage
+
+    def cost(usage: Usage, model: str, vendor: str) -> float:
+        return float(genai_prices.calc_price(usage, model, provider_id=vendor).total_price)
+
+    token = ai_hub.add_account("cachy")[1]
+    fake.cached = (3000, 500)  # read from the cache, written to it
+    try:
+        # When a Claude answer reports cache reads and writes (whole, then streamed)
+        r = claude(ai_hub, token, "Long shared context, then a question", stream=False)
+        reported = genai_prices.extract_usage(r.json(), provider_id="anthropic").usage
+        assert reported.cache_read_tokens == 3000 and reported.cache_write_tokens == 500
+        events(claude(ai_hub, token, "Long shared context, then a question"))
+        # And a GPT answer reports cached prompt tokens (OpenAI's prompt_tokens_details)
+        g = gpt(ai_hub, token, "Long shared context, then a question", stream=False).json()
+    finally:
+        fake.cached = (0, 0)
+    read = g["usage"]["prompt_tokens_details"]["cached_tokens"]
+    gpt_usage = Usage(
+        input_tokens=g["usage"]["prompt_tokens"],
+        cache_read_tokens=read,
+        output_tokens=g["usage"]["completion_tokens"],
+    )
+    expected = 2 * cost(reported, MODEL, "anthropic") + cost(gpt_usage, GPT, "openai")
+    # Then cachy is charged genai-prices' figure for it
+    charged = usage_of(ai_hub, "cachy")
+    assert charged["requests"] == 3
+    assert charged["cost_usd"] == pytest.approx(expected, abs=2e-6)
+    # which is well below the price of the same prompts as uncached input tokens
+    uncached = 2 * cost(
+        Usage(input_tokens=reported.input_tokens, output_tokens=reported.output_tokens),
+        MODEL,
+        "anthropic",
+    ) + cost(
+        Usage(input_tokens=gpt_usage.input_tokens, output_tokens=gpt_usage.output_tokens),
+        GPT,
+        "openai",
+    )
+    assert charged["cost_usd"] < 0.6 * uncached
+
+
+class FailingHubAPI:
+    """A proxy to the hub's API whose user API (/hub/api/users/...) can be made to fail."""
+
+    def __init__(self, hub_url: str) -> None:
+        import http.server
+        import threading
+
+        outer = self
+        self.failing = False
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if outer.failing and "/hub/api/users/" in self.path:
+                    self.send_response(502)
+                    self.end_headers()
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                r = requests.get(hub_url + self.path, headers=headers, timeout=30)
+                self.send_response(r.status_code)
+                self.send_header("content-type", r.headers.get("content-type", "text/plain"))
+                self.send_header("content-length", str(len(r.content)))
+                self.end_headers()
+                self.wfile.write(r.content)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_gateway_answers_503_in_the_vendors_shape_when_the_hubs_api_fails(
+    ai_hub, fake, tmp_path
+):
+    """A second gateway (the hub's own keeps serving the other tests), reaching the real hub's
+    API through a proxy that can fail it."""
+    import subprocess
+    import sys
+
+    from ..databases import free_port
+
+    hub_api = FailingHubAPI(ai_hub.url)
+    port = free_port()
+    env = {
+        **os.environ,
+        "JUPYTERHUB_API_URL": f"{hub_api.url}/hub/api",
+        "JUPYTERHUB_API_TOKEN": ai_hub.admin_token,
+        "JUPYTERHUB_SERVICE_NAME": "ai-gateway",
+        "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}",
+        "JUPYTERHUB_SERVICE_PREFIX": "/services/ai-gateway/",
+        "HUBKIT_AI_DB_URL": f"sqlite:///{tmp_path / 'usage.sqlite'}",
+        "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
+    }
+    gateway = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hubkit.hub.ai_gateway",
+            f"--AIGateway.policy_file={ai_hub.env['HUBKIT_POLICY']}",
+            f"--AIGateway.anthropic_url={fake.url}",
+            "--AIGateway.groups_cache_seconds=0",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "gateway.log").open("wb"),
+    )
+    second = type("Hub", (), {"gateway": f"http://127.0.0.1:{port}/services/ai-gateway"})
+    try:
+        ai_hub.wait_for(lambda: gateway_up(second.gateway), 30, "the second gateway answering")
+        token = ai_hub.tokens["alice"]
+        # Given alice is served while the hub answers
+        assert claude(second, token, "hi", stream=False).status_code == 200
+        # When the hub's user API fails (her token's check is still cached)
+        hub_api.failing = True
+        r = claude(second, token, "hi", stream=False)
+        # Then she is told the hub cannot check her account, in Anthropic's error shape
+        assert r.status_code == 503, r.text
+        assert r.json()["type"] == "error" and r.json()["error"]["type"] == "api_error"
+        assert "cannot check your account" in r.json()["error"]["message"]
+        # And when the hub does not answer at all, the same for a token not checked before
+        hub_api.close()
+        r = claude(second, ai_hub.tokens["bob"], "hi", stream=False)
+        assert r.status_code == 503, r.text
+        assert "cannot check your account" in r.json()["error"]["message"]
+        # And the gateway still runs
+        assert gateway.poll() is None and gateway_up(second.gateway)
+    finally:
+        hub_api.failing = True
+        gateway.terminate()
+        gateway.wait(10)
+
+
 KERNEL_CODE = """
 import litellm
 ip = get_ipython()
@@ -348,6 +535,30 @@ async def test_a_users_server_uses_the_gateway_with_its_own_token_and_never_hold
     assert config["model_provider_id"] == "anthropic/claude-sonnet-4-5"
 
 
+def offered_models(hub) -> list[str]:
+    import yaml
+
+    return yaml.safe_load(Path(hub.env["HUBKIT_POLICY"]).read_text())["ai"]["models"]
+
+
+def test_jupyternauts_model_lists_hold_only_the_models_the_admin_offers(ai_hub, available_profiles):
+    # Given alice's server, and the models of the hub policy's `ai` section
+    token = running_server(ai_hub, "alice", available_profiles[0])
+    offered = offered_models(ai_hub)
+    base = f"{ai_hub.url}/user/alice/api"
+    headers = {"Authorization": f"token {token}"}
+    # Then the lists Jupyternaut's settings read hold exactly those (not LiteLLM's thousand)
+    r = requests.get(f"{base}/jupyternaut/litellm-models", headers=headers, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"models": offered}
+    r = requests.get(f"{base}/ai/models/chat/", headers=headers, timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"chat_models": offered}
+    # And without a login, nothing
+    r = requests.get(f"{base}/jupyternaut/litellm-models", timeout=30, allow_redirects=False)
+    assert r.status_code in (302, 403), r.status_code
+
+
 def ask_in_chat(page, question: str) -> None:
     """A new chat from the command palette, and a question to Jupyternaut in it."""
     page.keyboard.press("Control+Shift+C")
@@ -385,6 +596,14 @@ def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
                 page.get_by_text(ANSWER).wait_for(timeout=30_000)
                 assert fake.requests[-1]["body"]["stream"] is True
                 page.screenshot(path=ai_hub.tmp / "chat.png")
+                # And the chat's model picker offers the policy's models, not LiteLLM's
+                page.get_by_text("Model", exact=True).locator("visible=true").first.click()
+                names = page.locator(".jp-jai-controlMenu-name")
+                names.first.wait_for(timeout=30_000)
+                listed = [n for n in names.all_inner_texts() if not n.startswith("Default")]
+                page.screenshot(path=ai_hub.tmp / "chat-model-picker.png")
+                assert listed == offered_models(ai_hub), listed
+                page.keyboard.press("Escape")
             else:
                 # Then dora, over her budget, reads why in the chat, and nothing was sent
                 page.get_by_text("Over budget").wait_for(timeout=60_000)
@@ -481,6 +700,13 @@ def test_ai_actions_ask_through_the_gateway_with_the_servers_credential(
         fake.answer = "```python\nprint(42)\n```"
         r = lab_ai(ai_hub, "alice", token, "generate", {"prompt": "print the answer"})
         assert r.json() == {"source": "print(42)", "language": "python"}
+        # Inline completion: the code around the cursor; the text to insert, without fences
+        fake.answer = "```python\n * 7)\n```"
+        around = {"prefix": "total = 6", "suffix": "\nprint(total)", "language": "Python"}
+        r = lab_ai(ai_hub, "alice", token, "complete", around)
+        assert r.json() == {"completion": " * 7)"}, r.text
+        assert "total = 6<CURSOR>\nprint(total)" in last_prompt(fake)
+        assert fake.requests[-1]["body"]["max_tokens"] == 256
         # Bad input is named
         r = lab_ai(ai_hub, "alice", token, "generate", {"prompt": "x", "connection": "nope"})
         assert r.status_code == 404 and "nope" in r.json()["message"]
@@ -621,6 +847,23 @@ def test_fix_this_error_shows_a_diff_and_accepting_it_fixes_the_cell(
         )
         run_cell(page, "fixed: 42", ai_hub.tmp / "fix-rerun-failed.png")
         assert "totl" in fake.requests[-1]["body"]["messages"][-1]["content"]
+        # Inline completion: Alt+\\ at the end of the cell shows the model's suggestion as
+        # ghost text, and Tab accepts it
+        fake.answer = "print('doubled:', total * 2)"
+        editor.click()
+        page.keyboard.press("Control+End")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Alt+Backslash")
+        ghost = page.locator(".jp-GhostText")
+        ghost.wait_for(timeout=60_000)
+        assert "doubled" in ghost.inner_text()
+        page.screenshot(path=ai_hub.tmp / "inline-completion-dark.png")
+        assert "total = 6 * 7" in last_prompt(fake) and "<CURSOR>" in last_prompt(fake)
+        page.keyboard.press("Tab")
+        page.wait_for_function(
+            "() => document.querySelector('.jp-CodeCell .cm-content').innerText"
+            ".includes(\"print('doubled:', total * 2)\")"
+        )
     finally:
         fake.answer = ANSWER
         page.close()

@@ -18,6 +18,7 @@ of one non-streamed request are a few lines.
     POST /hubkit-lab/ai/explain   {source[, outputs]} -> {markdown}
     POST /hubkit-lab/ai/generate  {prompt[, context][, connection]} -> {source, language}
     POST /hubkit-lab/ai/analyses  {name, summary} -> {markdown}
+    POST /hubkit-lab/ai/complete  {prefix, suffix[, language]} -> {completion}
 
 Errors answer {"message"} with the gateway's own message (over budget, rate limited, model not
 offered) and its status.
@@ -34,6 +35,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
 from tornado import web
 
 from .sql_handlers import ApiError, SqlHandler, _find, _is_duckdb_file, _sql
@@ -48,6 +51,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # The first fenced code block of an answer
 FENCE = re.compile(r"```[\w+-]*[^\n]*\n(.*?)\n?```", re.DOTALL)
 SQL_MAGIC = "%%sql_cell"
+# The most tokens of an inline completion (a line or a few)
+COMPLETION_TOKENS = 256
 
 SYSTEM = (
     "You help a data scientist in a Jupyter notebook (Python kernel with pandas; SQL cells "
@@ -70,6 +75,11 @@ PROMPTS = {
         "Write one notebook cell in {language} for this request. Answer with the code only, "
         "in one fenced code block, with short comments where they help.\n\n"
         "Request: {prompt}{schema}{context}"
+    ),
+    "complete": (
+        "Complete the {language} code at <CURSOR>. Answer with only the text to insert there: "
+        "no fences, no explanation, nothing that is already before or after the cursor; "
+        "an empty answer if nothing fits.\n\n{prefix}<CURSOR>{suffix}"
     ),
     "analyses": (
         "Suggest 3 to 5 analyses of the DataFrame `{name}` from its schema and statistics "
@@ -274,6 +284,8 @@ class AIHandler(SqlHandler):
                 return await self.generate(data)
             if action == "analyses":
                 return await self.analyses(data)
+            if action == "complete":
+                return await self.complete(data)
             raise AIError(404, f"No AI action {action!r}")
 
         await self.handle(work)
@@ -337,6 +349,19 @@ class AIHandler(SqlHandler):
             raise AIError(502, "The AI model proposed no code")
         return {"source": code, "language": "sql" if schema else "python"}
 
+    async def complete(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Inline completion: the code before and after the cursor; the text to insert."""
+        prefix = self.text(data, "prefix", required=False)[-MAX_CONTEXT:]
+        suffix = self.text(data, "suffix", required=False)[:2000]
+        language = self.text(data, "language", required=False) or "Python"
+        if not prefix.strip():
+            return {"completion": ""}
+        prompt = PROMPTS["complete"].format(language=language, prefix=prefix, suffix=suffix)
+        settings = self.settings_of()
+        answer = await ask(settings, prompt, COMPLETION_TOKENS, self.lab.ai_timeout)
+        completion = code_of(answer)[0] if FENCE.search(answer) else answer
+        return {"completion": completion.rstrip()}
+
     async def analyses(self, data: dict[str, Any]) -> dict[str, Any]:
         name = self.text(data, "name")
         if not name.isidentifier():
@@ -352,3 +377,80 @@ class AIHandler(SqlHandler):
 def ai_routes() -> list[tuple[str, type[AIHandler]]]:
     """The routes below /hubkit-lab/."""
     return [("ai", AIHandler), ("ai/([a-z]+)", AIHandler)]
+
+
+# -- The models Jupyternaut offers: the hub's, not every model LiteLLM knows --------------------
+
+JUPYTERNAUT = "jupyter_ai_jupyternaut"
+# Where jupyter-ai-jupyternaut 0.1.0 gets the chat picker's list: every chat model in LiteLLM's
+# table (over a thousand), whatever JupyternautExtension.allowed_models says.
+PICKER_LIST = ("jupyter_ai_jupyternaut.jupyternaut.jupyternaut", "_litellm_chat_models")
+
+
+def allowed_models(serverapp: Any) -> list[str] | None:
+    """JupyternautExtension.allowed_models as configured (the hub's spawner sets it to the
+    policy's `ai.models`), or None when it is not set or Jupyternaut is not installed."""
+    for point in serverapp.extension_manager.extension_points.values():
+        app = point.app
+        if type(app).__module__.startswith(JUPYTERNAUT) and hasattr(app, "allowed_models"):
+            return None if app.allowed_models is None else list(app.allowed_models)
+    return None
+
+
+class OfferedModelsHandler(APIHandler):
+    """A model list of jupyter-ai's, answered with the allowed models only."""
+
+    def initialize(self, key: str, models: list[str]) -> None:
+        self.key, self.models = key, models
+
+    @web.authenticated
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({self.key: self.models}))
+
+
+def offer_allowed_models_only(serverapp: Any) -> None:
+    """Make Jupyternaut's model lists honour its own `allowed_models` option, which its 0.1.0
+    release declares but never reads: the chat's model picker (published by the persona over
+    the chat's awareness, from one function of its module, replaced here) and the two REST
+    lists its settings read, `/api/jupyternaut/litellm-models` (the custom-model editor) and
+    `/api/ai/models/chat` (jupyter-ai-litellm), answered here by routes added ahead of theirs
+    (this extension loads before theirs, in name order). The user's own custom models stay in
+    the picker. Nothing changes when the option is not set."""
+    models = allowed_models(serverapp)
+    if models is None:
+        return
+    import importlib
+
+    module_name, function = PICKER_LIST
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return
+    if not callable(getattr(module, function, None)):
+        serverapp.log.warning(
+            "hubkit_lab: %s.%s is gone (a new jupyter-ai-jupyternaut?): the chat's model picker "
+            "lists every LiteLLM model, not only %s",
+            module_name,
+            function,
+            ", ".join(models),
+        )
+    else:
+        setattr(module, function, lambda: list(models))
+    base_url = serverapp.web_app.settings["base_url"]
+    serverapp.web_app.add_handlers(
+        ".*$",
+        [
+            (
+                url_path_join(base_url, "api/jupyternaut/litellm-models/?"),
+                OfferedModelsHandler,
+                {"key": "models", "models": models},
+            ),
+            (
+                url_path_join(base_url, "api/ai/models/chat/?"),
+                OfferedModelsHandler,
+                {"key": "chat_models", "models": models},
+            ),
+        ],
+    )
+    serverapp.log.info("hubkit_lab: Jupyternaut offers %s", ", ".join(models))

@@ -179,6 +179,9 @@ def load(serverapp: ServerApp) -> None:
     web_app = serverapp.web_app
     web_app.settings[SETTINGS_KEY] = settings
     setup_handlers(web_app)
+    from .ai import offer_allowed_models_only
+
+    offer_allowed_models_only(serverapp)
     GZipContentEncoding.GZIP_LEVEL = settings.gzip_level
     if settings.compress_responses:
         # tornado adds its transform in Application.__init__ when the setting is on; the

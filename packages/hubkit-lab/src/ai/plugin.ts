@@ -13,6 +13,7 @@ import {
   showErrorMessage
 } from '@jupyterlab/apputils';
 import { Cell, CodeCell } from '@jupyterlab/cells';
+import { ICompletionProviderManager } from '@jupyterlab/completer';
 import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
@@ -23,6 +24,7 @@ import { errorText } from '../dialogs';
 import { PYTHON_NAME } from '../magic';
 import { requestAPI } from '../request';
 import { cellState, isSqlCell, setCellState } from '../sqlcells';
+import { AICompletionProvider } from './completion';
 import { DiffView } from './diff';
 
 /**
@@ -246,18 +248,21 @@ async function summarizeInKernel(
  */
 export const aiPlugin: JupyterFrontEndPlugin<void> = {
   id: '@hubkit/lab:ai-actions',
-  description: 'AI actions: fix an error, explain a cell, generate a cell, suggest analyses.',
+  description:
+    'AI actions: fix an error, explain a cell, generate a cell, suggest analyses; inline completion.',
   autoStart: true,
   requires: [INotebookTracker, IRenderMimeRegistry],
-  optional: [ICommandPalette, ITranslator],
+  optional: [ICommandPalette, ITranslator, ICompletionProviderManager],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     rendermime: IRenderMimeRegistry,
     palette: ICommandPalette | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    completions: ICompletionProviderManager | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('hubkit_lab');
+    completions?.registerInlineProvider(new AICompletionProvider(trans));
     const { commands } = app;
     const activeCell = (): Cell | null => tracker.activeCell;
     const hasNotebook = (): boolean => tracker.currentWidget !== null;

@@ -98,11 +98,17 @@ VENDORS = {
 
 
 class UsageMeter:
-    """Token counts read from a JSON answer or, chunk by chunk, from a server-sent event stream."""
+    """Token counts read from a JSON answer or, chunk by chunk, from a server-sent event stream.
+
+    `input_tokens` counts the whole prompt, cached parts included (genai-prices' convention);
+    `cache_read_tokens` and `cache_write_tokens` say how much of it the vendor read from or
+    wrote to its prompt cache, which it charges at other rates."""
 
     def __init__(self) -> None:
         self.input_tokens = 0
         self.output_tokens = 0
+        self.cache_read_tokens = 0
+        self.cache_write_tokens = 0
         self._pending = b""
 
     def feed(self, chunk: bytes) -> None:
@@ -127,22 +133,27 @@ class UsageMeter:
             self.read_usage(event.get("usage"))
 
     def read_usage(self, usage: Any) -> None:
+        """One usage object of either vendor. Anthropic counts the prompt in three parts
+        (input_tokens without the cache, cache_creation_input_tokens written to it,
+        cache_read_input_tokens read from it); OpenAI counts it whole (prompt_tokens, or the
+        Responses API's input_tokens) with the part read from the cache in
+        prompt_tokens_details.cached_tokens (input_tokens_details in Responses)."""
         if not isinstance(usage, dict):
             return
-        # Anthropic and Responses: input_tokens/output_tokens; Chat Completions: prompt/completion.
-        inputs = [
-            usage.get(k)
-            for k in (
-                "input_tokens",
-                "prompt_tokens",
-                "cache_creation_input_tokens",
-                "cache_read_input_tokens",
-            )
-        ]
-        inputs = sum(v for v in inputs if isinstance(v, int))
+        details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
+        if "cache_creation_input_tokens" in usage or "cache_read_input_tokens" in usage:
+            written = _count(usage.get("cache_creation_input_tokens"))
+            read = _count(usage.get("cache_read_input_tokens"))
+            inputs = _count(usage.get("input_tokens")) + written + read
+        else:
+            written = 0
+            read = _count(details.get("cached_tokens")) if isinstance(details, dict) else 0
+            inputs = _count(usage.get("input_tokens", usage.get("prompt_tokens")))
         outputs = usage.get("output_tokens", usage.get("completion_tokens"))
         # Anthropic repeats counts cumulatively (message_start, then message_delta): keep maxima.
         self.input_tokens = max(self.input_tokens, inputs)
+        self.cache_read_tokens = max(self.cache_read_tokens, read)
+        self.cache_write_tokens = max(self.cache_write_tokens, written)
         if isinstance(outputs, int):
             self.output_tokens = max(self.output_tokens, outputs)
 
@@ -151,6 +162,11 @@ class UsageMeter:
             self.read_event(json.loads(body))
         except ValueError:
             self.feed(body + b"\n")
+
+
+def _count(value: Any) -> int:
+    """A token count of a usage object, 0 when absent."""
+    return value if isinstance(value, int) else 0
 
 
 class RateLimiter:
@@ -180,6 +196,16 @@ class Refused(Exception):
         super().__init__(message)
         self.status, self.kind, self.message = status, kind, message
         self.headers = headers or {}
+
+
+def hub_unavailable() -> Refused:
+    """What a caller is told when the hub's API fails (down, restarting, or in error)."""
+    return Refused(
+        503,
+        "api_error",
+        "The hub cannot check your account right now (it may be restarting); "
+        "try again in a moment.",
+    )
 
 
 def next_month_start(now: datetime | None = None) -> str:
@@ -233,7 +259,12 @@ class ForwardHandler(web.RequestHandler):
             body["stream_options"] = {**(body.get("stream_options") or {}), "include_usage": True}
         meter = UsageMeter()
         status = await self.forward(body, key, meter)
-        cost = price.cost(meter.input_tokens, meter.output_tokens)
+        cost = price.cost(
+            meter.input_tokens,
+            meter.output_tokens,
+            cache_read_tokens=meter.cache_read_tokens,
+            cache_write_tokens=meter.cache_write_tokens,
+        )
         self.gateway.record(self.user, f"{self.vendor.name}/{self.model}", meter, cost)
         self.gateway.log.info(
             "user=%s model=%s/%s status=%s in=%d out=%d cost=%.6f ms=%.0f",
@@ -511,8 +542,9 @@ class AIGateway(Application):
             )
         try:
             model = await self.hub_auth.user_for_token(token, sync=False)
-        except web.HTTPError:
-            raise Refused(503, "api_error", "The hub cannot check credentials right now.") from None
+        except (web.HTTPError, aiohttp.ClientError, TimeoutError, ValueError) as e:
+            self.log.warning("the hub's token check failed: %s", e)
+            raise hub_unavailable() from None
         if not model or model.get("kind", "user") != "user":
             raise Refused(
                 401, "authentication_error", "This credential is not a valid hub user's token."
@@ -529,11 +561,20 @@ class AIGateway(Application):
         cached = self._groups.get(user)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        async with self.session().get(
-            url_path_join(self.hub_auth.api_url, "users", user),
-            headers={"Authorization": f"token {self.hub_auth.api_token}"},
-        ) as r:
-            groups = set((await r.json()).get("groups") or []) if r.status == 200 else set()
+        try:
+            async with self.session().get(
+                url_path_join(self.hub_auth.api_url, "users", user),
+                headers={"Authorization": f"token {self.hub_auth.api_token}"},
+                timeout=aiohttp.ClientTimeout(total=self.connect_timeout),
+            ) as r:
+                if r.status != 200:
+                    self.log.warning("the hub's user API answered %d for %s", r.status, user)
+                    raise hub_unavailable()
+                groups = set((await r.json()).get("groups") or [])
+        except (aiohttp.ClientError, TimeoutError, ValueError) as e:
+            # The limits depend on the groups: guessing none could refuse or allow wrongly.
+            self.log.warning("the hub's user API failed for %s: %r", user, e)
+            raise hub_unavailable() from None
         self._groups[user] = (time.monotonic() + self.groups_cache_seconds, groups)
         return groups
 

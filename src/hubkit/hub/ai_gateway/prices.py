@@ -33,18 +33,31 @@ class Price:
     provider: Any
     model: Any
 
-    def cost(self, input_tokens: int, output_tokens: int) -> float:
-        """USD for one answer, at the price in force now.
+    def cost(
+        self,
+        input_tokens: int,
+        output_tokens: int,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> float:
+        """USD for one answer, at the price in force now. `input_tokens` is the whole prompt;
+        the parts read from and written to the vendor's prompt cache are priced at the
+        table's cache rates (a cache read costs a tenth of an input token at Anthropic).
 
         The table's own calculation costs about 1-2 ms of CPU (it decomposes every kind of
-        usage); a prompt below the model's first price tier (nearly all) is just tokens times
-        the base prices per million, computed here in microseconds."""
+        usage); a prompt without cached parts below the model's first price tier (nearly all)
+        is just tokens times the base prices per million, computed here in microseconds."""
         now = datetime.now(UTC)
         prices = self.model.get_prices(now)
         per_input = base_rate(prices.input_mtok, input_tokens)
         per_output = base_rate(prices.output_mtok, input_tokens)
-        if per_input is None or per_output is None:  # a tier applies: the table's own rules
-            usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+        if per_input is None or per_output is None or cache_read_tokens or cache_write_tokens:
+            usage = Usage(
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                cache_read_tokens=cache_read_tokens,
+                cache_write_tokens=cache_write_tokens,
+            )
             result = self.model.calc_price(usage, self.provider, genai_request_timestamp=now)
             return float(result.total_price)
         return float(input_tokens * per_input + output_tokens * per_output) / 1_000_000

@@ -10,7 +10,7 @@ The admin's keys stay in the gateway's process.
 
 from __future__ import annotations
 
-from traitlets import HasTraits, Unicode
+from traitlets import HasTraits, List, Unicode
 
 SERVICE = "ai-gateway"
 # What a server's token needs to use the gateway (JupyterHub's access scope for a service).
@@ -31,6 +31,14 @@ class AIAssistMixin(HasTraits):
         the hub policy's `ai.default_model`.""",
     ).tag(config=True)
 
+    ai_models = List(
+        Unicode(),
+        help="""The models users may pick in Jupyternaut's chat (LiteLLM names): the hub
+        policy's `ai.models`. Given to the server as JupyternautExtension.allowed_models, which
+        hubkit-lab's server extension makes the chat's model picker honour. Empty: every model
+        LiteLLM knows is listed.""",
+    ).tag(config=True)
+
     def ai_environment(self, token: str) -> dict[str, str]:
         """LiteLLM's variables for the gateway, with the server's own hub token as the key,
         and the default model for JupyterLab's AI actions."""
@@ -47,6 +55,11 @@ class AIAssistMixin(HasTraits):
         }
 
     def ai_args(self) -> list[str]:
-        if not (self.ai_gateway_url and self.ai_default_model):
+        """Jupyternaut's default model and the models it lists (a list option is given as
+        the option repeated)."""
+        if not self.ai_gateway_url:
             return []
-        return [f"--JupyternautExtension.initial_language_model={self.ai_default_model}"]
+        args = [f"--JupyternautExtension.allowed_models={m}" for m in self.ai_models]
+        if self.ai_default_model:
+            args.append(f"--JupyternautExtension.initial_language_model={self.ai_default_model}")
+        return args

@@ -9,6 +9,10 @@ usage page and its Prometheus endpoint read it.
 
 from __future__ import annotations
 
+import logging
+import math
+import threading
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
@@ -18,6 +22,7 @@ from prometheus_client.core import CounterMetricFamily
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, create_engine, func, select
 from sqlalchemy.engine import Engine
 
+log = logging.getLogger(__name__)
 metadata = MetaData()
 usage = Table(
     "hubkit_ai_usage",
@@ -122,12 +127,47 @@ class UsageStore:
 
 
 class UsageCollector:
-    """Prometheus collector for /hub/metrics: the stored totals as counters (all months)."""
+    """Prometheus collector for /hub/metrics: the stored totals as counters (all months).
 
-    def __init__(self, store: UsageStore) -> None:
+    JupyterHub's metrics handler calls `collect()` on the hub's event loop, so it never reads
+    the table there (a slow database would stall every request to the hub): it serves the
+    totals its own thread read last, and a scrape finding them older than `max_age` seconds
+    asks that thread for new ones, which the next scrape gets. Counters a scrape interval
+    late are what Prometheus expects; an idle hub reads nothing."""
+
+    def __init__(self, store: UsageStore, max_age: float = 5.0) -> None:
         self.store = store
+        self.max_age = max_age
+        self._totals: dict[tuple[str, str], list[float]] = {}
+        self._read_at = -math.inf
+        self._wanted = threading.Event()
+        self._wanted.set()  # a first read at once
+        threading.Thread(target=self._reader, name="ai-usage-metrics", daemon=True).start()
+
+    def _reader(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            try:
+                self._totals = self.totals()
+                self._read_at = time.monotonic()
+            except Exception:  # the next scrape asks again
+                log.exception("could not read the AI usage for /hub/metrics")
+
+    def totals(self) -> dict[tuple[str, str], list[float]]:
+        """(user, model) -> [requests, input tokens, output tokens, cost], from the table."""
+        totals: dict[tuple[str, str], list[float]] = {}
+        for row in self.store.all_rows():
+            t = totals.setdefault((row["user"], row["model"]), [0, 0, 0, 0.0])
+            t[0] += row["requests"]
+            t[1] += row["input_tokens"]
+            t[2] += row["output_tokens"]
+            t[3] += row["cost_usd"]
+        return totals
 
     def collect(self) -> Iterable[CounterMetricFamily]:
+        if time.monotonic() - self._read_at > self.max_age:
+            self._wanted.set()
         requests = CounterMetricFamily(
             "hubkit_ai_requests", "AI requests through the gateway", labels=["user", "model"]
         )
@@ -137,14 +177,7 @@ class UsageCollector:
         cost = CounterMetricFamily(
             "hubkit_ai_cost_usd", "AI cost in USD (genai-prices' table)", labels=["user", "model"]
         )
-        totals: dict[tuple[str, str], list[float]] = {}
-        for row in self.store.all_rows():
-            t = totals.setdefault((row["user"], row["model"]), [0, 0, 0, 0.0])
-            t[0] += row["requests"]
-            t[1] += row["input_tokens"]
-            t[2] += row["output_tokens"]
-            t[3] += row["cost_usd"]
-        for (user, model), (r, i, o, c) in sorted(totals.items()):
+        for (user, model), (r, i, o, c) in sorted(self._totals.items()):
             requests.add_metric([user, model], r)
             tokens.add_metric([user, model, "input"], i)
             tokens.add_metric([user, model, "output"], o)
