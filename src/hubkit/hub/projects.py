@@ -103,10 +103,9 @@ class ProjectSync(LoggingConfigurable):
         problems: list[str] = []
         for project in policy.projects.values():
             problems += self._apply(project, f"{policy.path}: projects.{project.name}")
+        accounts = {p.account for p in policy.projects.values()}
         for group in self.db.query(orm.Group).all():
-            if PROPERTY in (group.properties or {}) and group.name.removeprefix(
-                PROJECT_PREFIX
-            ) not in (policy.projects):
+            if PROPERTY in (group.properties or {}) and group.name not in accounts:
                 self.log.info("shared projects: %s left the policy, removing access", group.name)
                 if role := orm.Role.find(self.db, group.name):
                     self.db.delete(role)
