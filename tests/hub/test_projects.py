@@ -17,7 +17,9 @@ import yaml
 
 from tests import ROOT
 
+from ..browser import log_in
 from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer
+from .test_sharing import NOTEBOOK as NB
 from .test_sharing import WITHDRAWN_WITHIN, run, until_closed
 
 pytestmark = pytest.mark.slow
@@ -149,3 +151,56 @@ async def test_members_share_the_projects_server_and_a_removed_member_loses_it(p
     )
     assert "Analytics team" not in home(hub, "bob")
     assert project_api(hub, alice, "GET", "contents/notes.md").status_code == 200
+
+
+def member_page(browser, hub: HubServer, who: str, path: str):
+    """`who`'s JupyterLab on the project's server with the notebook `path` open."""
+    page = browser.new_context(viewport={"width": 1400, "height": 800}).new_page()
+    log_in(page, hub.url, who, f"{who}-Pass-12345")
+    page.wait_for_url(lambda url: "/hub/login" not in url)
+    page.goto(f"{hub.url}/user/{ACCOUNT}/lab/tree/{path}?reset")
+    # every member is a visitor of the project's server: the hub asks once
+    page.click("button[type=submit]:text-is('Authorize')")
+    page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=90_000)
+    return page
+
+
+@pytest.mark.browser
+def test_two_members_type_into_the_same_project_notebook(projects_hub, browser, tmp_path):
+    hub = projects_hub
+    alice = hub.sessions["alice"][1]
+    # Given alice and bob in the project, its server running, a notebook in it
+    write_policy(hub.policy, analytics("alice", "bob"))
+    hub.wait_for(lambda: "Analytics team" in home(hub, "bob"), APPLIED_WITHIN, "bob's list")
+    if not hub.api("GET", f"/users/{ACCOUNT}").json()["servers"]:
+        hub.spawn(ACCOUNT, alice, {})
+    path = "team.ipynb"
+    r = project_api(hub, alice, "PUT", f"contents/{path}", json={"type": "notebook", "content": NB})
+    assert r.status_code in (200, 201), r.text
+    a = member_page(browser, hub, "alice", path)
+    b = member_page(browser, hub, "bob", path)
+    cell = ".jp-Notebook .jp-Cell >> nth=0 >> .cm-content"
+    try:
+        # When each types at the end of the same cell
+        for page, text, other in ((a, "  # from alice", b), (b, "  # from bob", a)):
+            page.click(cell)
+            page.keyboard.press("Control+End")
+            page.keyboard.type(text)
+            # Then the other sees it as it is typed
+            other.wait_for_selector(f"{cell}:has-text('{text.strip()}')", timeout=30_000)
+        assert a.inner_text(cell) == b.inner_text(cell) == "total = 6 * 7  # from alice  # from bob"
+        a.screenshot(path=str(tmp_path / "project-notebook.png"))
+        # And the project's file holds both once saved
+        a.keyboard.press("Control+s")
+        hub.wait_for(
+            lambda: "# from bob" in str(project_api(hub, alice, "GET", f"contents/{path}").json()),
+            30,
+            "the notebook saved",
+        )
+    except Exception:
+        a.screenshot(path=str(tmp_path / "failed-alice.png"))
+        b.screenshot(path=str(tmp_path / "failed-bob.png"))
+        raise
+    finally:
+        a.context.close()
+        b.context.close()
