@@ -17,7 +17,7 @@ import yaml
 
 from tests import ROOT
 
-from ..browser import log_in
+from ..browser import closed_after, log_in
 from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer
 from .test_sharing import NOTEBOOK as NB
 from .test_sharing import WITHDRAWN_WITHIN, run, until_closed
@@ -92,8 +92,15 @@ async def test_members_share_the_projects_server_and_a_removed_member_loses_it(p
         "the project's account",
     )
     # Then the admin's home page names the unknown member; nobody may log in as the project
-    admin_home = hub.login(ADMIN, ADMIN_PASSWORD).get(f"{hub.url}/hub/home").text
-    assert "projects.analytics.users[2]: no user named &#39;nobody-here&#39;" in admin_home
+    admin = hub.login(ADMIN, ADMIN_PASSWORD)
+    hub.wait_for(
+        lambda: (
+            "projects.analytics.users[2]: no user named &#39;nobody-here&#39;"
+            in admin.get(f"{hub.url}/hub/home").text
+        ),
+        APPLIED_WITHIN,
+        "the unknown member named on the admin's home page",
+    )
     assert hub.post_login(ACCOUNT, "anything").url.endswith("/hub/login")
     # And alice and bob find it on their home page, eve does not
     hub.wait_for(lambda: "Analytics team" in home(hub, "bob"), APPLIED_WITHIN, "bob's list")
@@ -180,7 +187,7 @@ def test_two_members_type_into_the_same_project_notebook(projects_hub, browser, 
     a = member_page(browser, hub, "alice", path)
     b = member_page(browser, hub, "bob", path)
     cell = ".jp-Notebook .jp-Cell >> nth=0 >> .cm-content"
-    try:
+    with closed_after(tmp_path, alice=a, bob=b):
         # When each types at the end of the same cell
         for page, text, other in ((a, "  # from alice", b), (b, "  # from bob", a)):
             page.click(cell)
@@ -197,10 +204,3 @@ def test_two_members_type_into_the_same_project_notebook(projects_hub, browser, 
             30,
             "the notebook saved",
         )
-    except Exception:
-        a.screenshot(path=str(tmp_path / "failed-alice.png"))
-        b.screenshot(path=str(tmp_path / "failed-bob.png"))
-        raise
-    finally:
-        a.context.close()
-        b.context.close()
