@@ -15,7 +15,9 @@ from pathlib import Path
 
 from jupyterhub.roles import get_default_roles
 
+from hubkit.hub import projects
 from hubkit.hub.database import wait_for_database
+from hubkit.hub.projects import PAGES
 from hubkit.hub.settings import env_bool, env_int, require_env, secret_env
 from hubkit.imagesfile import VARIABLE as IMAGES_VARIABLE
 from hubkit.imagesfile import watched_images_file
@@ -127,6 +129,18 @@ c.Spawner.sizes = policy.sizes
 c.Spawner.group_sizes = policy.group_sizes()
 c.Spawner.offer_gpu_sizes = env_bool("HUBKIT_GPU", False)
 c.JupyterHub.load_groups = {name: {"users": []} for name in policy.groups}
+# Shared projects (policy `projects`): the hub creates each project's account, group and role
+# (hubkit.hub.projects) at start and re-reads the policy every HUBKIT_PROJECTS_SYNC_SECONDS, so
+# members added or removed need no restart. The groups exist before the roles name them.
+c.JupyterHub.load_groups.update({p.account: {} for p in policy.projects.values()})
+c.ProjectSync.policy_file = str(policy.path)
+c.ProjectSync.interval = env_int("HUBKIT_PROJECTS_SYNC_SECONDS", 10)
+# The home page lists the user's projects (and, for admins, what the policy got wrong).
+c.JupyterHub.template_paths = [str(PAGES)]
+c.JupyterHub.template_vars = {
+    "hubkit_projects": projects.for_user,
+    "hubkit_project_problems": projects.problems_for,
+}
 # Database connections shared with users and groups; their passwords come from stack.env.
 unset = [
     c.password_env

@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As root and without network: no sandbox, no background connections to Google.
@@ -56,3 +58,18 @@ def use_theme(page, theme: str) -> None:
     light = "false" if theme.endswith("Dark") else "true"
     page.wait_for_selector(f"body[data-jp-theme-light='{light}']", state="attached", timeout=30_000)
     page.wait_for_selector("#jupyterlab-splash", state="detached")
+
+
+@contextmanager
+def closed_after(tmp_path, **pages) -> Iterator[None]:
+    """Close the pages' browser contexts after the block; when it fails, screenshot each page
+    first (`failed-<name>.png` in tmp_path) to show what the users saw."""
+    try:
+        yield
+    except Exception:
+        for name, page in pages.items():
+            page.screenshot(path=str(tmp_path / f"failed-{name}.png"))
+        raise
+    finally:
+        for page in pages.values():
+            page.context.close()

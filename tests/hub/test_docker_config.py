@@ -218,3 +218,14 @@ async def test_a_changed_images_file_is_offered_at_the_next_form_without_a_resta
     for _ in range(2):
         assert spawner.available_profiles() == ["python-sql", "r"]
         assert f"{path}: cannot read it (Too many levels" in spawner.images_problem()
+
+
+async def test_a_shared_projects_server_gets_the_projects_own_home_volume(catalog, client):
+    # Given the account of the hub policy's project "analytics" (hubkit.hub.projects)
+    spawner = make_spawner(catalog)
+    spawner.user.name, spawner.user.url = "project-analytics", "/user/project-analytics/"
+    # When its server is created
+    host = (await create(spawner, client, {"profile": "python-sql"}))["host_config"]
+    # Then its home is the project's volume, named as users' are (DockerSpawner escapes "-"
+    # in names as "-2d"), which no user's can be: no login starts with "project-"
+    assert host["Binds"] == ["hubkit-home-project-2danalytics:/home/jovyan:rw"]

@@ -40,6 +40,8 @@ def test_quote_is_short_and_escaped(value):
         ("a\x00b", "control"),
         ("a\u202eb", "control"),  # right-to-left override (a format character)
         ("a\u200bb", "control"),  # zero-width space
+        ("project-x", "reserved for shared projects"),  # the projects' accounts
+        ("projects", None),
     ],
 )
 def test_username_problem(name, problem):

@@ -143,6 +143,34 @@ def test_the_shipped_policy_configures_sizes_groups_and_least_privilege_roles(tm
             "connections.wh.url",
             "not a SQLAlchemy URL",
         ),
+        (
+            lambda d: d.update(projects={"Team A": {"display_name": "A"}}),
+            "projects",
+            "'Team A' does not match",
+        ),
+        (
+            lambda d: d.update(projects={"a": {"display_name": "A", "groups": ["x"]}}),
+            "projects.a.groups[0]",
+            "unknown group 'x'",
+        ),
+        (
+            lambda d: d.update(projects={"a": {"display_name": "A", "users": ["project-b"]}}),
+            "projects.a.users[0]",
+            "'project-b' is a project's account, not a person",
+        ),
+        (
+            lambda d: d.update(projects={"a": {"users": ["alice"]}}),
+            "projects.a",
+            "'display_name' is a required property",
+        ),
+        (
+            lambda d: (
+                d["groups"].update({"project-a": None}),
+                d.update(projects={"a": {"display_name": "A"}}),
+            ),
+            "projects.a",
+            "the policy has a group 'project-a' already",
+        ),
     ],
 )
 def test_a_wrong_entry_is_named_with_its_file(tmp_path, change, entry, message):
@@ -151,6 +179,29 @@ def test_a_wrong_entry_is_named_with_its_file(tmp_path, change, entry, message):
         load_policy(path)
     assert str(info.value).startswith(f"{path}: {entry}: "), str(info.value)
     assert message in str(info.value)
+
+
+def test_a_projects_members_get_one_role_with_least_privilege_on_its_server(tmp_path):
+    # Given a policy with a shared project
+    project = {"display_name": "Analytics", "users": ["alice"], "groups": ["power-users"]}
+    path = edited(tmp_path, lambda d: d.update(projects={"analytics": project}))
+    (tmp_path / "i.json").write_text("{}")
+    # When JupyterHub loads the hub configuration
+    result = load_hub_config(
+        tmp_path, SHOW, HUBKIT_IMAGES=str(tmp_path / "i.json"), HUBKIT_POLICY=str(path)
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    # Then the project's group exists from the start and holds a role of the same name that
+    # reaches the project's account and nothing else
+    assert "project-analytics" in loaded["groups"]
+    roles = {r["name"]: r for r in loaded["roles"]}
+    assert roles["project-analytics"]["groups"] == ["project-analytics"]
+    assert roles["project-analytics"]["scopes"] == [
+        "access:servers!user=project-analytics",
+        "servers!user=project-analytics",
+        "read:users:name!user=project-analytics",
+    ]
 
 
 def test_the_hub_does_not_start_with_a_wrong_policy_and_says_where(tmp_path):

@@ -34,7 +34,7 @@ from tornado import web
 from traitlets import Integer, Unicode
 
 from ..bounds import quote
-from . import display_names, usage
+from . import display_names, projects, usage
 from .credentials import (
     MAX_USERNAME_CHARS,
     PREHASHED,
@@ -423,6 +423,9 @@ class HubkitAuthenticator(NativeAuthenticator):
         # add pages under /hub/ (JupyterHub.extra_handlers is deprecated since 3.1), and it
         # needs the hub's spawners, which a separate service cannot see.
         native_handlers = super().get_handlers(app)
+        # Shared projects are applied in the hub too (JupyterHub has no REST API for roles),
+        # from here: the one documented hook handed the hub before it serves.
+        projects.start(app)
         return [
             *((path, HANDLERS.get(handler, handler)) for path, handler in native_handlers),
             *usage.default_handlers,

@@ -14,6 +14,8 @@ from base64 import b64encode
 
 import bcrypt
 
+from ..policy import PROJECT_PREFIX
+
 # NativeAuthenticator 1.3.0 stores usernames in VARCHAR(128) (PostgreSQL enforces it); JupyterHub
 # itself allows 255.
 MAX_USERNAME_CHARS = 128
@@ -31,6 +33,9 @@ def username_problem(username: str) -> str | None:
         return f"Usernames have at most {MAX_USERNAME_CHARS} characters."
     if any(unicodedata.category(c).startswith("C") for c in username):
         return "Usernames cannot contain control or invisible formatting characters."
+    if username.startswith(PROJECT_PREFIX):
+        # Shared projects' accounts (hub policy `projects`): nobody may log in as one.
+        return f"Usernames starting with {PROJECT_PREFIX!r} are reserved for shared projects."
     return None
 
 

@@ -4,10 +4,12 @@ and the profiles users may choose (the catalog's image variants times the policy
 # Distributed under the terms of the Modified BSD License.
 
 from .load import (
+    PROJECT_PREFIX,
     AIPolicy,
     Group,
     HubPolicy,
     PolicyError,
+    Project,
     Role,
     SharedConnection,
     default_policy_path,
@@ -15,10 +17,12 @@ from .load import (
 )
 
 __all__ = [
+    "PROJECT_PREFIX",
     "AIPolicy",
     "Group",
     "HubPolicy",
     "PolicyError",
+    "Project",
     "Role",
     "SharedConnection",
     "default_policy_path",

@@ -87,6 +87,44 @@ class SharedConnection:
         return make_url(self.url).set(password=password).render_as_string(hide_password=False)
 
 
+# The account, group and role of a shared project: `project-<name>`. No one may sign up with
+# the prefix (hubkit.hub.credentials), so the account is the project's alone.
+PROJECT_PREFIX = "project-"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A shared project: an account with its own server and home that members open with their
+    own identity (JupyterHub's collaboration accounts), members being users and groups' users."""
+
+    name: str
+    display_name: str
+    users: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    profile: str = ""
+
+    @property
+    def account(self) -> str:
+        """The project's account, group and role name."""
+        return PROJECT_PREFIX + self.name
+
+    def scopes(self) -> list[str]:
+        """What members may do, and no more: open the project's server (`access:servers`),
+        start and stop it and see its state (`servers`, which includes `read:servers`), and
+        read the account's name (the home page's link)."""
+        only = f"!user={self.account}"
+        return [f"access:servers{only}", f"servers{only}", f"read:users:name{only}"]
+
+    def role(self) -> dict[str, Any]:
+        """JupyterHub's role for the project's members, bound to the project's group."""
+        return {
+            "name": self.account,
+            "description": f"Members of the shared project {self.display_name!r}.",
+            "scopes": self.scopes(),
+            "groups": [self.account],
+        }
+
+
 LIMIT_KEYS = ("requests_per_minute", "monthly_tokens", "monthly_usd")
 
 
@@ -142,6 +180,7 @@ class HubPolicy:
     connections: dict[str, SharedConnection] = field(default_factory=dict)
     ai: AIPolicy = field(default_factory=AIPolicy)
     lab_token_scopes: tuple[str, ...] = ()
+    projects: dict[str, Project] = field(default_factory=dict)
 
     def group_sizes(self) -> dict[str, dict[str, Size]]:
         """Group name -> the extra sizes its members may choose."""
@@ -172,6 +211,7 @@ class HubPolicy:
                     "services": [name],
                 }
             )
+        roles += [project.role() for project in self.projects.values()]
         if user_scopes:
             user = next((r for r in roles if r["name"] == "user"), None)
             if user is None:
@@ -206,6 +246,16 @@ def load_policy(path: Path) -> HubPolicy:
         for name, entry in (data.get("connections") or {}).items()
     }
     ai = AIPolicy.from_entry(data.get("ai"))
+    projects = {
+        name: Project(
+            name,
+            e["display_name"],
+            tuple(e.get("users", ())),
+            tuple(e.get("groups", ())),
+            e.get("profile", ""),
+        )
+        for name, e in (data.get("projects") or {}).items()
+    }
     policy = HubPolicy(
         path,
         data["sizes"],
@@ -215,6 +265,7 @@ def load_policy(path: Path) -> HubPolicy:
         connections,
         ai,
         tuple(data.get("lab_token_scopes") or ()),
+        projects,
     )
     _check(policy)
     return policy
@@ -244,6 +295,7 @@ def _check(policy: HubPolicy) -> None:
     for connection in policy.connections.values():
         _check_connection(path, connection, policy)
     _check_ai(path, policy)
+    _check_projects(path, policy)
     for kind, roles in (("roles", policy.roles), ("services", policy.services)):
         for role in roles.values():
             _check_scopes(path, f"{kind}.{role.name}.scopes", role.scopes)
@@ -284,6 +336,24 @@ def _check_ai(path: Path, policy: HubPolicy) -> None:
     for group in ai.groups:
         if group not in policy.groups:
             raise PolicyError(path, f"ai.groups.{group}", f"unknown group {group!r}")
+
+
+def _check_projects(path: Path, policy: HubPolicy) -> None:
+    """What the policy alone can tell; members' accounts are checked by the hub, which knows
+    them (hubkit.hub.projects)."""
+    for project in policy.projects.values():
+        where = f"projects.{project.name}"
+        if project.account in policy.roles or project.account in policy.groups:
+            kind = "role" if project.account in policy.roles else "group"
+            raise PolicyError(path, where, f"the policy has a {kind} {project.account!r} already")
+        for i, group in enumerate(project.groups):
+            if group not in policy.groups:
+                raise PolicyError(path, f"{where}.groups[{i}]", f"unknown group {group!r}")
+        for i, user in enumerate(project.users):
+            if user.startswith(PROJECT_PREFIX):
+                raise PolicyError(
+                    path, f"{where}.users[{i}]", f"{user!r} is a project's account, not a person"
+                )
 
 
 def known_scope(scope: str) -> bool:

@@ -23,7 +23,7 @@ from traitlets import Bool, Dict, Float, HasTraits, List, Unicode, default, obse
 from ...bounds import quote
 from ...catalog import Catalog, load_catalog
 from ...policy import SharedConnection, profiles
-from .. import usage
+from .. import projects, usage
 from ..ai_gateway.spawner import AIAssistMixin
 from ..settings import secret_env
 
@@ -234,7 +234,8 @@ class ProfileSpawnerMixin(AIAssistMixin, HasTraits):
 
     @default("options_form")
     def _default_options_form(self):
-        return lambda spawner: spawner.render_profile_form()
+        # A shared project whose profile the policy fixes starts without a form.
+        return lambda spawner: "" if spawner.project_profile() else spawner.render_profile_form()
 
     @default("options_from_form")
     def _default_options_from_form(self):
@@ -272,7 +273,16 @@ class ProfileSpawnerMixin(AIAssistMixin, HasTraits):
         if change.new is not None and self.orm_spawner is not None:
             self._stored_options = copy.deepcopy(self.orm_spawner.user_options)
 
+    def project_profile(self) -> str:
+        """The profile the hub policy fixes for a shared project's server, or ''."""
+        user = getattr(self, "user", None)
+        db = getattr(user, "db", None)
+        project = projects.project_of(db, user.name) if db is not None else None
+        return (project or {}).get("profile", "")
+
     def apply_profile_options(self, user_options: dict[str, Any]) -> None:
+        if fixed := self.project_profile():
+            user_options = {**user_options, "profile": fixed}
         try:
             options, overrides = profiles.validate_user_options(
                 self.get_profile_list(), user_options
