@@ -28,6 +28,7 @@ class WebsocketChannel:
 
     def __init__(self, ws: tornado.websocket.WebSocketClientConnection, path: str) -> None:
         self._ws, self._path = ws, path
+        self.closed = False  # the server closed it (or the connection dropped)
 
     @property
     def path(self) -> str:
@@ -39,6 +40,7 @@ class WebsocketChannel:
     async def __anext__(self) -> bytes:
         message = await self._ws.read_message()
         if message is None:
+            self.closed = True
             raise StopAsyncIteration
         return message if isinstance(message, bytes) else message.encode()
 
@@ -64,6 +66,7 @@ class Editor:
         self.notebook = YNotebook()
         self.url = ""
         self.ws: tornado.websocket.WebSocketClientConnection | None = None
+        self._channel: WebsocketChannel | None = None
         self._provider: Provider | None = None
         self._task: asyncio.Task | None = None
 
@@ -88,13 +91,18 @@ class Editor:
             room = f"{session['format']}:{session['type']}:{session['fileId']}"
             ws_server = self.server.replace("http", "ws", 1)
             self.url = f"{ws_server}/api/collaboration/room/{room}?sessionId={session['sessionId']}"
-        request = tornado.httpclient.HTTPRequest(self.url, headers=self.headers)
-        self.ws = await tornado.websocket.websocket_connect(request, connect_timeout=timeout)
-        self._provider = Provider(self.notebook.ydoc, WebsocketChannel(self.ws, self.path))
+        request = tornado.httpclient.HTTPRequest(
+            self.url, headers=self.headers, connect_timeout=timeout, request_timeout=timeout
+        )
+        self.ws = await tornado.websocket.websocket_connect(request)
+        self._channel = WebsocketChannel(self.ws, self.path)
+        self._provider = Provider(self.notebook.ydoc, self._channel)
         self._task = asyncio.create_task(self._provider.start())
         synced = asyncio.create_task(self._provider.synced.wait())
         closed = asyncio.create_task(self._closed())
-        done, _ = await asyncio.wait({synced, closed}, timeout=timeout, return_when="FIRST_COMPLETED")
+        done, _ = await asyncio.wait(
+            {synced, closed}, timeout=timeout, return_when="FIRST_COMPLETED"
+        )
         for task in (synced, closed):
             task.cancel()
         if synced not in done:
@@ -102,12 +110,16 @@ class Editor:
             raise RoomRefused(f"{self.path}: {self.ws.close_code} {self.ws.close_reason}")
 
     async def _closed(self) -> None:
-        while self.ws is not None and self.ws.close_code is None:
+        while self.connected:
             await asyncio.sleep(0.05)
 
     @property
     def connected(self) -> bool:
-        return self.ws is not None and self.ws.close_code is None
+        return (
+            self.ws is not None
+            and self.ws.close_code is None
+            and not (self._channel is not None and self._channel.closed)
+        )
 
     async def disconnect(self) -> None:
         if self._provider is not None and self._provider.started.is_set():
@@ -130,7 +142,7 @@ class Editor:
             try:
                 await self.connect(timeout=10)
                 return time.monotonic() - start
-            except (OSError, tornado.httpclient.HTTPClientError, asyncio.TimeoutError):
+            except (TimeoutError, OSError, tornado.httpclient.HTTPClientError):
                 if time.monotonic() - start > timeout:
                     raise
                 await asyncio.sleep(0.5)

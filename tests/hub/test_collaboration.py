@@ -129,8 +129,10 @@ async def test_two_editors_converge_with_every_keystroke(team):
             expected = [shared_a + "x = 0" + shared_b, own_a, own_b]
             for editor in (alice, bob):
                 await editor.until(
-                    lambda e=editor: [e.source(i) for i in range(3)] == expected
-                    and len(e.source(3)) == len("# notes:" + end_a + end_b),
+                    lambda e=editor: (
+                        [e.source(i) for i in range(3)] == expected
+                        and len(e.source(3)) == len("# notes:" + end_a + end_b)
+                    ),
                     30,
                     "every keystroke",
                 )
@@ -147,7 +149,7 @@ async def test_two_editors_converge_with_every_keystroke(team):
 
 
 async def test_no_edit_is_lost_when_the_shared_server_restarts(team):
-    """"Lost" here: a keystroke that reached a user's document (typed by them, or received)
+    """ "Lost" here: a keystroke that reached a user's document (typed by them, or received)
     missing after the restart from either document or, after the autosave, from the file. The
     server writes every update to its YStore at once and the file after each second of quiet;
     keystrokes typed while the server is down stay in the typist's document and go out with the
@@ -268,9 +270,7 @@ def browser_flow(a, b, tmp_path) -> None:
         page.wait_for_selector(f"{cell(1)} >> .jp-OutputArea-output:text-is('alice ran this')")
         page.wait_for_selector(f"{cell(2)} >> .jp-OutputArea-output:text-is('bob ran this')")
     # with the kernel's execution counts, in the order the kernel ran them, on both pages
-    prompts = [
-        [p.inner_text(f"{cell(n)} >> .jp-InputPrompt") for n in (1, 2)] for p in (a, b)
-    ]
+    prompts = [[p.inner_text(f"{cell(n)} >> .jp-InputPrompt") for n in (1, 2)] for p in (a, b)]
     assert prompts[0] == prompts[1], prompts
     first, second = (int(re.sub(r"\D", "", t)) for t in prompts[0])
     assert second == first + 1, prompts
