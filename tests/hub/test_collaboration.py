@@ -255,7 +255,7 @@ def browser_flow(a, b, tmp_path) -> None:
     for page in (a, b):
         page.wait_for_function(
             "([sel, text]) => document.querySelector(sel)?.innerText === text",
-            arg=[".jp-Notebook .jp-Cell:first-child .cm-content", typed],
+            arg=[".jp-Notebook .jp-Cell .cm-content", typed],
             timeout=30_000,
         )
 

@@ -52,15 +52,17 @@ function awarenessOf(panel: NotebookPanel): IAwareness | null {
 }
 
 /**
- * The other people in this notebook, one entry per person (the latest of their tabs), in
- * the order they arrived.
+ * The other people in this notebook, one entry per person (of several tabs, one with a
+ * cursor), in the order they arrived.
  */
 function othersIn(awareness: IAwareness): Map<string, IPresence> {
   const people = new Map<string, IPresence>();
-  awareness.getStates().forEach((state, client) => {
+  const states = awareness.getStates();
+  const me = states.get(awareness.clientID)?.user?.username;
+  states.forEach((state, client) => {
     const name = state.user?.username;
-    if (client === awareness.clientID || !name) {
-      return;
+    if (client === awareness.clientID || !name || name === me) {
+      return; // oneself, also in another tab
     }
     if (!people.has(name) || state.cursors?.length) {
       people.set(name, state);
