@@ -193,11 +193,14 @@ async def test_no_edit_is_lost_when_the_shared_server_restarts(team):
             print(f"reconnected after {max(took):.1f} s")
             # Then after reconnecting, each document has every keystroke of both
             for editor in (alice, bob):
-                await editor.until(
-                    lambda e=editor: [e.source(0), e.source(1)] == after_stop,
-                    30,
-                    "edits before and during the restart",
-                )
+                try:
+                    await editor.until(
+                        lambda e=editor: [e.source(0), e.source(1)] == after_stop,
+                        30,
+                        "edits before and during the restart",
+                    )
+                except TimeoutError:
+                    pytest.fail(f"{[editor.source(0), editor.source(1)]} != {after_stop}")
             # And typing goes on, and the file gets all of it
             alice.key(0, "!")
             await bob.until(lambda: bob.source(0).endswith("offline!"), 30, "a new edit")

@@ -44,29 +44,36 @@ def register() -> None:
 
 
 async def save_open_documents(serverapp: ServerApp, timeout: float = 10) -> int:
-    """Save every collaborative document with changes not yet saved; returns how many.
+    """Save every open collaborative document to its file and its whole state to the YStore;
+    returns how many.
 
     jupyter-collaboration saves a document a second after its last change
-    (`YDocExtension.document_save_delay`) and cancels that save when the server stops. The
-    YStore has those last edits, but at the next start the room finds the file older than the
-    store, takes the file's content as the truth and rewrites the shared text to match it: the
-    edits of that last second are lost, and text typed around them comes back garbled in the
-    browsers that reconnect (tests/hub/test_collaboration.py shows it on stock 5.0.4).
+    (`YDocExtension.document_save_delay`) and writes each update to the YStore in a task of
+    its own; stopping the server cancels both. At the next start the room finds the file and
+    the store out of step, takes the file as the truth and rewrites the shared text to match:
+    the browsers that reconnect merge that rewrite with their own copy, and the last second's
+    keystrokes come back lost or doubled and garbled (tests/hub/test_collaboration.py; stock
+    jupyter-collaboration 5.0.4 does it too).
     """
-    pending = []
-    for apps in serverapp.extension_manager.extension_apps.values():
-        for app in apps:
-            rooms = getattr(getattr(app, "ywebsocket_server", None), "rooms", {})
-            for room in list(rooms.values()):
-                saving = getattr(room, "_saving_document", None)
-                if saving is not None and not saving.done():
-                    task = room._save_to_disc()
-                    if task is not None:
-                        pending.append(task)
-    if pending:
-        await asyncio.wait(pending, timeout=timeout)
-        serverapp.log.info("hubkit_lab: saved %d open document(s) before stopping", len(pending))
-    return len(pending)
+    rooms = [
+        room
+        for apps in serverapp.extension_manager.extension_apps.values()
+        for app in apps
+        for room in list(getattr(getattr(app, "ywebsocket_server", None), "rooms", {}).values())
+        if getattr(room, "ystore", None) is not None and hasattr(room, "_save_to_disc")
+    ]
+
+    async def save(room) -> None:
+        saving = room._save_to_disc()  # at once, the pending autosave's delay skipped
+        if saving is not None:
+            await saving
+        # one update holding the whole document, behind the store's queued writes
+        await room.ystore.encode_state_as_update(room.ydoc)
+
+    if rooms:
+        await asyncio.wait([asyncio.create_task(save(room)) for room in rooms], timeout=timeout)
+        serverapp.log.info("hubkit_lab: saved %d open document(s) before stopping", len(rooms))
+    return len(rooms)
 
 
 def save_documents_before_stopping(serverapp: ServerApp) -> None:
