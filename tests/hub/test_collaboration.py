@@ -270,8 +270,8 @@ def browser_flow(a, b, tmp_path) -> None:
     # Then bob's cell waits its turn ([*]), and both see both outputs
     b.wait_for_selector(f"{cell(2)} >> .jp-InputPrompt:text-is('[*]:')", timeout=10_000)
     for page in (a, b):
-        page.wait_for_selector(f"{cell(1)} >> .jp-OutputArea-output:text-is('alice ran this')")
-        page.wait_for_selector(f"{cell(2)} >> .jp-OutputArea-output:text-is('bob ran this')")
+        page.wait_for_selector(f"{cell(1)} >> .jp-OutputArea-output:has-text('alice ran this')")
+        page.wait_for_selector(f"{cell(2)} >> .jp-OutputArea-output:has-text('bob ran this')")
     # with the kernel's execution counts, in the order the kernel ran them, on both pages
     prompts = [[p.inner_text(f"{cell(n)} >> .jp-InputPrompt") for n in (1, 2)] for p in (a, b)]
     assert prompts[0] == prompts[1], prompts
