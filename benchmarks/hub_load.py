@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 from hubkit.catalog import load_catalog  # noqa: E402
 from hubkit.local import LocalLayout  # noqa: E402
-from tests.hubserver import HubServer, PostgresCluster, free_port  # noqa: E402
+from tests.databases import PostgresCluster, free_port  # noqa: E402
+from tests.hubserver import HubServer  # noqa: E402
 
 # Generated per run: the simulated users only live in this run's throwaway hubs.
 PASSWORD = "bench-" + os.urandom(12).hex()

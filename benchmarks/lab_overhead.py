@@ -87,10 +87,12 @@ c.Spawner.http_timeout = 60
 
 
 # --- The plain venv -------------------------------------------------------------------------
-def plain_requirements(catalog: Catalog) -> list[str]:
+def plain_requirements(catalog: Catalog, packages: tuple[str, ...] = PLAIN_PACKAGES) -> list[str]:
+    """`packages` at the versions the python spec pins (benchmarks/collab_latency.py adds
+    jupyter-collaboration)."""
     spec = load_spec(catalog.environments["python"].spec_file)
-    wanted = [r for r in pip_requirements([spec]) if r.split("=")[0] in PLAIN_PACKAGES]
-    assert len(wanted) == len(PLAIN_PACKAGES), wanted
+    wanted = [r for r in pip_requirements([spec]) if r.split("=")[0] in packages]
+    assert len(wanted) == len(packages), wanted
     return wanted
 
 

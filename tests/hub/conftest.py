@@ -2,6 +2,9 @@
 
 - hostile_cases: counts the hostile-input cases (`with hostile_cases.case(): ...`, one per
   request or Hypothesis example); the run's terminal summary says how many ran and passed.
+- team: one hub for the sharing and collaboration tests (test_sharing.py,
+  test_collaboration.py): alice's server runs, bob, carol and dave may be let in. Package-scoped
+  so both modules share it; each test leaves alice's shares as it found them.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -13,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+
+from ..hubserver import HubServer
 
 
 @dataclass
@@ -40,3 +45,21 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_sep(
             "-", f"hostile input: {TALLY.ran} cases ran, {TALLY.passed} passed"
         )
+
+
+# Display names given at signup (bob and dave give none)
+DISPLAY_NAMES = {"alice": "Alice Liddell", "carol": "Carol Ann"}
+
+
+@pytest.fixture(scope="package")
+def team(tmp_path_factory, catalog, layout, available_profiles):
+    """A hub with alice's server running; bob, dave and carol (in power-users) have none.
+    Passwords are `<name>-Pass-12345`."""
+    with HubServer(tmp_path_factory.mktemp("sharing"), catalog, layout) as hub:
+        hub.sessions = {}
+        for name, groups in (("alice", ()), ("bob", ()), ("carol", ("power-users",)), ("dave", ())):
+            hub.sessions[name] = hub.add_account(
+                name, f"{name}-Pass-12345", groups, DISPLAY_NAMES.get(name, "")
+            )
+        hub.spawn("alice", hub.sessions["alice"][1], {"profile": "python-sql"})
+        yield hub

@@ -207,7 +207,9 @@ def _lab_app(serverapp: ServerApp) -> LabApp | None:
 
 
 def start(serverapp: ServerApp) -> None:
-    """Serve JupyterLab's assets precompressed, now that every extension's routes exist.
+    """Start the access checks, save the open documents when the server stops
+    (hubkit_lab.shutdown), and serve JupyterLab's assets precompressed, now that every
+    extension's routes exist.
 
     The moment: jupyter_server loads extensions one by one in name order, so while this one
     (hubkit_lab) loads, jupyterlab (later in that order) has not added its /lab/extensions
@@ -223,6 +225,7 @@ def start(serverapp: ServerApp) -> None:
     """
     settings: HubkitLab = serverapp.web_app.settings[SETTINGS_KEY]
     _start_access_checks(serverapp, settings)
+    shutdown.save_documents_before_stopping(serverapp)
     if not settings.precompressed_assets:
         return
     lab = _lab_app(serverapp)
