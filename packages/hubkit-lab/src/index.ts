@@ -18,6 +18,7 @@ import { Widget } from '@lumino/widgets';
 import { aiPlugin } from './ai/plugin';
 import { builderPlugin } from './builder/plugin';
 import { commentsPlugin } from './comments/plugin';
+import { historyPlugin } from './history/plugin';
 import { requestAPI } from './request';
 import { sqlPlugins } from './sqlplugins';
 import { tablesPlugin } from './tables/plugin';
@@ -173,5 +174,6 @@ export default [
   builderPlugin,
   welcomePlugin,
   aiPlugin,
-  commentsPlugin
+  commentsPlugin,
+  historyPlugin
 ];
