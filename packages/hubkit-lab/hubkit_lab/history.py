@@ -101,20 +101,23 @@ class HistoryCheckpoints(AsyncFileCheckpoints):
         """,
     )
 
+    def _folder(self, path: str) -> str:
+        """`<the file's folder>/.ipynb_history/<file name>`, made or not."""
+        parent, name = ("/" + path.strip("/")).rsplit("/", 1)
+        return os.path.join(self._get_os_path(path=parent.strip("/")), self.checkpoint_dir, name)
+
     def checkpoint_path(self, checkpoint_id: str, path: str) -> str:
-        """`<folder>/.ipynb_history/<name>/<id><ext>`."""
-        path = path.strip("/")
-        parent, name = ("/" + path).rsplit("/", 1)
-        folder = os.path.join(self._get_os_path(path=parent.strip("/")), self.checkpoint_dir, name)
+        """`<folder>/.ipynb_history/<name>/<id><ext>`, its folder made."""
+        folder = self._folder(path)
         with self.perm_to_403():
             os.makedirs(folder, exist_ok=True)
-        return os.path.join(folder, checkpoint_id + os.path.splitext(name)[1])
+        return os.path.join(folder, checkpoint_id + os.path.splitext(path)[1])
 
     def _meta_path(self, checkpoint_id: str, path: str) -> str:
         return os.path.splitext(self.checkpoint_path(checkpoint_id, path))[0] + ".json"
 
     def _ids(self, path: str) -> list[str]:
-        folder = os.path.dirname(self.checkpoint_path("x", path))
+        folder = self._folder(path)
         ext = os.path.splitext(path)[1]
         names = os.listdir(folder) if os.path.isdir(folder) else []
         kept = [n for n in names if n.endswith(ext) and not n.endswith(".json")]
@@ -254,6 +257,7 @@ def cell_rows(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     `modified` (with the parts that changed), `removed` (only in `old`) or `added`."""
     from nbdime import diff_notebooks
 
+    old, new = _untrusted(old), _untrusted(new)
     diff = next((d["diff"] for d in diff_notebooks(old, new) if d["key"] == "cells"), [])
     added = {d["key"]: d["valuelist"] for d in diff if d["op"] == "addrange"}
     removed = {d["key"]: d["length"] for d in diff if d["op"] == "removerange"}
@@ -283,6 +287,14 @@ def cell_rows(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
         )
         j += 1
     return rows
+
+
+def _untrusted(nb: dict[str, Any]) -> dict[str, Any]:
+    """Without the cells' `trusted` marks, which the server adds as it reads a notebook."""
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        cell.get("metadata", {}).pop("trusted", None)
+    return nb
 
 
 def _cell(cell: dict[str, Any], index: int) -> dict[str, Any]:
