@@ -8,7 +8,8 @@ checkpoints), and File > Revert Notebook to Checkpoint lists and restores them. 
 `FileCheckpoints` keeps one checkpoint per file, which each save overwrites; `HistoryCheckpoints`
 keeps many (each with an id, a name, the person who made it and when), so both the stock menu
 items and the History panel see the same list. It is configured as the contents manager's
-`checkpoints_class` (jupyter-config/server-config/hubkit_lab.json).
+`checkpoints_class` in the Python environment's server config
+(envs/python/etc/jupyter/jupyter_server_config.json).
 
 Where: beside each file, in a hidden folder `.ipynb_history/<file name>/` of the file's folder
 (`<id>.ipynb` and `<id>.json` with the name and author); hidden files are not served, so the

@@ -8,7 +8,7 @@ file is larger than `max_size_mb`, it drops the load-time snapshots and squashes
 updates into one per document, least recently edited first, until the file is below 90 % of the
 bound. The documents are kept; their timeline (jupyter-collaboration's history slider) loses
 the squashed steps. Configured as `YDocExtension.ystore_class`
-(jupyter-config/server-config/hubkit_lab.json).
+(envs/python/etc/jupyter/jupyter_server_config.json).
 
 Not the time-based options: in the pinned pycrdt-store (0.1.5), `squash_after_inactivity_of`
 (formerly `document_ttl`) and `squash_history_older_than` apply the old updates to the squashed
