@@ -139,8 +139,13 @@ def test_a_checkpoint_restores_a_cell_while_another_user_edits_a_different_cell(
         hub.wait_for(
             lambda: saved(hub, alice, path) == [BEFORE, NOTE + typed], 30, "both edits saved"
         )
+        # The list: newest first, and the one jupyter_server makes at a notebook's first save
         listed = history(hub, alice, path).json()["checkpoints"]
-        assert [c["name"] for c in listed] == ["Bob's look", "Before the change"]
+        assert [(c["name"], c["kind"]) for c in listed] == [
+            ("Bob's look", "named"),
+            ("Before the change", "named"),
+            ("", "save"),
+        ]
     finally:
         if client is not None and client.poll() is None:
             client.kill()
