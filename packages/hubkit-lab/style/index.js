@@ -1,2 +1,3 @@
 import './base.css';
 import './ai.css';
+import './history.css';
