@@ -7,7 +7,7 @@ and what it does once every extension is loaded.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from jupyter_server.auth.authorizer import AllowAllAuthorizer
 from jupyter_server.utils import url_path_join
@@ -24,6 +24,8 @@ from .sharing import AccessGuard, WebsocketTracker
 if TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
     from jupyterlab.labapp import LabApp
+
+T = TypeVar("T")
 
 # Where the settings are kept for the handlers and the start hook
 SETTINGS_KEY = "hubkit_lab"
@@ -194,16 +196,21 @@ def load(serverapp: ServerApp) -> None:
     serverapp.log.info("hubkit_lab %s loaded", __version__)
 
 
+def extension_app(serverapp: ServerApp, kind: type[T]) -> T | None:
+    """The extension app of this class the server loaded, if any."""
+    for point in serverapp.extension_manager.extension_points.values():
+        if isinstance(point.app, kind):
+            return point.app
+    return None
+
+
 def _lab_app(serverapp: ServerApp) -> LabApp | None:
     """The JupyterLab extension app the server loaded, if any."""
     try:
         from jupyterlab.labapp import LabApp
     except ImportError:
         return None
-    for point in serverapp.extension_manager.extension_points.values():
-        if isinstance(point.app, LabApp):
-            return point.app
-    return None
+    return extension_app(serverapp, LabApp)
 
 
 def start(serverapp: ServerApp) -> None:

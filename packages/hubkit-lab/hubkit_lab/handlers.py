@@ -58,6 +58,7 @@ class ServerInfoHandler(APIHandler):
 def setup_handlers(web_app: web.Application) -> None:
     """Add the API's routes below the server's base URL."""
     from .ai import ai_routes
+    from .history import history_routes
     from .people import PeopleHandler
     from .sql_handlers import sql_routes
     from .templates import templates_routes
@@ -76,6 +77,7 @@ def setup_handlers(web_app: web.Application) -> None:
                     *templates_routes(),
                     *welcome_routes(),
                     *ai_routes(),
+                    *history_routes(),
                 ]
             ),
         ],

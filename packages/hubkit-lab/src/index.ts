@@ -19,6 +19,7 @@ import { aiPlugin } from './ai/plugin';
 import { builderPlugin } from './builder/plugin';
 import { commentsPlugin } from './comments/plugin';
 import { presencePlugin } from './presence/plugin';
+import { historyPlugin } from './history/plugin';
 import { requestAPI } from './request';
 import { sqlPlugins } from './sqlplugins';
 import { tablesPlugin } from './tables/plugin';
@@ -175,5 +176,6 @@ export default [
   welcomePlugin,
   aiPlugin,
   commentsPlugin,
-  presencePlugin
+  presencePlugin,
+  historyPlugin
 ];

@@ -1,2 +1,4 @@
 import './base.css';
 import './ai.css';
+import './history.css';
+import './presence.css';

@@ -1,0 +1,198 @@
+"""A notebook's history on a shared server (hubkit_lab.history): checkpoints carry the display
+name of the hub user who made them, and restoring a cell goes through the shared document, so a
+collaborator editing another cell at the same time keeps their edit and sees the restore."""
+# Copyright (c) hubkit contributors.
+# Distributed under the terms of the Modified BSD License.
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+import requests
+
+from tests import ROOT
+
+from ..browser import use_theme
+from ..hubserver import HubServer
+from .test_sharing import (  # noqa: F401 (team: the fixture, a hub with alice's server)
+    WITHDRAWN_WITHIN,
+    contents,
+    open_notebook,
+    share,
+    team,
+)
+
+pytestmark = pytest.mark.slow
+CLIENT = ROOT / "packages" / "hubkit-lab" / "tests" / "collab_client.py"
+BEFORE, BROKEN, NOTE = "total = 6 * 7", "total = 0  # broken", "note = 'bob'"
+
+
+def cells(*sources: str) -> dict:
+    return {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": f"cell-{i}",
+                "source": source,
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+            }
+            for i, source in enumerate(sources)
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def alice_api(hub: HubServer, token: str, method: str, path: str, **kwargs) -> requests.Response:
+    return requests.request(
+        method,
+        f"{hub.url}/user/alice/{path}",
+        headers={"Authorization": f"token {token}"},
+        timeout=60,
+        **kwargs,
+    )
+
+
+def history(hub: HubServer, token: str, path: str, **body) -> requests.Response:
+    url = f"hubkit-lab/history?path={path}"
+    if body:
+        return alice_api(hub, token, "POST", url, json=body)
+    return alice_api(hub, token, "GET", url)
+
+
+def saved(hub: HubServer, token: str, path: str) -> list[str]:
+    r = alice_api(hub, token, "GET", f"api/contents/{path}")
+    r.raise_for_status()
+    return [c["source"] for c in r.json()["content"]["cells"]]
+
+
+def put(hub: HubServer, token: str, path: str, *sources: str) -> None:
+    r = alice_api(
+        hub,
+        token,
+        "PUT",
+        f"api/contents/{path}",
+        json={"type": "notebook", "content": cells(*sources)},
+    )
+    assert r.status_code in (200, 201), r.text
+
+
+def test_a_checkpoint_restores_a_cell_while_another_user_edits_a_different_cell(team, layout):  # noqa: F811
+    hub = team
+    alice, bob = hub.sessions["alice"][1], hub.sessions["bob"][1]
+    path = "history.ipynb"
+    # Given alice's notebook with a checkpoint she named, and a change to its first cell since
+    put(hub, alice, path, BEFORE, NOTE)
+    r = history(hub, alice, path, name="Before the change")
+    assert r.status_code == 201, r.text
+    checkpoint = r.json()
+    assert checkpoint["author"] == {"username": "alice", "display_name": "Alice Liddell"}
+    put(hub, alice, path, BROKEN, NOTE)
+    assert share(hub, alice, user="bob").status_code == 200
+    client = None
+    try:
+        hub.wait_for(lambda: contents(hub, bob) == 200, WITHDRAWN_WITHIN, "bob let in")
+        # A checkpoint bob makes is listed with his name
+        r = history(hub, bob, path, name="Bob's look")
+        assert r.status_code == 201 and r.json()["author"]["username"] == "bob", r.text
+
+        # When bob, in the shared notebook, types into the second cell
+        typed = "  # checked by bob"
+        client = subprocess.Popen(
+            [
+                str(layout.venv("sql") / "bin" / "python"),
+                str(CLIENT),
+                f"{hub.url}/user/alice",
+                bob,
+                path,
+                "type",
+                "--cell=1",
+                f"--text={typed}",
+                "--delay=0.1",
+                "--settle=3",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert client.stdout.readline().strip() == "joined", client.stderr.read()
+        time.sleep(0.6)  # bob is typing
+        # And alice restores the first cell from her checkpoint meanwhile
+        r = history(hub, alice, path, action="restore", id=checkpoint["id"], cell_id="cell-0")
+        assert r.status_code == 200, r.text
+        assert r.json()["live"] is True  # through the shared document bob is in
+        out, err = client.communicate(timeout=60)
+        assert client.returncode == 0, err
+
+        # Then bob saw the restore live, and his whole edit is there
+        seen = [c["source"] for c in json.loads(out.splitlines()[-1])["cells"]]
+        assert seen == [BEFORE, NOTE + typed]
+        # And both end up in the saved file
+        hub.wait_for(
+            lambda: saved(hub, alice, path) == [BEFORE, NOTE + typed], 30, "both edits saved"
+        )
+        # The list: newest first, and the one jupyter_server makes at a notebook's first save
+        listed = history(hub, alice, path).json()["checkpoints"]
+        assert [(c["name"], c["kind"]) for c in listed] == [
+            ("Bob's look", "named"),
+            ("Before the change", "named"),
+            ("", "save"),
+        ]
+    finally:
+        if client is not None and client.poll() is None:
+            client.kill()
+            client.wait()
+        hub.api("PATCH", "/shares/alice/", alice, json={"user": "bob"})
+        hub.wait_for(lambda: contents(hub, bob) == 403, WITHDRAWN_WITHIN, "bob refused")
+
+
+@pytest.mark.browser
+def test_history_panel_compares_a_checkpoint_and_restores_one_cell(team, browser, tmp_path):  # noqa: F811
+    hub = team
+    alice = hub.sessions["alice"][1]
+    path = "panel.ipynb"
+    put(hub, alice, path, BEFORE, NOTE)
+    page = open_notebook(browser, hub, "alice", path)
+    try:
+        # When alice creates a checkpoint from the notebook's toolbar, naming it
+        page.click(".jp-NotebookPanel-toolbar [data-command='hubkit-lab:create-checkpoint']")
+        page.fill(".jp-Dialog input", "Before the change")
+        page.click(".jp-Dialog button.jp-mod-accept")
+        # Then the History panel lists it with her display name
+        item = ".hk-Checkpoint:has(.hk-Checkpoint-name:text-is('Before the change'))"
+        page.wait_for_selector(f"{item} .hk-Checkpoint-author:text-is('Alice Liddell')")
+        # When she changes the first cell and compares
+        editor = page.locator(".jp-Notebook .jp-Cell >> nth=0 >> .cm-content")
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type(BROKEN)
+        page.click(f"{item} .hk-Checkpoint-compare")
+        # Then the comparison shows the first cell's change, line by line
+        cell = ".hk-HistoryCell.hk-mod-modified"
+        page.wait_for_selector(f"{cell} .hk-AiDiff-removed:has-text('{BEFORE}')")
+        assert page.is_visible(f"{cell} .hk-AiDiff-added:has-text('{BROKEN}')")
+        assert page.inner_text(".hk-HistoryDiff-summary") == "1 cell differs from the notebook now"
+        page.screenshot(path=str(tmp_path / "history-light.png"))
+        use_theme(page, "JupyterLab Dark")
+        page.screenshot(path=str(tmp_path / "history-dark.png"))
+        use_theme(page, "JupyterLab Light")
+        # When she restores that cell, the editor shows it as it was, and it is saved
+        page.click(f"{cell} .hk-HistoryCell-restore[data-cell='cell-0']")
+        page.wait_for_selector(
+            ".hk-HistoryDiff-summary:text-is('The notebook now is the same as this checkpoint.')"
+        )
+        assert editor.inner_text() == BEFORE
+        hub.wait_for(lambda: saved(hub, alice, path) == [BEFORE, NOTE], 30, "the restore saved")
+    except Exception:
+        page.screenshot(path=str(tmp_path / "failed.png"))
+        raise
+    finally:
+        page.context.close()
