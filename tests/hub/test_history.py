@@ -6,27 +6,17 @@ collaborator editing another cell at the same time keeps their edit and sees the
 
 from __future__ import annotations
 
-import json
-import subprocess
-import time
+import asyncio
 
 import pytest
 import requests
 
-from tests import ROOT
-
 from ..browser import use_theme
+from ..collab import Editor
 from ..hubserver import HubServer
-from .test_sharing import (  # noqa: F401 (team: the fixture, a hub with alice's server)
-    WITHDRAWN_WITHIN,
-    contents,
-    open_notebook,
-    share,
-    team,
-)
+from .test_sharing import WITHDRAWN_WITHIN, contents, open_notebook, share
 
 pytestmark = pytest.mark.slow
-CLIENT = ROOT / "packages" / "hubkit-lab" / "tests" / "collab_client.py"
 BEFORE, BROKEN, NOTE = "total = 6 * 7", "total = 0  # broken", "note = 'bob'"
 
 
@@ -85,7 +75,7 @@ def put(hub: HubServer, token: str, path: str, *sources: str) -> None:
     assert r.status_code in (200, 201), r.text
 
 
-def test_a_checkpoint_restores_a_cell_while_another_user_edits_a_different_cell(team, layout):  # noqa: F811
+async def test_a_checkpoint_restores_a_cell_while_another_user_edits_a_different_cell(team):
     hub = team
     alice, bob = hub.sessions["alice"][1], hub.sessions["bob"][1]
     path = "history.ipynb"
@@ -97,7 +87,6 @@ def test_a_checkpoint_restores_a_cell_while_another_user_edits_a_different_cell(
     assert checkpoint["author"] == {"username": "alice", "display_name": "Alice Liddell"}
     put(hub, alice, path, BROKEN, NOTE)
     assert share(hub, alice, user="bob").status_code == 200
-    client = None
     try:
         hub.wait_for(lambda: contents(hub, bob) == 200, WITHDRAWN_WITHIN, "bob let in")
         # A checkpoint bob makes is listed with his name
@@ -106,35 +95,28 @@ def test_a_checkpoint_restores_a_cell_while_another_user_edits_a_different_cell(
 
         # When bob, in the shared notebook, types into the second cell
         typed = "  # checked by bob"
-        client = subprocess.Popen(
-            [
-                str(layout.venv("sql") / "bin" / "python"),
-                str(CLIENT),
-                f"{hub.url}/user/alice",
-                bob,
-                path,
-                "type",
-                "--cell=1",
-                f"--text={typed}",
-                "--delay=0.1",
-                "--settle=3",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert client.stdout.readline().strip() == "joined", client.stderr.read()
-        time.sleep(0.6)  # bob is typing
-        # And alice restores the first cell from her checkpoint meanwhile
-        r = history(hub, alice, path, action="restore", id=checkpoint["id"], cell_id="cell-0")
-        assert r.status_code == 200, r.text
-        assert r.json()["live"] is True  # through the shared document bob is in
-        out, err = client.communicate(timeout=60)
-        assert client.returncode == 0, err
+        async with Editor(f"{hub.url}/user/alice", bob, path) as editor:
 
-        # Then bob saw the restore live, and his whole edit is there
-        seen = [c["source"] for c in json.loads(out.splitlines()[-1])["cells"]]
-        assert seen == [BEFORE, NOTE + typed]
+            async def type_slowly() -> None:
+                for char in typed:
+                    editor.key(1, char)
+                    await asyncio.sleep(0.1)
+
+            typing = asyncio.create_task(type_slowly())
+            await asyncio.sleep(0.6)
+            # And alice restores the first cell from her checkpoint meanwhile
+            r = await asyncio.to_thread(
+                history, hub, alice, path, action="restore", id=checkpoint["id"], cell_id="cell-0"
+            )
+            assert r.status_code == 200, r.text
+            assert r.json()["live"] is True  # through the shared document bob is in
+            await typing
+            # Then bob sees the restore live, and his whole edit is there
+            await editor.until(
+                lambda: [editor.source(0), editor.source(1)] == [BEFORE, NOTE + typed],
+                30,
+                "the restored cell and bob's edit in bob's document",
+            )
         # And both end up in the saved file
         hub.wait_for(
             lambda: saved(hub, alice, path) == [BEFORE, NOTE + typed], 30, "both edits saved"
@@ -147,15 +129,12 @@ def test_a_checkpoint_restores_a_cell_while_another_user_edits_a_different_cell(
             ("", "save"),
         ]
     finally:
-        if client is not None and client.poll() is None:
-            client.kill()
-            client.wait()
         hub.api("PATCH", "/shares/alice/", alice, json={"user": "bob"})
         hub.wait_for(lambda: contents(hub, bob) == 403, WITHDRAWN_WITHIN, "bob refused")
 
 
 @pytest.mark.browser
-def test_history_panel_compares_a_checkpoint_and_restores_one_cell(team, browser, tmp_path):  # noqa: F811
+def test_history_panel_compares_a_checkpoint_and_restores_one_cell(team, browser, tmp_path):
     hub = team
     alice = hub.sessions["alice"][1]
     path = "panel.ipynb"
