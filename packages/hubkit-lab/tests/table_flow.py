@@ -1,7 +1,8 @@
 """The interactive table's flow in headless Chromium, against a running JupyterLab: run a
 notebook that shows a DataFrame, sort a column, filter with a pick-list and a range, open a
 column summary, copy the view as pandas code, (draw a chart, insert its code and run it,)
-export it to Excel and Parquet and download them. Through the hub, it logs in first
+(try to export the whole table to Excel, over its row limit,) export the view to Excel and
+Parquet and download them. Through the hub, it logs in first
 (tests/hub/test_sql_workspace.py).
 
 Run by test_tables_browser.py with a Python that has Playwright; by hand for screenshots:
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> dict:
         # And a range on amount: at least 900
         before = count_text(page)
         page.click(".hk-Table-th[data-column='1'] .hk-Table-filterButton")
-        page.fill(".hk-Table-popup .hk-Table-field:first-child input", "900")
+        page.fill(".hk-Table-popup .hk-Table-field:first-child input", str(args.min_amount))
         page.click(".hk-Table-popup button[type='submit']")
         seen["count_range"] = wait_count_change(page, before)
         seen["first_city"] = page.inner_text(f"{FIRST_ROW} td:nth-child(3)")
@@ -125,6 +126,17 @@ def run(args: argparse.Namespace) -> dict:
         if args.chart:
             chart(page, seen, shot)
             steps.append("chart")
+
+        if args.excel_limit:
+            # The whole table is more than an Excel sheet holds: the table says so
+            page.select_option(".hk-Table-format", "xlsx")
+            page.select_option(".hk-Table-scope", "all")
+            page.click(".hk-Table-toolbar button:has-text('Export')")
+            message = page.wait_for_selector(".hk-Table-message.hk-mod-error", timeout=120_000)
+            assert message is not None
+            seen["excel_whole"] = message.inner_text()
+            shot(page, "5-excel-limit")
+            steps.append("excel-limit")
 
         # Export the view to Excel and Parquet, and download both
         downloads = []
@@ -188,6 +200,10 @@ def main() -> int:
     parser.add_argument("--downloads", default=".")
     parser.add_argument("--login", default="", help="USER:PASSWORD: log in on the hub first")
     parser.add_argument("--chart", action="store_true", help="draw a chart and run its code")
+    parser.add_argument("--min-amount", type=int, default=900, help="the range filter's minimum")
+    parser.add_argument(
+        "--excel-limit", action="store_true", help="export the whole table to Excel: refused"
+    )
     parser.add_argument("--first-view-only", action="store_true", help="stop at the first view")
     parser.add_argument(
         "--table-selector",
