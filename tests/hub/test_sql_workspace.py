@@ -4,7 +4,8 @@ table from the schema browser and uses the result in Python; a connection the ad
 group appears for its member and not for another user. On the same hub, the interactive table's
 flow (packages/hubkit-lab/tests/table_flow.py): sort, filter, a column summary, a chart whose
 inserted code draws the same data, Excel and Parquet exports read back with pandas; and the same
-on a 10,000,000-row, 10-column frame, where Excel refuses the whole table and takes the view."""
+on a 10,000,000-row, 10-column frame, where Excel refuses the whole table and takes the view. Both
+open the explorer (Graphic Walker) and drag a chart together from the kernel's sums."""
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
@@ -133,15 +134,18 @@ def test_table_flow_through_the_hub(workspace, tmp_path, catalog, layout):
     # Given alice's notebook whose cell shows a DataFrame
     upload_notebook(hub, "alice", tokens["alice"], "frames.ipynb",
                     table_checks.notebook(TABLE_ROWS))  # fmt: skip
-    # When, logged in on the hub, she sorts and filters its table, opens a column summary,
-    # draws a chart, inserts its code and runs it, and exports to Excel and Parquet
+    # When, logged in on the hub, she drags a chart together in the explorer, sorts and
+    # filters the table, opens a column summary, draws a chart, inserts its code and runs it,
+    # and exports to Excel and Parquet
     flow = subprocess.run(
         [sys.executable, TABLE_FLOW, f"{hub.url}/user/alice", "-",
-         "--login", f"alice:{passwords['alice']}", "--chart", "--downloads", str(tmp_path)],
+         "--login", f"alice:{passwords['alice']}", "--chart", "--explore",
+         "--downloads", str(tmp_path)],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
-    # Then every step showed what pandas says about the same frame, the inserted code drew
-    # the panel's chart, and pandas reads the downloaded files back
+    # Then every step showed what pandas says about the same frame, the explorer's chart held
+    # the kernel's sums per city, the inserted code drew the panel's chart, and pandas reads
+    # the downloaded files back
     assert flow.stdout.strip(), flow.stderr[-2000:]
     result = json.loads(flow.stdout.strip().splitlines()[-1])
     assert result["steps"][-1:] == ["exported"], result
@@ -161,10 +165,11 @@ def test_table_flow_on_ten_million_rows(workspace, tmp_path, catalog, layout):
     # Given bob's notebook whose cell shows a 10,000,000-row, 10-column DataFrame
     upload_notebook(hub, "bob", tokens["bob"], "big.ipynb",
                     table_checks.notebook(BIG_ROWS, wide=True))  # fmt: skip
-    # When he goes through the same flow, and first tries to export the whole table to Excel
+    # When he goes through the same flow (the explorer too), and first tries to export the
+    # whole table to Excel
     flow = subprocess.run(
         [sys.executable, TABLE_FLOW, f"{hub.url}/user/bob", "-", "--notebook", "big.ipynb",
-         "--login", f"bob:{passwords['bob']}", "--chart", "--downloads", str(tmp_path),
+         "--login", f"bob:{passwords['bob']}", "--chart", "--explore", "--downloads", str(tmp_path),
          "--min-amount", str(BIG_MIN_AMOUNT), "--excel-limit"],
         capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip

@@ -82,6 +82,16 @@ def check(
     exec(seen["code"].rsplit("\n", 1)[0], namespace)
     assert len(namespace["view"]) == len(view)
     assert list(namespace["view"].amount[:3]) == list(view.amount.sort_values(ascending=False)[:3])
+    if "explore" in result["steps"]:
+        # The explorer's chart of the whole table: the sum of score per city, as the kernel
+        # computed it, and not one request to anywhere but the server
+        sums = frame.groupby("city").score.sum()
+        rows = {r["c2"]: next(v for k, v in r.items() if k != "c2") for r in seen["explore_rows"]}
+        assert sorted(rows) == sorted(sums.index), rows
+        assert all(abs(rows[city] - sums[city]) < 1e-6 * max(1.0, sums[city]) for city in rows)
+        assert seen["explore_outside"] == [], seen["explore_outside"]
+        # loaded at the first Explore, not with the page
+        assert (seen["walker_loaded_before"], seen["walker_loaded_after"]) == (False, True)
     if "chart" in result["steps"]:
         # The chart: the mean score per amount of the filtered rows, in one trace of bars;
         # its inserted code, run in the kernel, drew the same data

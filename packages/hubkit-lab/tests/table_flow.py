@@ -17,13 +17,15 @@ Prints one JSON line: the steps that passed, what the page showed, and the first
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from browser_flow import chromium_page, flow_parser, open_notebook, report, start_flow
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 FIRST_ROW = ".hk-Table-grid tbody tr:first-child"
 
@@ -48,10 +50,15 @@ def run(args: argparse.Namespace) -> dict:
         page.set_default_timeout(60_000)
         # Count what the kernel's websocket brings from the run to the first view
         received = [0]
+        replies: list[dict] = []  # the kernel's answers to the explorer
+
+        def on_frame(payload: str | bytes) -> None:
+            received[0] += len(payload)
+            if args.explore:
+                replies.extend(explore_replies(payload))
 
         def on_socket(socket) -> None:
-            socket.on("framereceived", lambda payload: received.__setitem__(
-                0, received[0] + len(payload)))  # fmt: skip
+            socket.on("framereceived", on_frame)
 
         page.on("websocket", on_socket)
         open_notebook(page, base, token, args)
@@ -75,6 +82,10 @@ def run(args: argparse.Namespace) -> dict:
         page.wait_for_selector(".hk-Table-histogram", timeout=180_000)
         shot(page, "1-shown")
         steps.append("summaries")
+
+        if args.explore:
+            explore(page, seen, shot, replies, base)
+            steps.append("explore")
 
         # Sort by amount, descending (two clicks)
         name = ".hk-Table-th[data-column='1'] .hk-Table-name"
@@ -158,6 +169,91 @@ def run(args: argparse.Namespace) -> dict:
     return result
 
 
+# Whether the page loaded Graphic Walker's chunk (graphic-walker.<hash>.js)
+WALKER_LOADED = """() => performance.getEntriesByType('resource')
+    .some(e => e.name.includes('graphic-walker'))"""
+
+
+def explore_replies(payload: str | bytes) -> list[dict]:
+    """The explorer's answers (comm messages with `rows`) in a kernel websocket frame, in
+    JupyterLab's JSON or binary framing: the message's JSON parts are whole UTF-8 texts."""
+    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+    found = []
+    decoder = json.JSONDecoder()
+    start = text.find('{"comm_id"')
+    while start >= 0:
+        try:
+            content, end = decoder.raw_decode(text, start)
+        except ValueError:
+            end = start + 1
+        else:
+            data = content.get("data") if isinstance(content, dict) else None
+            if isinstance(data, dict) and isinstance(data.get("rows"), list):
+                found.append(data)
+        start = text.find('{"comm_id"', end)
+    return found
+
+
+def drag(page: Page, source: Locator, target: Locator) -> None:
+    """Drag with the mouse in small steps, as react-beautiful-dnd (Graphic Walker's drag and
+    drop) wants to see a drag start."""
+    a, b = source.bounding_box(), target.bounding_box()
+    assert a is not None and b is not None
+    page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(a["x"] + a["width"] / 2 + 8, a["y"] + a["height"] / 2 + 8, steps=5)
+    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=20)
+    page.wait_for_timeout(300)
+    page.mouse.up()
+
+
+def explore(page: Page, seen: dict, shot: Callable[[Page, str], None], replies: list[dict],
+            base: str) -> None:  # fmt: skip
+    """Open the explorer on the whole table, drag city onto the x axis and score onto the y
+    axis, and keep the kernel's answer for the chart (sum of score per city); no request may
+    leave the server meanwhile."""
+    host = urlsplit(base).netloc
+    outside: list[str] = []
+
+    def on_request(request) -> None:
+        if urlsplit(request.url).scheme in ("http", "https", "ws", "wss") and (
+            urlsplit(request.url).netloc != host
+        ):
+            outside.append(request.url)
+
+    # Graphic Walker's chunk is not part of the page until the explorer opens
+    seen["walker_loaded_before"] = page.evaluate(WALKER_LOADED)
+    page.on("request", on_request)
+    page.click(".hk-Table-toolbar button:has-text('Explore')")
+    walker = page.locator(".hk-Explore-walker")
+    fields = walker.get_by_text("Field List")
+    fields.wait_for(timeout=120_000)
+    page.wait_for_timeout(1000)  # its field list fills in
+    shot(page, "6-explore")
+    drag(page, walker.get_by_text("city", exact=True).first, walker.get_by_text("X-Axis").first)
+    drag(page, walker.get_by_text("score", exact=True).first, walker.get_by_text("Y-Axis").first)
+    deadline = time.monotonic() + 120
+    chart = None
+    while chart is None and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        for reply in reversed(replies):
+            rows = reply["rows"]
+            keys = sorted(rows[0]) if rows else []
+            if len(keys) == 2 and keys[0] == "c2" and keys[1].startswith("c4"):
+                chart = rows
+                break
+    assert chart is not None, f"no chart data from the kernel: {replies[-3:]}"
+    walker.locator("canvas, svg.marks").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)  # drawn
+    seen["explore_rows"] = chart
+    seen["explore_outside"] = outside
+    seen["walker_loaded_after"] = page.evaluate(WALKER_LOADED)
+    shot(page, "6-explore-chart")
+    page.remove_listener("request", on_request)
+    page.click(".hk-Table-toolbar button:has-text('Explore')")  # closed again
+    page.wait_for_selector(".hk-Explore", state="detached")
+
+
 # The traces' data of a plotly figure as plotly.js drew it
 TRACES = """(plot) => plot._fullData.map(t => ({
     type: t.type, name: t.name,
@@ -200,6 +296,9 @@ def main() -> int:
     parser.add_argument("--downloads", default=".")
     parser.add_argument("--login", default="", help="USER:PASSWORD: log in on the hub first")
     parser.add_argument("--chart", action="store_true", help="draw a chart and run its code")
+    parser.add_argument(
+        "--explore", action="store_true", help="open the explorer and draw a chart in it"
+    )
     parser.add_argument("--min-amount", type=int, default=900, help="the range filter's minimum")
     parser.add_argument(
         "--excel-limit", action="store_true", help="export the whole table to Excel: refused"
