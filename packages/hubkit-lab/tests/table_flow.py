@@ -169,9 +169,9 @@ def run(args: argparse.Namespace) -> dict:
     return result
 
 
-# Whether the page loaded Graphic Walker's chunk (graphic-walker.<hash>.js)
-WALKER_LOADED = """() => performance.getEntriesByType('resource')
-    .some(e => e.name.includes('graphic-walker'))"""
+# Whether the page loaded Graphic Walker's chunk: the extension's one script over 2 MB
+WALKER_LOADED = """() => performance.getEntriesByType('resource').some(e =>
+    e.name.includes('/@hubkit/lab/static/') && e.decodedBodySize > 2 * 1024 * 1024)"""
 
 
 def explore_replies(payload: str | bytes) -> list[dict]:
