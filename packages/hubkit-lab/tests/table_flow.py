@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -175,22 +176,21 @@ WALKER_LOADED = """() => performance.getEntriesByType('resource').some(e =>
 
 
 def explore_replies(payload: str | bytes) -> list[dict]:
-    """The explorer's answers (comm messages with `rows`) in a kernel websocket frame, in
-    JupyterLab's JSON or binary framing: the message's JSON parts are whole UTF-8 texts."""
+    """The explorer's answers (the comm's replies with `rows`, which begin with `request`, or
+    `ok` if keys are sorted) in a kernel websocket frame, in JupyterLab's JSON or binary
+    framing: the message's JSON parts are whole UTF-8 texts."""
     text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+    if '"rows"' not in text:
+        return []
     found = []
     decoder = json.JSONDecoder()
-    start = text.find('{"comm_id"')
-    while start >= 0:
+    for match in re.finditer(r'\{"(request|ok)"', text):
         try:
-            content, end = decoder.raw_decode(text, start)
+            data, _ = decoder.raw_decode(text, match.start())
         except ValueError:
-            end = start + 1
-        else:
-            data = content.get("data") if isinstance(content, dict) else None
-            if isinstance(data, dict) and isinstance(data.get("rows"), list):
-                found.append(data)
-        start = text.find('{"comm_id"', end)
+            continue
+        if isinstance(data, dict) and isinstance(data.get("rows"), list):
+            found.append(data)
     return found
 
 
