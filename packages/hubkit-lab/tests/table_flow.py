@@ -225,6 +225,8 @@ def explore(page: Page, seen: dict, shot: Callable[[Page, str], None], replies: 
     fields.wait_for(timeout=120_000)
     page.wait_for_timeout(1000)  # its field list fills in
     shot(page, "6-explore")
+    # the explorer at the top of the window: its field list and axes both in view
+    walker.evaluate("node => node.scrollIntoView({block: 'start'})")
     drag(page, walker.get_by_text("city", exact=True).first, walker.get_by_text("X-Axis").first)
     drag(page, walker.get_by_text("score", exact=True).first, walker.get_by_text("Y-Axis").first)
     deadline = time.monotonic() + 120
