@@ -89,9 +89,9 @@ def check(
         # The explorer's chart of the whole table: the sum of score per city, as the kernel
         # computed it, and not one request to anywhere but the server
         sums = frame.groupby("city").score.sum()
-        rows = {r["c2"]: next(v for k, v in r.items() if k != "c2") for r in seen["explore_rows"]}
-        assert sorted(rows) == sorted(sums.index), rows
-        assert all(abs(rows[city] - sums[city]) < 1e-6 * max(1.0, sums[city]) for city in rows)
+        drawn = {r["c2"]: next(v for k, v in r.items() if k != "c2") for r in seen["explore_rows"]}
+        assert sorted(drawn) == sorted(sums.index), drawn
+        assert all(abs(drawn[city] - sums[city]) < 1e-6 * max(1.0, sums[city]) for city in drawn)
         outside = [u for u in seen["explore_outside"] if not u.startswith(KNOWN_OUTSIDE)]
         assert outside == [], seen["explore_outside"]
         # loaded at the first Explore, not with the page
