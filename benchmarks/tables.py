@@ -1,7 +1,8 @@
 """Interactive tables on a 10,000,000-row, 10-column DataFrame: what the first view sends and
 costs against pandas' own HTML display, and sort and filter against the same operation run
-directly in pandas and in DuckDB; then Perspective (server mode), buckaroo and itables where
-they import; then the memory helper on a frame shaped like a typical CSV export.
+directly in pandas and in DuckDB, and an explorer (Graphic Walker) chart against pandas'
+groupby; then Perspective (server mode), buckaroo and itables where they import; then the memory
+helper on a frame shaped like a typical CSV export.
 
     .hubkit/envs/sql/bin/python benchmarks/tables.py [--rows N] [--others PATH]
 
@@ -127,6 +128,15 @@ def ours(df: Any) -> float:
         lambda: registry().handle(shell, {"action": "summaries", "id": table["id"]}), repeat=1
     )
     line("column summaries, all 10 columns (after first paint)", t_summary, pandas_time)
+    # The explorer (Graphic Walker) asking for a bar chart: the sum of x0 per city
+    chart = {"workflow": [{"type": "view", "query": [{
+        "op": "aggregate", "groupBy": ["c8"],
+        "measures": [{"field": "c0", "agg": "sum", "asFieldKey": "c0_sum"}]}]}]}  # fmt: skip
+    t_explore, reply = timed(lambda: registry().handle(
+        shell, {"action": "explore", "id": table["id"], "payload": chart}))  # fmt: skip
+    t_pd_group, _ = timed(lambda: df.groupby("city", observed=True).x0.sum())
+    line("explore: sum per city vs pandas groupby", t_explore, t_pd_group,
+         f"{len(json.dumps(reply)) / 1024:.2f} KB sent")  # fmt: skip
     return pandas_time
 
 

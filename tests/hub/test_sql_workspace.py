@@ -3,7 +3,9 @@ connection in the Databases panel, turns a cell into SQL, completes a table, run
 table from the schema browser and uses the result in Python; a connection the admin shares with a
 group appears for its member and not for another user. On the same hub, the interactive table's
 flow (packages/hubkit-lab/tests/table_flow.py): sort, filter, a column summary, a chart whose
-inserted code draws the same data, Excel and Parquet exports read back with pandas."""
+inserted code draws the same data, Excel and Parquet exports read back with pandas; and the same
+on a 10,000,000-row, 10-column frame, where Excel refuses the whole table and takes the view. Both
+open the explorer (Graphic Walker) and drag a chart together from the kernel's sums."""
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
@@ -32,6 +34,11 @@ FLOW = LAB_TESTS / "browser_flow.py"
 TABLE_FLOW = LAB_TESTS / "table_flow.py"
 # The table flow's frame through the hub (the bare JupyterLab test takes 200,000 rows)
 TABLE_ROWS = 20_000
+# The issue's big frame: 10 columns; the range filter keeps about 25,000 rows for Excel
+BIG_ROWS = 10_000_000
+BIG_MIN_AMOUNT = 990
+# What the first view of any frame may send to the browser (issue 15's target)
+FIRST_VIEW_BYTES = 1024 * 1024
 sys.path.insert(0, str(LAB_TESTS))
 import table_checks  # noqa: E402  (the flow's notebook and checks, beside the flow)
 
@@ -127,15 +134,18 @@ def test_table_flow_through_the_hub(workspace, tmp_path, catalog, layout):
     # Given alice's notebook whose cell shows a DataFrame
     upload_notebook(hub, "alice", tokens["alice"], "frames.ipynb",
                     table_checks.notebook(TABLE_ROWS))  # fmt: skip
-    # When, logged in on the hub, she sorts and filters its table, opens a column summary,
-    # draws a chart, inserts its code and runs it, and exports to Excel and Parquet
+    # When, logged in on the hub, she drags a chart together in the explorer, sorts and
+    # filters the table, opens a column summary, draws a chart, inserts its code and runs it,
+    # and exports to Excel and Parquet
     flow = subprocess.run(
         [sys.executable, TABLE_FLOW, f"{hub.url}/user/alice", "-",
-         "--login", f"alice:{passwords['alice']}", "--chart", "--downloads", str(tmp_path)],
+         "--login", f"alice:{passwords['alice']}", "--chart", "--explore",
+         "--downloads", str(tmp_path)],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
-    # Then every step showed what pandas says about the same frame, the inserted code drew
-    # the panel's chart, and pandas reads the downloaded files back
+    # Then every step showed what pandas says about the same frame, the explorer's chart held
+    # the kernel's sums per city, the inserted code drew the panel's chart, and pandas reads
+    # the downloaded files back
     assert flow.stdout.strip(), flow.stderr[-2000:]
     result = json.loads(flow.stdout.strip().splitlines()[-1])
     assert result["steps"][-1:] == ["exported"], result
@@ -148,3 +158,44 @@ def test_table_flow_through_the_hub(workspace, tmp_path, catalog, layout):
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert checks.returncode == 0, checks.stderr[-3000:]
+
+
+def test_table_flow_on_ten_million_rows(workspace, tmp_path, catalog, layout):
+    hub, hub_path, passwords, tokens = workspace
+    # Given bob's notebook whose cell shows a 10,000,000-row, 10-column DataFrame
+    upload_notebook(hub, "bob", tokens["bob"], "big.ipynb",
+                    table_checks.notebook(BIG_ROWS, wide=True))  # fmt: skip
+    # When he goes through the same flow (the explorer too), and first tries to export the
+    # whole table to Excel
+    flow = subprocess.run(
+        [sys.executable, TABLE_FLOW, f"{hub.url}/user/bob", "-", "--notebook", "big.ipynb",
+         "--login", f"bob:{passwords['bob']}", "--chart", "--explore", "--downloads", str(tmp_path),
+         "--min-amount", str(BIG_MIN_AMOUNT), "--excel-limit"],
+        capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    try:
+        assert flow.stdout.strip(), flow.stderr[-2000:]
+        result = json.loads(flow.stdout.strip().splitlines()[-1])
+        assert result["steps"][-1:] == ["exported"], result
+        # Then the first view was one page, far under a megabyte over the kernel's websocket
+        assert 0 < result["seen"]["first_view_bytes"] < FIRST_VIEW_BYTES, result["seen"]
+        # And Excel's refusal, the counts, sort, filters, chart and files are pandas' own
+        saved = tmp_path / "result.json"
+        saved.write_text(json.dumps(result))
+        python = layout.server_venv(catalog, "python-sql") / "bin" / "python"
+        checks = subprocess.run(
+            [python, LAB_TESTS / "table_checks.py", saved, str(BIG_ROWS),
+             hub_path / "hub" / "homes" / "bob", "--wide", "--min-amount", str(BIG_MIN_AMOUNT)],
+            capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert checks.returncode == 0, checks.stderr[-3000:]
+    finally:
+        # the frame's kernel holds about 1 GB: give it back to the other tests
+        shut_down_kernels(hub, "bob", tokens["bob"])
+
+
+def shut_down_kernels(hub: HubServer, username: str, token: str) -> None:
+    api = f"{hub.url}/user/{username}/api/kernels"
+    headers = {"Authorization": f"token {token}"}
+    for kernel in requests.get(api, headers=headers, timeout=30).json():
+        requests.delete(f"{api}/{kernel['id']}", headers=headers, timeout=60)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 
 import duckdb
 import numpy as np
@@ -424,3 +425,73 @@ def test_a_chart_samples_raw_points_and_names_bad_choices(shell):
     for spec, message in bad:
         with pytest.raises(FilterError, match=message):
             ask(shell, table, "chart", chart=spec)
+
+
+def gw_step(kind: str, **body) -> dict:
+    return {"type": kind, **body}
+
+
+def test_explore_answers_graphic_walkers_queries_like_pandas(shell, frame):
+    # Given a table filtered to Oslo, and Graphic Walker's query for a bar chart: the count
+    # of rows and the mean score per amount bin, amounts of at least 50, sorted
+    table = show(shell, frame)
+    state = {"filters": [{"column": 2, "op": "in", "values": ["Oslo"]}]}
+    count = {"key": "gw_count_fid", "expression": {"op": "one", "params": [], "as": "gw_count_fid"}}
+    workflow = [
+        gw_step("transform", transform=[count]),
+        gw_step("filter", filters=[{"fid": "c1", "rule": {"type": "range", "value": [50, 99]}}]),
+        gw_step("view", query=[{"op": "aggregate", "groupBy": ["c1"], "measures": [
+            {"field": "c4", "agg": "mean", "asFieldKey": "c4_mean"},
+            {"field": "gw_count_fid", "agg": "sum", "asFieldKey": "gw_count_fid_sum"},
+        ]}]),
+        gw_step("sort", sort="ascending", by=["c1"]),
+    ]  # fmt: skip
+    # When the explorer asks the kernel
+    reply = ask(shell, table, "explore", state=state, payload={"workflow": workflow})
+    # Then the rows are pandas' groupby of the same rows, and nothing more travels
+    view = frame[(frame.city == "Oslo") & frame.amount.between(50, 99)]
+    expected = view.groupby("amount").score.agg(["mean", "size"])
+    rows = reply["rows"]
+    assert [r["c1"] for r in rows] == list(expected.index)
+    assert [r["gw_count_fid_sum"] for r in rows] == list(expected["size"])
+    assert [round(r["c4_mean"], 9) for r in rows] == [round(v, 9) for v in expected["mean"]]
+    # And a time drill-down, a one-of filter and a raw preview page work on the same table
+    month = {"key": "m", "expression": {"op": "dateTimeDrill", "as": "m", "params": [
+        {"type": "field", "value": "c3"}, {"type": "value", "value": "month"}]}}  # fmt: skip
+    by_month = ask(shell, table, "explore", payload={"workflow": [
+        gw_step("transform", transform=[month]),
+        gw_step("filter", filters=[{"fid": "c2", "rule": {"type": "one of", "value": ["Lima"]}}]),
+        gw_step("view", query=[{"op": "aggregate", "groupBy": ["m"],
+                                "measures": [{"field": "c0", "agg": "count", "asFieldKey": "n"}]}]),
+    ]})["rows"]  # fmt: skip
+    assert sum(r["n"] for r in by_month) == int((frame.city == "Lima").sum())
+    assert {r["m"][:7] for r in by_month} <= {"2026-01", "2026-02"}
+    page = ask(shell, table, "explore", payload={
+        "workflow": [gw_step("view", query=[{"op": "raw", "fields": ["*"]}])],
+        "limit": 3, "offset": 10})["rows"]  # fmt: skip
+    assert [r["c0"] for r in page] == [10, 11, 12]
+
+
+def test_explore_samples_raw_rows_and_refuses_unknown_fields(shell):
+    # Given a table of 30,000 rows
+    frame = pd.DataFrame({"x": np.arange(30_000), "y": np.arange(30_000) * 2})
+    table = show(shell, frame)
+    # When Graphic Walker asks for every raw point of a scatter plot
+    raw = {"workflow": [gw_step("view", query=[{"op": "raw", "fields": ["c0", "c1"]}])]}
+    rows = ask(shell, table, "explore", payload=raw)["rows"]
+    # Then a random sample of 10,000 rows travels, not the frame's first rows
+    assert len(rows) == 10_000
+    assert max(r["c0"] for r in rows) > 20_000
+    assert all(r["c1"] == 2 * r["c0"] for r in rows)
+    # And a field that is not the table's, or an unknown step, is refused by name
+    for payload, message in (
+        ({"workflow": [gw_step("view", query=[{"op": "raw", "fields": ['x"; DROP']}])]},
+         "no field 'x\"; DROP' in this table"),
+        ({"workflow": [gw_step("pivot")]}, "unknown workflow step 'pivot'"),
+        ({"workflow": [gw_step("view", query=[{"op": "aggregate", "groupBy": [], "measures": [
+            {"field": "c0", "agg": "mode", "asFieldKey": "m"}]}])]},
+         "unknown aggregation 'mode'"),
+        ({}, "a request needs a workflow"),
+    ):  # fmt: skip
+        with pytest.raises(FilterError, match=re.escape(message)):
+            ask(shell, table, "explore", payload=payload)

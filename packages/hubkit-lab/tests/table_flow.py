@@ -1,7 +1,8 @@
 """The interactive table's flow in headless Chromium, against a running JupyterLab: run a
 notebook that shows a DataFrame, sort a column, filter with a pick-list and a range, open a
 column summary, copy the view as pandas code, (draw a chart, insert its code and run it,)
-export it to Excel and Parquet and download them. Through the hub, it logs in first
+(try to export the whole table to Excel, over its row limit,) export the view to Excel and
+Parquet and download them. Through the hub, it logs in first
 (tests/hub/test_sql_workspace.py).
 
 Run by test_tables_browser.py with a Python that has Playwright; by hand for screenshots:
@@ -16,13 +17,16 @@ Prints one JSON line: the steps that passed, what the page showed, and the first
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from browser_flow import chromium_page, flow_parser, open_notebook, report, start_flow
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 FIRST_ROW = ".hk-Table-grid tbody tr:first-child"
 
@@ -47,10 +51,15 @@ def run(args: argparse.Namespace) -> dict:
         page.set_default_timeout(60_000)
         # Count what the kernel's websocket brings from the run to the first view
         received = [0]
+        replies: list[dict] = []  # the kernel's answers to the explorer
+
+        def on_frame(payload: str | bytes) -> None:
+            received[0] += len(payload)
+            if args.explore:
+                replies.extend(explore_replies(payload))
 
         def on_socket(socket) -> None:
-            socket.on("framereceived", lambda payload: received.__setitem__(
-                0, received[0] + len(payload)))  # fmt: skip
+            socket.on("framereceived", on_frame)
 
         page.on("websocket", on_socket)
         open_notebook(page, base, token, args)
@@ -75,6 +84,10 @@ def run(args: argparse.Namespace) -> dict:
         shot(page, "1-shown")
         steps.append("summaries")
 
+        if args.explore:
+            explore(page, seen, shot, replies, base)
+            steps.append("explore")
+
         # Sort by amount, descending (two clicks)
         name = ".hk-Table-th[data-column='1'] .hk-Table-name"
         page.click(name)
@@ -98,7 +111,7 @@ def run(args: argparse.Namespace) -> dict:
         # And a range on amount: at least 900
         before = count_text(page)
         page.click(".hk-Table-th[data-column='1'] .hk-Table-filterButton")
-        page.fill(".hk-Table-popup .hk-Table-field:first-child input", "900")
+        page.fill(".hk-Table-popup .hk-Table-field:first-child input", str(args.min_amount))
         page.click(".hk-Table-popup button[type='submit']")
         seen["count_range"] = wait_count_change(page, before)
         seen["first_city"] = page.inner_text(f"{FIRST_ROW} td:nth-child(3)")
@@ -126,6 +139,17 @@ def run(args: argparse.Namespace) -> dict:
             chart(page, seen, shot)
             steps.append("chart")
 
+        if args.excel_limit:
+            # The whole table is more than an Excel sheet holds: the table says so
+            page.select_option(".hk-Table-format", "xlsx")
+            page.select_option(".hk-Table-scope", "all")
+            page.click(".hk-Table-toolbar button:has-text('Export')")
+            message = page.wait_for_selector(".hk-Table-message.hk-mod-error", timeout=120_000)
+            assert message is not None
+            seen["excel_whole"] = message.inner_text()
+            shot(page, "5-excel-limit")
+            steps.append("excel-limit")
+
         # Export the view to Excel and Parquet, and download both
         downloads = []
         for fmt in ("xlsx", "parquet"):
@@ -144,6 +168,88 @@ def run(args: argparse.Namespace) -> dict:
         steps.append("exported")
         seen["js_heap_mb"] = page.evaluate("performance.memory.usedJSHeapSize") / 2**20
     return result
+
+
+def explore_replies(payload: str | bytes) -> list[dict]:
+    """The explorer's answers (the comm's replies with `rows`, which begin with `request`, or
+    `ok` if keys are sorted) in a kernel websocket frame, in JupyterLab's JSON or binary
+    framing: the message's JSON parts are whole UTF-8 texts."""
+    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+    if '"rows"' not in text:
+        return []
+    found = []
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r'\{"(request|ok)"', text):
+        try:
+            data, _ = decoder.raw_decode(text, match.start())
+        except ValueError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("rows"), list):
+            found.append(data)
+    return found
+
+
+def drag(page: Page, source: Locator, target: Locator) -> None:
+    """Drag with the mouse in small steps, as react-beautiful-dnd (Graphic Walker's drag and
+    drop) wants to see a drag start."""
+    a, b = source.bounding_box(), target.bounding_box()
+    assert a is not None and b is not None
+    page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(a["x"] + a["width"] / 2 + 8, a["y"] + a["height"] / 2 + 8, steps=5)
+    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=20)
+    page.wait_for_timeout(300)
+    page.mouse.up()
+
+
+def explore(page: Page, seen: dict, shot: Callable[[Page, str], None], replies: list[dict],
+            base: str) -> None:  # fmt: skip
+    """Open the explorer on the whole table, drag city onto the x axis and score onto the y
+    axis, and keep the kernel's answer for the chart (sum of score per city), the requests
+    that left the server meanwhile and the extension's scripts loaded at the click."""
+    host = urlsplit(base).netloc
+    outside: list[str] = []
+    loaded: list[str] = []
+
+    def on_request(request) -> None:
+        loaded.append(request.url)
+        if urlsplit(request.url).scheme in ("http", "https", "ws", "wss") and (
+            urlsplit(request.url).netloc != host
+        ):
+            outside.append(request.url)
+
+    page.on("request", on_request)
+    page.click(".hk-Table-toolbar button:has-text('Explore')")
+    walker = page.locator(".hk-Explore-walker")
+    fields = walker.get_by_text("Field List")
+    fields.wait_for(timeout=120_000)
+    page.wait_for_timeout(1000)  # its field list fills in
+    shot(page, "6-explore")
+    # the explorer at the top of the window: its field list and axes both in view
+    walker.evaluate("node => node.scrollIntoView({block: 'start'})")
+    drag(page, walker.get_by_text("city", exact=True).first, walker.get_by_text("X-Axis").first)
+    drag(page, walker.get_by_text("score", exact=True).first, walker.get_by_text("Y-Axis").first)
+    deadline = time.monotonic() + 120
+    chart = None
+    while chart is None and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        for reply in reversed(replies):
+            rows = reply["rows"]
+            keys = sorted(rows[0]) if rows else []
+            if len(keys) == 2 and keys[0] == "c2" and keys[1].startswith("c4"):
+                chart = rows
+                break
+    assert chart is not None, f"no chart data from the kernel: {replies[-3:]}"
+    walker.locator("canvas, svg.marks").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)  # drawn
+    seen["explore_rows"] = chart
+    seen["explore_outside"] = outside
+    # Graphic Walker's chunk came with the click (webpack fetches a chunk once)
+    seen["scripts_at_click"] = [u for u in loaded if "/@hubkit/lab/static/" in u]
+    shot(page, "6-explore-chart")
+    page.remove_listener("request", on_request)
+    page.click(".hk-Table-toolbar button:has-text('Explore')")  # closed again
+    page.wait_for_selector(".hk-Explore", state="detached")
 
 
 # The traces' data of a plotly figure as plotly.js drew it
@@ -188,6 +294,13 @@ def main() -> int:
     parser.add_argument("--downloads", default=".")
     parser.add_argument("--login", default="", help="USER:PASSWORD: log in on the hub first")
     parser.add_argument("--chart", action="store_true", help="draw a chart and run its code")
+    parser.add_argument(
+        "--explore", action="store_true", help="open the explorer and draw a chart in it"
+    )
+    parser.add_argument("--min-amount", type=int, default=900, help="the range filter's minimum")
+    parser.add_argument(
+        "--excel-limit", action="store_true", help="export the whole table to Excel: refused"
+    )
     parser.add_argument("--first-view-only", action="store_true", help="stop at the first view")
     parser.add_argument(
         "--table-selector",

@@ -170,6 +170,11 @@ class Registry:
             spec = ChartSpec.from_request(data.get("chart"), table.columns)
             theme = "dark" if data.get("theme") == "dark" else "light"
             return chart(table, state, spec, entry.variable or "df", theme).to_json()
+        if action == "explore":
+            from .explore import compute
+
+            state = ViewState.from_request(data.get("state") or {}, table.columns)
+            return {"rows": compute(table, state, data.get("payload"))}
         if action == "profile":
             from .report import profile
 

@@ -14,6 +14,7 @@ import { Widget } from '@lumino/widgets';
 
 import { el } from '../dom';
 import { ChartPanel, IChartReply } from './chart';
+import { ExplorePanel } from './explore';
 import {
   IColumn,
   IFilter,
@@ -106,6 +107,7 @@ export class TableWidget extends Widget implements IRenderMime.IRenderer {
 
   dispose(): void {
     this._chart?.dispose();
+    this._explore?.dispose();
     this._client?.dispose();
     super.dispose();
   }
@@ -205,9 +207,18 @@ export class TableWidget extends Widget implements IRenderMime.IRenderer {
         this._toggleChart()
       )
     );
+    toolbar.appendChild(
+      button(
+        trans.__('Explore'),
+        trans.__('Drag-and-drop charts of the filtered view (Graphic Walker, computed in the kernel)'),
+        () => this._toggleExplore()
+      )
+    );
     this.node.appendChild(toolbar);
     this._chart?.dispose();
     this._chart = null;
+    this._explore?.dispose();
+    this._explore = null;
     this._chartHost = el('div', 'hk-Table-chartHost');
     this.node.appendChild(this._chartHost);
 
@@ -437,6 +448,26 @@ export class TableWidget extends Widget implements IRenderMime.IRenderer {
     this._chart = chart;
     this._chartHost.appendChild(chart.node);
     void chart.refresh();
+  }
+
+  private _toggleExplore(): void {
+    if (this._explore) {
+      this._explore.dispose();
+      this._explore = null;
+      return;
+    }
+    // the filtered view as it is now: Graphic Walker caches what it computed
+    const state = JSON.parse(JSON.stringify(this._state));
+    this._explore = new ExplorePanel(
+      this._columns,
+      async payload =>
+        (await this._client!.request<{ rows: Record<string, unknown>[] }>('explore', {
+          state,
+          payload
+        })).rows,
+      this._trans
+    );
+    this._chartHost.appendChild(this._explore.node);
   }
 
   private async _copyCode(kind: string): Promise<void> {
@@ -704,6 +735,7 @@ export class TableWidget extends Widget implements IRenderMime.IRenderer {
   private _last!: HTMLButtonElement;
   private _popup!: HTMLElement;
   private _chart: ChartPanel | null = null;
+  private _explore: ExplorePanel | null = null;
   private _chartHost!: HTMLElement;
   private _outside: ((event: MouseEvent) => void) | null = null;
 }
