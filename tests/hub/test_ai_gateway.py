@@ -519,6 +519,10 @@ async def test_a_users_server_uses_the_gateway_with_its_own_token_and_never_hold
     for path in (ai_hub.tmp / "homes" / "alice").rglob("*"):
         if path.is_file():
             assert not any(s in path.read_bytes() for s in secrets), f"key in {path}"
+    # And LiteLLM, in her server and kernel, did not reach out for its price table
+    log = ai_hub.tmp / "homes" / "alice" / ".local" / "state" / "hubkit" / "jupyter-server.log"
+    assert "is running at" in log.read_text(), "the server's log not found"
+    assert "model cost map" not in log.read_text()
     headers = {"Authorization": f"token {token}"}
     base = f"{ai_hub.url}/user/alice"
     for page in (

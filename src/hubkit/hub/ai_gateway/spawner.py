@@ -42,11 +42,15 @@ class AIAssistMixin(HasTraits):
     def ai_environment(self, token: str) -> dict[str, str]:
         """LiteLLM's variables for the gateway, with the server's own hub token as the key,
         and the default model for JupyterLab's AI actions."""
+        # LiteLLM fetches its price table from GitHub at every import (the server's start, a
+        # kernel's %%ai), retrying for seconds offline; the copy in its package is enough.
+        offline = {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}
         if not self.ai_gateway_url:
-            return {}
+            return offline
         base = self.ai_gateway_url.rstrip("/")
         model = {"HUBKIT_AI_MODEL": self.ai_default_model} if self.ai_default_model else {}
         return {
+            **offline,
             **model,  # the model of JupyterLab's AI actions (hubkit_lab.ai)
             "ANTHROPIC_BASE_URL": f"{base}/anthropic",
             "ANTHROPIC_API_KEY": token,
