@@ -24,9 +24,10 @@ from .test_sharing import WITHDRAWN_WITHIN, contents, open_notebook, share
 pytestmark = pytest.mark.slow
 
 
-def code_cell(source: str) -> dict:
+def code_cell(source: str, index: int) -> dict:
     return {
         "cell_type": "code",
+        "id": f"cell-{index}",
         "source": source,
         "metadata": {},
         "outputs": [],
@@ -36,7 +37,7 @@ def code_cell(source: str) -> dict:
 
 def put_notebook(hub: HubServer, path: str, sources: list[str]) -> None:
     notebook = {
-        "cells": [code_cell(s) for s in sources],
+        "cells": [code_cell(s, i) for i, s in enumerate(sources)],
         "metadata": {
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
         },
@@ -52,11 +53,11 @@ def put_notebook(hub: HubServer, path: str, sources: list[str]) -> None:
     assert r.status_code in (200, 201), r.text
 
 
-def saved_sources(hub: HubServer, path: str) -> list[str]:
-    """The cells' sources in the notebook file, as the Contents API (bob's token) reads it."""
+def saved_sources(hub: HubServer, path: str, user: str = "bob") -> list[str]:
+    """The cells' sources in the notebook file, as the Contents API (`user`'s token) reads it."""
     r = requests.get(
         f"{hub.url}/user/alice/api/contents/{path}",
-        headers={"Authorization": f"token {hub.sessions['bob'][1]}"},
+        headers={"Authorization": f"token {hub.sessions[user][1]}"},
         timeout=30,
     )
     r.raise_for_status()

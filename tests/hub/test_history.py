@@ -14,31 +14,11 @@ import requests
 from ..browser import use_theme
 from ..collab import Editor
 from ..hubserver import HubServer
+from .test_collaboration import put_notebook, saved_sources
 from .test_sharing import WITHDRAWN_WITHIN, contents, open_notebook, share
 
 pytestmark = pytest.mark.slow
 BEFORE, BROKEN, NOTE = "total = 6 * 7", "total = 0  # broken", "note = 'bob'"
-
-
-def cells(*sources: str) -> dict:
-    return {
-        "cells": [
-            {
-                "cell_type": "code",
-                "id": f"cell-{i}",
-                "source": source,
-                "metadata": {},
-                "outputs": [],
-                "execution_count": None,
-            }
-            for i, source in enumerate(sources)
-        ],
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
 
 
 def alice_api(hub: HubServer, token: str, method: str, path: str, **kwargs) -> requests.Response:
@@ -58,34 +38,17 @@ def history(hub: HubServer, token: str, path: str, **body) -> requests.Response:
     return alice_api(hub, token, "GET", url)
 
 
-def saved(hub: HubServer, token: str, path: str) -> list[str]:
-    r = alice_api(hub, token, "GET", f"api/contents/{path}")
-    r.raise_for_status()
-    return [c["source"] for c in r.json()["content"]["cells"]]
-
-
-def put(hub: HubServer, token: str, path: str, *sources: str) -> None:
-    r = alice_api(
-        hub,
-        token,
-        "PUT",
-        f"api/contents/{path}",
-        json={"type": "notebook", "content": cells(*sources)},
-    )
-    assert r.status_code in (200, 201), r.text
-
-
 async def test_a_checkpoint_restores_a_cell_while_another_user_edits_a_different_cell(team):
     hub = team
     alice, bob = hub.sessions["alice"][1], hub.sessions["bob"][1]
     path = "history.ipynb"
     # Given alice's notebook with a checkpoint she named, and a change to its first cell since
-    put(hub, alice, path, BEFORE, NOTE)
+    put_notebook(hub, path, [BEFORE, NOTE])
     r = history(hub, alice, path, name="Before the change")
     assert r.status_code == 201, r.text
     checkpoint = r.json()
     assert checkpoint["author"] == {"username": "alice", "display_name": "Alice Liddell"}
-    put(hub, alice, path, BROKEN, NOTE)
+    put_notebook(hub, path, [BROKEN, NOTE])
     assert share(hub, alice, user="bob").status_code == 200
     try:
         hub.wait_for(lambda: contents(hub, bob) == 200, WITHDRAWN_WITHIN, "bob let in")
@@ -118,9 +81,8 @@ async def test_a_checkpoint_restores_a_cell_while_another_user_edits_a_different
                 "the restored cell and bob's edit in bob's document",
             )
         # And both end up in the saved file
-        hub.wait_for(
-            lambda: saved(hub, alice, path) == [BEFORE, NOTE + typed], 30, "both edits saved"
-        )
+        both = [BEFORE, NOTE + typed]
+        hub.wait_for(lambda: saved_sources(hub, path, "alice") == both, 30, "both edits saved")
         # The list: newest first, and the one jupyter_server makes at a notebook's first save
         listed = history(hub, alice, path).json()["checkpoints"]
         assert [(c["name"], c["kind"]) for c in listed] == [
@@ -136,9 +98,8 @@ async def test_a_checkpoint_restores_a_cell_while_another_user_edits_a_different
 @pytest.mark.browser
 def test_history_panel_compares_a_checkpoint_and_restores_one_cell(team, browser, tmp_path):
     hub = team
-    alice = hub.sessions["alice"][1]
     path = "panel.ipynb"
-    put(hub, alice, path, BEFORE, NOTE)
+    put_notebook(hub, path, [BEFORE, NOTE])
     page = open_notebook(browser, hub, "alice", path)
     try:
         # When alice creates a checkpoint from the notebook's toolbar, naming it
@@ -169,7 +130,8 @@ def test_history_panel_compares_a_checkpoint_and_restores_one_cell(team, browser
             ".hk-HistoryDiff-summary:text-is('The notebook now is the same as this checkpoint.')"
         )
         assert editor.inner_text() == BEFORE
-        hub.wait_for(lambda: saved(hub, alice, path) == [BEFORE, NOTE], 30, "the restore saved")
+        restored = [BEFORE, NOTE]
+        hub.wait_for(lambda: saved_sources(hub, path, "alice") == restored, 30, "the restore saved")
     except Exception:
         page.screenshot(path=str(tmp_path / "failed.png"))
         raise
