@@ -17,6 +17,7 @@ from jupyterhub.roles import get_default_roles
 
 from hubkit.hub import projects
 from hubkit.hub.database import wait_for_database
+from hubkit.hub.group_shares import include_group_shares_in_tokens
 from hubkit.hub.projects import PAGES
 from hubkit.hub.settings import env_bool, env_int, require_env, secret_env
 from hubkit.imagesfile import VARIABLE as IMAGES_VARIABLE
@@ -155,6 +156,9 @@ if unset:
 c.Spawner.shared_connections = {name: conn.entry() for name, conn in policy.connections.items()}
 
 # --- Services and roles: least privilege, never admin; scopes from the policy -----------------
+# A server shared with a group lets its members in (JupyterHub 6.1.1 leaves group shares out of
+# their tokens' scopes; hubkit.hub.group_shares says how this fixes it).
+include_group_shares_in_tokens()
 cull_every = f"--cull-every={env_int('HUBKIT_CULL_EVERY', 300)}"
 c.JupyterHub.services = [
     {
