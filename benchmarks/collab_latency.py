@@ -336,7 +336,11 @@ def main(argv: list[str] | None = None) -> int:
                 results = asyncio.run(measure([hubkit, plain], args))
         finally:
             process.terminate()
-            process.wait(30)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:  # stock jupyter-collaboration may hang at exit
+                process.kill()
+                process.wait()
     rows = report(results)
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "raw": results}, indent=1, default=str))

@@ -110,7 +110,7 @@ def test_user_cannot_reach_another_users_server_api_or_files(team):
     assert not any(set(u) & private or u.get("user_info") for u in others), others
     # Or her browser session on bob's server
     r = hub.users["alice"][0].get(f"{hub.url}/user/bob/api/contents/secret.txt")
-    assert "bob's secret" not in r.text
+    assert r.status_code == 403 and "bob's secret" not in r.text, r.url
     # Or a path out of her own server's root
     for path in ("..%2Fbob%2Fsecret.txt", "%2E%2E/bob/secret.txt"):
         r = requests.get(f"{hub.url}/user/alice/api/contents/{path}", headers=alice_headers)

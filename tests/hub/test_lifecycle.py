@@ -138,25 +138,28 @@ def test_account_culler_deletes_unused_accounts_only_when_asked(make_hub):
 def test_a_server_that_dies_at_start_says_why(make_hub):
     # Given a single-user server that cannot start (its application cannot be imported)
     hub = make_hub("broken", JUPYTERHUB_SINGLEUSER_APP="hubkit_no_such_module.App")
+    session = hub.login(ADMIN, ADMIN_PASSWORD)
+
+    def progress() -> str:
+        """The spawn's progress stream: what the pending page shows, to its last event."""
+        return session.get(
+            f"{hub.url}/hub/api/users/{ADMIN}/server/progress",
+            headers={"X-XSRFToken": session.cookies["_xsrf"]},
+            timeout=60,
+        ).text
+
     # When it is started through the REST API
     r = hub.api("POST", f"/users/{ADMIN}/server", json={})
-    # Then the answer says it exited, with the end of its log, not a bare 500
-    assert r.status_code == 500
-    message = r.json()["message"]
-    assert "Your server exited with status" in message
-    assert "hubkit_no_such_module" in message
-    # And through the form, the spawn page's progress stream shows the same
-    session = hub.login(ADMIN, ADMIN_PASSWORD)
-    # (the page itself is the error page or, on a slow machine, the pending page: what the
-    # code promises is the message, below)
-    page = session.post(f"{hub.url}/hub/spawn", data={"_xsrf": session.cookies["_xsrf"]})
-    progress = session.get(
-        f"{hub.url}/hub/api/users/{ADMIN}/server/progress",
-        headers={"X-XSRFToken": session.cookies["_xsrf"]},
-        timeout=60,
-    ).text
-    shown = page.text + progress
-    assert "Your server exited with status" in shown and "hubkit_no_such_module" in shown
+    # Then the answer says it exited, with the end of its log, not a bare 500. (A process
+    # slower to die than the hub's slow_spawn_timeout, 10 s, on a loaded machine, gets the
+    # hub's 202 "pending" first: its progress stream says it then.)
+    said = r.json()["message"] if r.status_code != 202 else progress()
+    assert r.status_code in (500, 202), r.text
+    assert "Your server exited with status" in said and "hubkit_no_such_module" in said
+    # And through the form, the spawn page's progress stream ends with the same
+    session.post(f"{hub.url}/hub/spawn", data={"_xsrf": session.cookies["_xsrf"]})
+    said = progress()
+    assert "Your server exited with status" in said and "hubkit_no_such_module" in said
     assert not hub.api("GET", f"/users/{ADMIN}").json()["servers"]
 
 
@@ -166,7 +169,7 @@ def test_a_start_past_the_timeout_is_cleaned_up(make_hub):
     # When a server is started
     r = hub.api("POST", f"/users/{ADMIN}/server", json={})
     # Then the hub gives up with a timeout and leaves neither a server nor a process behind
-    assert r.status_code >= 400
+    assert r.status_code == 500
     assert "did not start within 1 seconds" in r.json()["message"]
     hub.wait_for(lambda: not hub.server_processes(), 20, "process killed")
     assert not hub.api("GET", f"/users/{ADMIN}").json()["servers"]
