@@ -342,15 +342,6 @@ def test_every_step_finishes_as_jovyan_and_the_profile_step_finalizes(catalog):
     assert "COPY src/hubkit /opt/hubkit/src/hubkit" in text
 
 
-def test_base_image_has_user_healthcheck_and_singleuser_entrypoint(catalog):
-    text = (catalog.root / ROOT_DOCKERFILE).read_text()
-    assert "NB_UID=1000" in text and "useradd --create-home" in text
-    assert "HEALTHCHECK" in text and "hubkit-healthcheck" in text
-    assert 'CMD ["jupyterhub-singleuser"]' in text
-    assert 'ENTRYPOINT ["tini", "-g", "--"]' in text
-    assert "JUPYTER_PATH=/opt/hubkit/share/jupyter" in text
-
-
 def test_every_profile_has_an_image_folder_with_readme_and_no_dockerfile_of_its_own(catalog):
     for slug in catalog.profiles:
         folder = catalog.root / "images" / slug
