@@ -188,7 +188,8 @@ def measure(variant: str, url: str) -> dict:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         return {"error": (err.strip().splitlines() or ["?"])[-1]}
-    result = json.loads(out.strip().splitlines()[-1])
+    # the JSON line; jupysql prints "Closing <url>" after it, at exit
+    result = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
     result["rss_mb"] = usage.ru_maxrss / 1024  # kilobytes on Linux
     return result
 
