@@ -14,9 +14,20 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+_frame_scan: Any = None  # the jupysql hook (sql/jupysql.py) of the loaded extension
+
+
+def _stop_frame_scan(ipython: Any) -> None:
+    global _frame_scan
+    if _frame_scan is not None:
+        ipython.events.unregister("pre_run_cell", _frame_scan.pre_run_cell)
+        _frame_scan.stop()
+        _frame_scan = None
+
 
 def load_ipython_extension(ipython: Any) -> None:
-    """Register the `%%sql_cell` magic (jupysql keeps `%%sql`) and interactive tables."""
+    """Register the `%%sql_cell` magic (jupysql keeps `%%sql`, and its DuckDB sees the
+    notebook's DataFrames) and interactive tables."""
     from .sql.magic import SqlCellMagics
 
     magics = SqlCellMagics(shell=ipython, parent=ipython)
@@ -25,6 +36,12 @@ def load_ipython_extension(ipython: Any) -> None:
     # appends itself already on recent versions; never twice.
     if magics not in ipython.configurables:
         ipython.configurables.append(magics)
+    from .sql.jupysql import FrameScan
+
+    global _frame_scan
+    _stop_frame_scan(ipython)  # a reload replaces the hook
+    _frame_scan = FrameScan(lambda: magics.jupysql_dataframes)
+    ipython.events.register("pre_run_cell", _frame_scan.pre_run_cell)
     from .tables.display import register
 
     tables = register(ipython)
@@ -41,4 +58,5 @@ def unload_ipython_extension(ipython: Any) -> None:
         c for c in ipython.configurables
         if not isinstance(c, SqlCellMagics | InteractiveTables)
     ]  # fmt: skip
+    _stop_frame_scan(ipython)
     close_all()

@@ -47,16 +47,24 @@ class Execution:
 
 
 class KernelSession:
-    def __init__(self, env: dict[str, str] | None = None, extra_arguments: list[str] | None = None):
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        extra_arguments: list[str] | None = None,
+        cwd: str | None = None,
+    ):
         self.env = env or {}
         self.extra_arguments = extra_arguments or []
+        self.cwd = cwd
 
     def __enter__(self) -> KernelSession:
         from jupyter_client.manager import KernelManager
 
         self.manager = KernelManager(kernel_name="python3")
         self.manager.start_kernel(
-            env={**os.environ, **self.env}, extra_arguments=self.extra_arguments
+            env={**os.environ, **self.env},
+            extra_arguments=self.extra_arguments,
+            **({"cwd": self.cwd} if self.cwd else {}),
         )
         self.client = self.manager.client()
         self.client.start_channels()

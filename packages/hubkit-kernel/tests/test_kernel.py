@@ -54,6 +54,30 @@ def test_config_file_loads_the_extension_without_the_data_stack(tmp_path):
     assert heavy == "[]"
 
 
+def test_jupysql_on_duckdb_queries_the_notebooks_dataframe(tmp_path):
+    # Given: a kernel with the environment's config, in a folder without jupysql settings
+    profile = tmp_path / "ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    shutil.copy(CONFIG, profile / "ipython_kernel_config.json")
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"IPYTHONDIR": str(tmp_path / "ipython"), "HOME": str(tmp_path)}
+    with KernelSession(env=env, cwd=str(work)) as k:
+        # When: the example, as a new user types it
+        loaded = k.execute("%load_ext sql")
+        connected = k.execute("%sql duckdb://")
+        defined = k.execute("import pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3, None]})")
+        run = k.execute("%%sql\nSELECT sum(a) AS total FROM df")
+        total = k.execute("print(_.DataFrame()['total'].tolist())")
+        k.execute("%sql --close duckdb://")
+    # Then: loading prints nothing, and the query sees the DataFrame of the cell above
+    assert loaded.status == "ok", loaded.errors
+    assert loaded.outputs == [], loaded.outputs
+    assert connected.status == defined.status == "ok"
+    assert run.status == "ok", run.errors or run.stderr
+    assert total.stdout.strip() == "[6.0]"
+
+
 def test_result_display_and_variable(kernel):
     run = kernel.execute("%%sql_cell -o answer\nSELECT 42 AS x, 'a' AS y")
     assert run.status == "ok", run.errors

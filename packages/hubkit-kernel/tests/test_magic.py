@@ -141,6 +141,27 @@ def test_duckdb_queries_files_by_path_variable_and_literal(shell, tmp_path):
     assert shell.user_ns["df"].iloc[0].tolist() == [6, 6, 6, 6]
 
 
+def test_duckdb_queries_an_excel_workbook_by_path_variable(shell, tmp_path):
+    # Given: an Excel workbook (written by pandas with openpyxl) and a path to it
+    pd.DataFrame({"region": ["north", "south", "north"], "sales": [10.5, 20, 4]}).to_excel(
+        tmp_path / "sales.xlsx", index=False
+    )
+    shell.user_ns["book"] = pathlib.Path(tmp_path / "sales.xlsx")
+    # When: the SQL names it like a table
+    shell.run_cell_magic(
+        "sql_cell", "", "SELECT region, sum(sales) AS total FROM book GROUP BY 1 ORDER BY 1"
+    )
+    # Then
+    assert shell.user_ns["df"].to_dict("list") == {
+        "region": ["north", "south"], "total": [14.5, 20.0]
+    }  # fmt: skip
+    # And a file that is not a workbook is named, without a traceback
+    (tmp_path / "fake.xlsx").write_text("not a workbook")
+    shell.user_ns["fake"] = pathlib.Path(tmp_path / "fake.xlsx")
+    with pytest.raises(UsageError, match=r"fake\.xlsx as an Excel workbook"):
+        shell.run_cell_magic("sql_cell", "", "SELECT * FROM fake")
+
+
 def test_a_real_table_wins_over_a_frame_of_the_same_name(shell):
     shell.user_ns["shadowed"] = pd.DataFrame({"x": [100]})
     shell.run_cell_magic("sql_cell", "", "CREATE OR REPLACE TABLE shadowed AS SELECT 1 AS x")

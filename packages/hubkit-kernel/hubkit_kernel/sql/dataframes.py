@@ -3,9 +3,11 @@
 DuckDB's replacement scan looks up unknown table names in the Python frame that called it,
 which inside the magic is not the notebook's namespace (the bug behind "Table with name df does
 not exist"). Here every name the query mentions that is a pandas/polars DataFrame, an Arrow
-table or a pathlib.Path to a CSV/Parquet/JSON file in `shell.user_ns` is registered on the
-connection for the duration of the query (Arrow and pandas are scanned in place), unless a real
-table or view already has that name.
+table or a pathlib.Path to a CSV/Parquet/JSON/Excel file in `shell.user_ns` is registered on
+the connection for the duration of the query (Arrow and pandas are scanned in place, files
+read by DuckDB's readers), unless a real table or view already has that name. An Excel
+workbook's first sheet is read with pandas (openpyxl): DuckDB's own reader is an extension it
+downloads on first use, which a server without internet cannot.
 """
 
 # Copyright (c) hubkit contributors.
@@ -19,14 +21,17 @@ from collections.abc import Iterator, Mapping
 from pathlib import PurePath
 from typing import Any
 
+from .errors import SqlError, first_line
 from .parameters import ParsedQuery
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FRAME_MODULES = ("pandas", "polars", "pyarrow")
 _FRAME_TYPES = {"DataFrame", "Series", "Table", "RecordBatchReader", "Dataset", "LazyFrame"}
+_EXCEL = "excel"  # read with pandas.read_excel, then scanned as a DataFrame
 _FILE_READERS = {
     ".csv": "read_csv", ".tsv": "read_csv", ".parquet": "read_parquet",
     ".json": "read_json", ".ndjson": "read_json", ".jsonl": "read_json",
+    ".xlsx": _EXCEL, ".xlsm": _EXCEL,
 }  # fmt: skip
 
 
@@ -65,7 +70,10 @@ def registered_frames(con: Any, query: ParsedQuery, namespace: Mapping[str, Any]
     views, registered = [], []
     try:
         for name, value in found.items():
-            if isinstance(value, PurePath):
+            if isinstance(value, PurePath) and _FILE_READERS[value.suffix.lower()] == _EXCEL:
+                con.register(name, read_excel(value))
+                registered.append(name)
+            elif isinstance(value, PurePath):
                 # The name passed the _WORD pattern, so quoting it is enough.
                 reader = getattr(con, _FILE_READERS[value.suffix.lower()])
                 reader(str(value)).create_view(name, replace=True)
@@ -83,6 +91,21 @@ def registered_frames(con: Any, query: ParsedQuery, namespace: Mapping[str, Any]
         for name in views:
             with contextlib.suppress(Exception):
                 con.execute(f'DROP VIEW IF EXISTS "{name}"')
+
+
+def read_excel(path: PurePath) -> Any:
+    """The first sheet of an Excel workbook as a DataFrame (pandas with openpyxl); a missing
+    reader is named."""
+    import pandas as pd
+
+    try:
+        return pd.read_excel(path)
+    except ImportError as e:
+        raise SqlError(f"Reading {path.name} needs openpyxl: pip install openpyxl ({e})") from None
+    except FileNotFoundError:
+        raise SqlError(f"No such Excel file: {path}") from None
+    except Exception as e:  # not a workbook, a damaged one
+        raise SqlError(f"Cannot read {path} as an Excel workbook: {first_line(str(e))}") from None
 
 
 def frame_columns(value: Any) -> list[tuple[str, str]]:

@@ -49,6 +49,12 @@ class SqlCellMagics(Magics, Configurable):
         " interrupt stops the read between batches, but not a sort or aggregate before its first"
         " row. Off: Python's sqlite3, which an interrupt always stops.",
     ).tag(config=True)
+    jupysql_dataframes = Bool(
+        True,
+        help="Let jupysql's %sql on DuckDB through SQLAlchemy (`%sql duckdb://`) query the"
+        " notebook's DataFrames by name: sets DuckDB's python_scan_all_frames on the DuckDB"
+        " connections SQLAlchemy opens (hubkit_kernel/sql/jupysql.py).",
+    ).tag(config=True)
     cancel_wait = Float(
         10.0,
         help="Seconds to wait, after an interrupt, for the database to stop the query before "

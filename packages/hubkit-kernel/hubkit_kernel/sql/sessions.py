@@ -273,12 +273,25 @@ class SqlAlchemySession(Session):
             if not result.returns_rows:
                 return Outcome(None, result.rowcount, self.path)
             names = list(result.keys())
+            description = result.cursor.description if result.cursor is not None else None
             batches = iter(lambda: result.fetchmany(BATCH_ROWS), [])
             table, truncated = fetch_to_arrow(names, batches, limit)
             result.close()
         except Exception as e:
             raise self.error(e) from None
-        return Outcome(table, None, self.path, truncated)
+        return Outcome(self._declared(table, query, description), None, self.path, truncated)
+
+    def _declared(self, table: Any, query: ParsedQuery, description: Any) -> Any:
+        """Booleans, dates, timestamps and decimals the driver gave as numbers or text, cast
+        to the type the database declares (declared.py)."""
+        from .declared import apply_declared, dbapi_declared, sqlite_declared
+
+        if self.dialect != "sqlite":
+            return apply_declared(table, dbapi_declared(description, self.dialect))
+        if not returns_rows("".join(p for p in query.parts if isinstance(p, str))):
+            return table
+        dbapi = self._connection().connection.dbapi_connection
+        return apply_declared(table, sqlite_declared(dbapi, query))
 
     def cancel(self) -> None:
         if self._conn is None:
@@ -465,7 +478,7 @@ class SqliteSession(SqlAlchemySession):
                 cursor.close()
         except Exception as e:
             raise self.error(e) from None
-        return Outcome(table, None, self.path, truncated)
+        return Outcome(self._declared(table, query, None), None, self.path, truncated)
 
 
 class SqliteAdbcSession(SqliteSession):
@@ -520,7 +533,8 @@ class SqliteAdbcSession(SqliteSession):
                 return outcome
             raise self.error(e) from None
         truncated = bool(limit) and table.num_rows > limit
-        return Outcome(table.slice(0, limit) if limit else table, None, self.path, truncated)
+        table = self._declared(table.slice(0, limit) if limit else table, query, None)
+        return Outcome(table, None, self.path, truncated)
 
     def _changes(self, sql: str) -> int | None:
         """Rows the statement changed (ADBC's SQLite driver gives no rowcount)."""
@@ -573,6 +587,7 @@ class ConnectorxSession(SqlAlchemySession):
             outcome.path = "sqlalchemy"
             return outcome
         import connectorx as cx
+        import pyarrow as pa
 
         self._tag = uuid.uuid4().hex
         wrapped = limited(sql, limit + 1) if limit else sql.strip().rstrip(";")
@@ -588,7 +603,24 @@ class ConnectorxSession(SqlAlchemySession):
         finally:
             self._tag = None
         truncated = bool(limit) and table.num_rows > limit
-        return Outcome(table.slice(0, limit) if limit else table, None, self.path, truncated)
+        table = table.slice(0, limit) if limit else table
+        if any(f.type == pa.int8() or pa.types.is_decimal(f.type) for f in table.schema):
+            # perhaps a BOOLEAN; a DECIMAL(p, s) connectorx gives as decimal128(38, 10)
+            table = self._declared(table, query, self._description(sql))
+        return Outcome(table, None, self.path, truncated)
+
+    def _description(self, sql: str) -> Any:
+        """The result's column description (types and lengths), from the query with LIMIT 0
+        on the session's connection: connectorx's Arrow does not say which TINYINT is
+        TINYINT(1), nor a decimal's precision and scale."""
+        cursor = self._connection().connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(limited(sql, 0))
+            return cursor.description
+        except Exception:
+            return None
+        finally:
+            cursor.close()
 
     def cancel(self) -> None:
         if self._tag is None:
