@@ -204,3 +204,26 @@ def test_two_members_type_into_the_same_project_notebook(projects_hub, browser, 
             30,
             "the notebook saved",
         )
+
+
+def test_a_project_removed_from_the_policy_has_its_server_stopped(projects_hub):
+    hub = projects_hub
+    alice = hub.sessions["alice"][1]
+    # Given the project's server running for its members
+    write_policy(hub.policy, analytics("alice", "bob"))
+    hub.wait_for(lambda: "Analytics team" in home(hub, "alice"), APPLIED_WITHIN, "alice's list")
+    if not hub.api("GET", f"/users/{ACCOUNT}").json()["servers"]:
+        hub.spawn(ACCOUNT, alice, {})
+    assert project_api(hub, alice, "GET", "contents").status_code == 200
+    # When the admin removes the project from the policy, without restarting the hub
+    write_policy(hub.policy, {})
+    # Then its server is stopped, and its members no longer see it nor reach it
+    hub.wait_for(
+        lambda: hub.api("GET", f"/users/{ACCOUNT}").json()["servers"] == {},
+        APPLIED_WITHIN + 30,
+        "the removed project's server stopped",
+    )
+    assert "Analytics team" not in home(hub, "alice")
+    assert project_api(hub, alice, "GET", "contents").status_code != 200
+    # And its account (and home) stay, so putting it back brings the files back
+    assert hub.api("GET", f"/users/{ACCOUNT}").status_code == 200

@@ -8,13 +8,16 @@ hub process: JupyterHub has no REST API for roles, so a separate service could n
 project's role. A member removed from the policy loses access at the next pass; their open
 websockets are closed by the server's access checks (hubkit_lab.sharing), as for a revoked
 share. A project removed from the policy loses its group and role (nobody but admins can open
-it); its account and home stay.
+it) and its running server is stopped (as the hub's REST API stops one: route, then spawner);
+its account and home stay.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -71,15 +74,27 @@ class ProjectSync(LoggingConfigurable):
             raise ValueError(f"ProjectSync.interval must be >= 0, not {proposal['value']}")
         return proposal["value"]
 
-    def __init__(self, db: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        db: Any,
+        stop_server: Callable[[str], Awaitable[bool]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`stop_server(account)` stops that account's server (True when it is stopped, False
+        to try again at the next pass); without it, removed projects' servers keep running."""
         super().__init__(**kwargs)
         self.db = db
+        self.stop_server = stop_server
+        # Accounts of projects that left the policy whose server may still run.
+        self.to_stop: set[str] = set()
 
     def start(self) -> None:
-        """Apply now, then every `interval` seconds (on the hub's event loop)."""
+        """Apply now, then every `interval` seconds (on the hub's event loop). Servers of
+        projects removed while the hub was down are stopped at the first periodic pass, once
+        the hub has loaded its spawners."""
         self.apply()
         if self.interval:
-            PeriodicCallback(self.apply, self.interval * 1000).start()
+            PeriodicCallback(self.apply_and_stop, self.interval * 1000).start()
 
     def apply(self) -> None:
         """One pass; problems are logged (each naming the policy entry) and kept for admins."""
@@ -94,6 +109,20 @@ class ProjectSync(LoggingConfigurable):
                 self.log.error("hub policy: %s", problem)
         self.problems = problems
 
+    async def apply_and_stop(self) -> None:
+        """A pass, then stop the servers of the projects that left the policy."""
+        self.apply()
+        if not self.stop_server:
+            return
+        for account in sorted(self.to_stop):
+            try:
+                stopped = await self.stop_server(account)
+            except Exception:  # retried at the next pass
+                self.log.exception("shared projects: stopping %s's server failed", account)
+                continue
+            if stopped:
+                self.to_stop.discard(account)
+
     def sync(self) -> list[str]:
         """Make the hub's project accounts, groups and roles what the policy says."""
         try:
@@ -101,12 +130,14 @@ class ProjectSync(LoggingConfigurable):
         except PolicyError as e:  # an admin mid-edit: keep what was applied
             return [str(e)]
         problems: list[str] = []
+        accounts = {p.account for p in policy.projects.values()}
+        self.to_stop -= accounts  # back in the policy before its server was stopped
         for project in policy.projects.values():
             problems += self._apply(project, f"{policy.path}: projects.{project.name}")
-        accounts = {p.account for p in policy.projects.values()}
         for group in self.db.query(orm.Group).all():
             if PROPERTY in (group.properties or {}) and group.name not in accounts:
                 self.log.info("shared projects: %s left the policy, removing access", group.name)
+                self.to_stop.add(group.name)
                 if role := orm.Role.find(self.db, group.name):
                     self.db.delete(role)
                 self.db.delete(group)
@@ -168,9 +199,30 @@ class ProjectSync(LoggingConfigurable):
 _running: list[ProjectSync] = []
 
 
+async def stop_server(app: Any, account: str) -> bool:
+    """Stop `account`'s server in the hub `app` as its REST API does (the route, then the
+    spawner); False while it is starting or stopping (the next pass tries again)."""
+    user = app.users.get(account)
+    if user is None or "" not in user.orm_spawners:
+        return True
+    spawner = user.spawners[""]
+    if spawner.pending:
+        return False
+    if not spawner.ready:
+        return True
+    app.log.info("shared projects: stopping %s's server (its project left the policy)", account)
+    spawner._stop_pending = True
+    try:
+        await app.proxy.delete_user(user, "")
+        await user.stop("")
+    finally:
+        spawner._stop_pending = False
+    return True
+
+
 def start(app: Any) -> ProjectSync | None:
     """Start applying the policy's projects in the hub `app` (when the config names a policy)."""
-    sync = ProjectSync(app.db, parent=app)
+    sync = ProjectSync(app.db, stop_server=partial(stop_server, app), parent=app)
     if not sync.policy_file:
         return None
     sync.start()
