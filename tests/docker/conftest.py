@@ -32,19 +32,20 @@ from tests import ROOT
 from .engine import Docker, DockerUnavailable, debian_image, docker_engine, standin
 
 
-@pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Everything here is `docker`, and `slow` (image builds and the stack take minutes). A
-    module's test named by its `LAST` runs after the module's others (a teardown)."""
+    module's test named by its `LAST` runs after the module's others (a teardown; pytest-randomly
+    shuffles before this hook, and `-m` selects after it)."""
     here = Path(__file__).parent
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.docker)
             item.add_marker(pytest.mark.slow)
     for item in list(items):
-        if item.name == getattr(item.module, "LAST", None) and here in Path(item.fspath).parents:
+        last = getattr(getattr(item, "module", None), "LAST", None)
+        if item.name == last and here in Path(item.fspath).parents:
             items.remove(item)
-            same = [i for i, other in enumerate(items) if other.module is item.module]
+            same = [i for i, o in enumerate(items) if getattr(o, "module", None) is item.module]
             items.insert(same[-1] + 1 if same else len(items), item)
 
 

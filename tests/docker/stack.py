@@ -269,7 +269,7 @@ class Stack:
             cwd=ROOT,
         )
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-        assert "building" not in result.stdout, result.stdout  # the recorded image was found
+        assert "hubkit: building" not in result.stdout, result.stdout  # the recorded image found
         self.wait_healthy("hub", timeout)
         self.wait_for(lambda: self.get("/hub/health").ok, 60, "hub reachable through traefik")
         return time.monotonic() - started
