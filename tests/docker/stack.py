@@ -58,6 +58,14 @@ configs:
 """
 # A profile the images file names with an image that was never built (nor can be pulled).
 MISSING_PROFILE, MISSING_IMAGE = "ml", "hubkit/ml-notebook:2026-01-01-000000000000-never-built"
+# A shared project (hub policy `projects`) of the test's two users, and its account's container
+# and home volume: DockerSpawner escapes "-" in the account's name as "-2d".
+PROJECT, PROJECT_NAME = "team", "Team notebooks"
+PROJECT_ACCOUNT = f"project-{PROJECT}"
+PROJECT_CONTAINER, PROJECT_VOLUME = "jupyter-project-2dteam", "hubkit-home-project-2dteam"
+# The profile the stack's users and project run; `hubkit compose up` builds (and looks for) it.
+PROFILE = "python-sql"
+PROJECTS = {PROJECT: {"display_name": PROJECT_NAME, "users": ["alice", "bob"], "profile": PROFILE}}
 
 
 def free_port() -> int:
@@ -167,20 +175,9 @@ class Stack:
             capture_output=True,
         )
         make_tls(self.folder / "tls")
-        # The shared connection: the admin's copy of the policy, the password, the override.
-        edit_yaml(
-            ROOT / "hub" / "policy.yaml",
-            lambda d: d.update(
-                connections={
-                    SHARED_CONNECTION: {
-                        "url": SHARED_URL,
-                        "password_env": SHARED_PASSWORD_ENV,
-                        "users": ["alice"],
-                    }
-                }
-            ),
-            self.folder / "policy.yaml",
-        )
+        # The shared connection and the shared project: the admin's copy of the policy, the
+        # password, the override.
+        self.write_policy(PROJECTS)
         (self.folder / "docker-compose.override.yaml").write_text(OVERRIDE)
         # The built images, and one the admin recorded but never built (MISSING_PROFILE).
         images = json.loads(images_file.read_text())
@@ -200,10 +197,28 @@ class Stack:
                 "HUBKIT_POSTGRES_IMAGE": standins["postgres"],
                 "HUBKIT_HUB_BASE_IMAGE": standins["python"],
                 "HUBKIT_POLICY_FILE": str(self.folder / "policy.yaml"),
+                # no conda-forge here: `hubkit compose up` looks for the PyPI flavour's images
+                "HUBKIT_IMAGE_FLAVOUR": "pypi",
                 SHARED_PASSWORD_ENV: secrets.token_hex(16),
             },
         )
         self.settings = stackenv.check(self.env_file, ROOT / "example-stack.env")
+
+    def write_policy(self, projects: dict) -> None:
+        """The admin's copy of hub/policy.yaml (HUBKIT_POLICY_FILE) with the shared connection
+        and `projects`; written in place, as an editor does, so the running hub sees it."""
+        connections = {
+            SHARED_CONNECTION: {
+                "url": SHARED_URL,
+                "password_env": SHARED_PASSWORD_ENV,
+                "users": ["alice"],
+            }
+        }
+        edit_yaml(
+            ROOT / "hub" / "policy.yaml",
+            lambda d: d.update(connections=connections, projects=projects),
+            self.folder / "policy.yaml",
+        )
 
     def compose(self, *args: str, check: bool = True, timeout: float = 1800):
         return self.docker.run(
@@ -226,9 +241,35 @@ class Stack:
         return f"{self.project}-{service}-1"
 
     def up(self, timeout: float = 600) -> float:
-        """`docker compose up -d` and wait until the hub is healthy; seconds it took."""
+        """`hubkit compose up` (the README's step: finds the images of stack.env's flavour
+        built, then `docker compose up -d --build`) and wait until the hub is healthy; seconds it
+        took."""
         started = time.monotonic()
-        self.compose("up", "-d", "--build")
+        files = [ROOT / "docker-compose.yaml", self.folder / "docker-compose.override.yaml"]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "hubkit",
+                "compose",
+                "up",
+                f"--catalog={ROOT / 'catalog.yaml'}",
+                f"--file={self.env_file}",
+                f"--profile={PROFILE}",
+            ],
+            # compose's own variables for what the README's single-file stack does not need
+            env={
+                **self.docker.env,
+                "COMPOSE_PROJECT_NAME": self.project,
+                "COMPOSE_FILE": ":".join(map(str, files)),
+            },
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            cwd=ROOT,
+        )
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+        assert "hubkit: building" not in result.stdout, result.stdout  # the recorded image found
         self.wait_healthy("hub", timeout)
         self.wait_for(lambda: self.get("/hub/health").ok, 60, "hub reachable through traefik")
         return time.monotonic() - started
@@ -351,6 +392,17 @@ class Stack:
 
     def wait_ready(self, username: str, token: str, timeout: float = 180) -> None:
         self.wait_for(lambda: self.server_ready(username, token), timeout, f"{username} ready")
+
+    def teardown(self) -> None:
+        """The README's teardown: the hub's user containers, then the stack with its volumes,
+        then the homes."""
+        ids = self.docker.out("ps", "-aq", "--filter", "name=jupyter-").split()
+        if ids:
+            self.docker.run("rm", "-f", *ids, check=False)
+        self.compose("down", "-v", check=False)
+        homes = self.docker.out("volume", "ls", "-q", "--filter", "name=hubkit-home-").split()
+        if homes:
+            self.docker.run("volume", "rm", *homes, check=False)
 
     def stop(self, username: str, token: str) -> None:
         r = self.api("DELETE", f"/users/{username}/server", token)

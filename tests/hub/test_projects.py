@@ -160,6 +160,17 @@ async def test_members_share_the_projects_server_and_a_removed_member_loses_it(p
     assert project_api(hub, alice, "GET", "contents/notes.md").status_code == 200
 
 
+def project_running(hub: HubServer) -> None:
+    """The project of alice and bob in the policy, applied, and its server running."""
+    write_policy(hub.policy, analytics("alice", "bob"))
+    for who in ("alice", "bob"):
+        hub.wait_for(
+            lambda who=who: "Analytics team" in home(hub, who), APPLIED_WITHIN, f"{who}'s list"
+        )
+    if not hub.api("GET", f"/users/{ACCOUNT}").json()["servers"]:
+        hub.spawn(ACCOUNT, hub.sessions["alice"][1], {})
+
+
 def member_page(browser, hub: HubServer, who: str, path: str):
     """`who`'s JupyterLab on the project's server with the notebook `path` open."""
     page = browser.new_context(viewport={"width": 1400, "height": 800}).new_page()
@@ -177,10 +188,7 @@ def test_two_members_type_into_the_same_project_notebook(projects_hub, browser, 
     hub = projects_hub
     alice = hub.sessions["alice"][1]
     # Given alice and bob in the project, its server running, a notebook in it
-    write_policy(hub.policy, analytics("alice", "bob"))
-    hub.wait_for(lambda: "Analytics team" in home(hub, "bob"), APPLIED_WITHIN, "bob's list")
-    if not hub.api("GET", f"/users/{ACCOUNT}").json()["servers"]:
-        hub.spawn(ACCOUNT, alice, {})
+    project_running(hub)
     path = "team.ipynb"
     r = project_api(hub, alice, "PUT", f"contents/{path}", json={"type": "notebook", "content": NB})
     assert r.status_code in (200, 201), r.text
@@ -204,3 +212,23 @@ def test_two_members_type_into_the_same_project_notebook(projects_hub, browser, 
             30,
             "the notebook saved",
         )
+
+
+def test_a_project_removed_from_the_policy_has_its_server_stopped(projects_hub):
+    hub = projects_hub
+    alice = hub.sessions["alice"][1]
+    # Given the project's server running for its members
+    project_running(hub)
+    assert project_api(hub, alice, "GET", "contents").status_code == 200
+    # When the admin removes the project from the policy, without restarting the hub
+    write_policy(hub.policy, {})
+    # Then its server is stopped, and its members no longer see it nor reach it
+    hub.wait_for(
+        lambda: hub.api("GET", f"/users/{ACCOUNT}").json()["servers"] == {},
+        APPLIED_WITHIN + 30,
+        "the removed project's server stopped",
+    )
+    assert "Analytics team" not in home(hub, "alice")
+    assert project_api(hub, alice, "GET", "contents").status_code != 200
+    # And its account (and home) stay, so putting it back brings the files back
+    assert hub.api("GET", f"/users/{ACCOUNT}").status_code == 200

@@ -23,6 +23,9 @@ from ..imagesfile import default_images_file, read_images_file
 from ..policy import default_policy_path, load_policy
 from .base import Command, HubkitError
 
+# The stack setting naming the images' flavour (example-stack.env).
+FLAVOUR_VARIABLE = "HUBKIT_IMAGE_FLAVOUR"
+
 
 class ImagesCommand(Command):
     """The options every command about the images shares. Names and the images file default to
@@ -55,11 +58,12 @@ class ImagesCommand(Command):
     ).tag(config=True)
     flavour = Enum(
         FLAVOURS,
-        default_value="conda",
         help="""How environments are installed: `conda` (their conda-lock, with micromamba) or
         `pypi` (their spec translated for pip as local mode does, into a venv at the same prefix;
         for networks that reach PyPI but not conda-forge; profiles needing R or Julia have
-        none). Tags of `pypi` images end in `-pypi`.""",
+        none). Tags of `pypi` images end in `-pypi`. Default: HUBKIT_IMAGE_FLAVOUR (the
+        environment, else stack.env), else `conda`; `hubkit compose up` builds and looks for
+        this flavour too.""",
     ).tag(config=True)
     root_image = Unicode(
         ROOT_IMAGE,
@@ -101,6 +105,16 @@ class ImagesCommand(Command):
     @default("owner")
     def _default_owner(self) -> str:
         return self.setting("HUBKIT_IMAGE_OWNER", "hubkit")
+
+    @default("flavour")
+    def _default_flavour(self) -> str:
+        flavour = self.setting(FLAVOUR_VARIABLE, "conda")
+        if flavour not in FLAVOURS:
+            raise HubkitError(
+                f"{FLAVOUR_VARIABLE} must be {' or '.join(FLAVOURS)}, not {flavour!r} "
+                f"(in the environment or {self.stack_env})"
+            )
+        return flavour
 
     def plan(self, catalog: Catalog) -> list[ImageBuild]:
         try:

@@ -8,13 +8,16 @@ hub process: JupyterHub has no REST API for roles, so a separate service could n
 project's role. A member removed from the policy loses access at the next pass; their open
 websockets are closed by the server's access checks (hubkit_lab.sharing), as for a revoked
 share. A project removed from the policy loses its group and role (nobody but admins can open
-it); its account and home stay.
+it) and its running server is stopped (as the hub's REST API stops one: route, then spawner);
+its account and home stay.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -71,15 +74,25 @@ class ProjectSync(LoggingConfigurable):
             raise ValueError(f"ProjectSync.interval must be >= 0, not {proposal['value']}")
         return proposal["value"]
 
-    def __init__(self, db: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        db: Any,
+        stop_server: Callable[[str], Awaitable[None]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`stop_server(account)` stops that account's server (the next pass tries again while
+        it runs); without it, removed projects' servers keep running."""
         super().__init__(**kwargs)
         self.db = db
+        self.stop_server = stop_server
 
     def start(self) -> None:
-        """Apply now, then every `interval` seconds (on the hub's event loop)."""
+        """Apply now, then every `interval` seconds (on the hub's event loop). Servers of
+        projects removed while the hub was down are stopped at the first periodic pass, once
+        the hub has loaded its spawners."""
         self.apply()
         if self.interval:
-            PeriodicCallback(self.apply, self.interval * 1000).start()
+            PeriodicCallback(self.apply_and_stop, self.interval * 1000).start()
 
     def apply(self) -> None:
         """One pass; problems are logged (each naming the policy entry) and kept for admins."""
@@ -93,6 +106,28 @@ class ProjectSync(LoggingConfigurable):
             if problem not in self.problems:
                 self.log.error("hub policy: %s", problem)
         self.problems = problems
+
+    async def apply_and_stop(self) -> None:
+        """A pass, then stop the servers of the projects that left the policy."""
+        self.apply()
+        if not self.stop_server:
+            return
+        for account in self.left_running():
+            try:
+                await self.stop_server(account)
+            except Exception:  # retried at the next pass
+                self.log.exception("shared projects: stopping %s's server failed", account)
+
+    def left_running(self) -> list[str]:
+        """Project accounts whose project left the policy (their group is gone; also while the
+        hub was down) and whose server runs. Only projects' accounts start with `project-`."""
+        spawners = (
+            self.db.query(orm.Spawner)
+            .join(orm.User)
+            .filter(orm.User.name.startswith(PROJECT_PREFIX), orm.Spawner.server_id.isnot(None))
+        )
+        accounts = {s.user.name for s in spawners}
+        return sorted(a for a in accounts if orm.Group.find(self.db, a) is None)
 
     def sync(self) -> list[str]:
         """Make the hub's project accounts, groups and roles what the policy says."""
@@ -168,9 +203,27 @@ class ProjectSync(LoggingConfigurable):
 _running: list[ProjectSync] = []
 
 
+async def stop_server(app: Any, account: str) -> None:
+    """Stop `account`'s server in the hub `app` as its REST API does (the route, then the
+    spawner); not while it is starting or stopping (the next pass sees it again)."""
+    user = app.users.get(account)
+    if user is None or "" not in user.orm_spawners:
+        return
+    spawner = user.spawners[""]
+    if spawner.pending or not spawner.ready:
+        return
+    app.log.info("shared projects: stopping %s's server (its project left the policy)", account)
+    spawner._stop_pending = True
+    try:
+        await app.proxy.delete_user(user, "")
+        await user.stop("")
+    finally:
+        spawner._stop_pending = False
+
+
 def start(app: Any) -> ProjectSync | None:
     """Start applying the policy's projects in the hub `app` (when the config names a policy)."""
-    sync = ProjectSync(app.db, parent=app)
+    sync = ProjectSync(app.db, stop_server=partial(stop_server, app), parent=app)
     if not sync.policy_file:
         return None
     sync.start()

@@ -128,7 +128,11 @@ class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
 
     async def create_object(self):
         """DockerSpawner's container, with this spawn's secret files copied in before it
-        starts."""
+        starts, and no swap beyond the size's memory: on a host with swap, Docker's default
+        (swap as much again) lets a kernel over the limit swap and crawl instead of being
+        killed and restarted, which the user sees."""
+        if self.mem_limit:
+            self.extra_host_config = {**self.extra_host_config, "memswap_limit": self.mem_limit}
         container = await super().create_object()
         if files := getattr(self, "_secret_files", None):
             archive = secrets_archive(files)
