@@ -7,6 +7,7 @@ from images/hub/Dockerfile on the stand-in Python base."""
 from __future__ import annotations
 
 import json
+import re
 
 from hubkit.catalog import load_catalog
 from hubkit.envs.pypi import pip_requirements
@@ -63,6 +64,20 @@ def test_pypi_image_has_the_conda_images_layout(docker: Docker, user_images):
     for requirement in wanted:
         name = requirement.split("=")[0].split(">")[0].split("<")[0].split("[")[0].strip()
         assert name.lower().replace("_", "-") in names, name
+    # the project's JupyterLab extension is installed, enabled and compatible, as are all the
+    # others, and its server extension is on
+    listing = docker.out(
+        "run",
+        "--rm",
+        image,
+        "sh",
+        "-c",
+        "jupyter labextension list 2>&1; jupyter server extension list 2>&1",
+    )
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", listing)
+    assert re.search(r"^\s+@hubkit/lab v\S+ enabled OK", listing, re.M), listing
+    assert "incompatible" not in listing and not re.search(r"\benabled\s+X\b", listing), listing
+    assert re.search(r"^\s+hubkit_lab enabled\s*$", listing, re.M), listing
     size = info["Size"] / 1e9
     print(f"\npython-sql (pypi): {size:.2f} GB")
 
