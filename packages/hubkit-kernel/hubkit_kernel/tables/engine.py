@@ -230,11 +230,16 @@ class Table:
             self._relation = obj.project(", ".join(f"#{i + 1} AS c{i}" for i in range(len(labels))))
         # Known without a scan for frames and Arrow tables
         self._total: int | None = len(self._keep) if self.source != "duckdb" else None
+        # the first rows with the types: the first view needs one DuckDB query (a cursor's
+        # description and rows cost half a relation's types and then a query)
         head = max(0, int(head))
-        first = self.sql(f"SELECT * FROM t LIMIT {head}")
-        types = first.types
-        # the first rows, fetched with the types: the first view needs one DuckDB query
-        self._head = first.fetchall() if head else None
+        if self._relation is not None:
+            first = self._relation.query("t", f"SELECT * FROM t LIMIT {head}")
+            types, rows = first.types, first.fetchall()
+        else:
+            result = self._con.execute(f'SELECT * FROM "{self._name}" LIMIT {head}')
+            types, rows = [d[1] for d in result.description], result.fetchall()
+        self._head = rows if head else None
         self._head_size = head
         self.columns = [
             ColumnInfo(i, label, str(label), dtypes[i], kind_of(str(t)))
@@ -379,10 +384,11 @@ def _scannable(frame: Any) -> Any:
     import pandas as pd
 
     copied = False
-    for i in range(frame.shape[1]):
-        column = frame.iloc[:, i]
-        if column.dtype.kind != "O":
+    for i, dtype in enumerate(frame.dtypes):
+        # text dtypes hold text or missing values only
+        if dtype.kind != "O" or isinstance(dtype, pd.StringDtype):
             continue
+        column = frame.iloc[:, i]
         if pd.api.types.infer_dtype(column, skipna=True) in _PLAIN_OBJECTS:
             continue
         if not copied:
