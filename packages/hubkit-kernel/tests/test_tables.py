@@ -472,6 +472,55 @@ def test_explore_answers_graphic_walkers_queries_like_pandas(shell, frame):
     assert [r["c0"] for r in page] == [10, 11, 12]
 
 
+def test_explore_answers_the_data_tabs_queries_like_pandas(shell, frame):
+    # Given a table, and the queries Graphic Walker's Data tab sends: the row count (a count
+    # of "*"), a page of 100 rows, a text field's distinct values, a number field's 10 bins
+    table = show(shell, frame)
+    count = [gw_step("view", query=[{"op": "aggregate", "groupBy": [], "measures": [
+        {"field": "*", "agg": "count", "asFieldKey": "count"}]}])]  # fmt: skip
+    distinct = [
+        gw_step("view", query=[{"op": "aggregate", "groupBy": ["c2"], "measures": [
+            {"field": "*", "agg": "count", "asFieldKey": "count_c2"}]}]),
+        gw_step("view", query=[{"op": "aggregate", "groupBy": [], "measures": [
+            {"field": "*", "agg": "count", "asFieldKey": "total_distinct_c2"},
+            {"field": "count_c2", "agg": "sum", "asFieldKey": "count"}]}]),
+    ]  # fmt: skip
+    one = {"key": "gw_count_fid", "expression": {"op": "one", "params": [], "as": "gw_count_fid"}}
+    binned = {
+        "key": "bin_c4",
+        "expression": {
+            "op": "bin",
+            "as": "bin_c4",
+            "num": 10,
+            "params": [{"type": "field", "value": "c4"}],
+        },
+    }
+    bins = [
+        gw_step("transform", transform=[binned, one]),
+        gw_step("view", query=[{"op": "aggregate", "groupBy": ["bin_c4"], "measures": [
+            {"field": "gw_count_fid", "agg": "sum", "asFieldKey": "gw_count_fid_sum"}]}]),
+    ]  # fmt: skip
+    # When the kernel answers them
+    total = ask(shell, table, "explore", payload={"workflow": count})["rows"]
+    page = ask(shell, table, "explore", payload={
+        "workflow": [gw_step("view", query=[{"op": "raw", "fields": ["*"]}])],
+        "limit": 100, "offset": 100})["rows"]  # fmt: skip
+    meta = ask(shell, table, "explore", payload={"workflow": distinct})["rows"]
+    histogram = ask(shell, table, "explore", payload={"workflow": bins})["rows"]
+    # Then they are pandas' count, rows, distinct values and bins ([start, end) pairs, as
+    # Graphic Walker's own computation gives them)
+    assert total == [{"count": len(frame)}]
+    assert [r["c0"] for r in page] == list(range(100, 200))
+    assert page[0]["c2"] == frame.city[100]
+    assert meta == [{"total_distinct_c2": frame.city.nunique(), "count": len(frame)}]
+    low, high = frame.score.min(), frame.score.max()
+    step = (high - low) / 10
+    starts = sorted(r["bin_c4"][0] for r in histogram)
+    assert starts == pytest.approx([low + i * step for i in range(10)])
+    assert all(r["bin_c4"][1] == pytest.approx(r["bin_c4"][0] + step) for r in histogram)
+    assert sum(r["gw_count_fid_sum"] for r in histogram) == len(frame)
+
+
 def test_explore_samples_raw_rows_and_refuses_unknown_fields(shell):
     # Given a table of 30,000 rows
     frame = pd.DataFrame({"x": np.arange(30_000), "y": np.arange(30_000) * 2})

@@ -19,9 +19,8 @@ import nbformat
 TIMES = "\u00d7"  # the table says "rows × columns"  # noqa: RUF003
 COLUMNS = ["id", "amount", "city", "placed", "score"]
 EXTRA = ["x0", "x1", "x2", "x3", "x4"]
-# What Graphic Walker 0.4.81 fetches from outside when it opens (static assets, no data): the
-# Kanaries logo in its toolbar and Leaflet's CSS for its map charts. Anything else fails.
-KNOWN_OUTSIDE = ("https://imagedelivery.net/", "https://unpkg.com/leaflet@")
+# Rows a page of Graphic Walker's Data tab shows (its DatasetConfig's size)
+DATA_PAGE = 100
 # The range filter's default: amounts of at least this
 MIN_AMOUNT = 900
 
@@ -87,13 +86,23 @@ def check(
     assert list(namespace["view"].amount[:3]) == list(view.amount.sort_values(ascending=False)[:3])
     if "explore" in result["steps"]:
         # The explorer's chart of the whole table: the sum of score per city, as the kernel
-        # computed it, and not one request to anywhere but the server
+        # computed it
         sums = frame.groupby("city").score.sum()
         drawn = {r["c2"]: next(v for k, v in r.items() if k != "c2") for r in seen["explore_rows"]}
         assert sorted(drawn) == sorted(sums.index), drawn
         assert all(abs(drawn[city] - sums[city]) < 1e-6 * max(1.0, sums[city]) for city in drawn)
-        outside = [u for u in seen["explore_outside"] if not u.startswith(KNOWN_OUTSIDE)]
-        assert outside == [], seen["explore_outside"]
+        # Graphic Walker's Data tab: the row count, and a page of the frame's rows as the
+        # kernel read them, no more
+        data = seen["explore_data"]
+        assert data["errors"] == [], data
+        shown = min(DATA_PAGE, rows)
+        assert data["summary"] == f"Showing 1 to {shown} of {rows} results", data
+        assert data["shown"] == data["reply_rows"] == shown, data
+        for i, cells in enumerate(data["first"]):
+            assert cells[:3] == [str(frame.id[i]), str(frame.amount[i]), frame.city[i]], data
+        # not one request to anywhere but the server (its logo and Leaflet's CSS are the
+        # extension's own files: webpack.config.js)
+        assert seen["explore_outside"] == [], seen["explore_outside"]
         # loaded at the first Explore, not with the page
         assert any(".js" in u for u in seen["scripts_at_click"]), seen["scripts_at_click"]
     if "chart" in result["steps"]:

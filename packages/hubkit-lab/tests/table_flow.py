@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from browser_flow import chromium_page, flow_parser, open_notebook, report, start_flow
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 FIRST_ROW = ".hk-Table-grid tbody tr:first-child"
 
@@ -243,13 +243,45 @@ def explore(page: Page, seen: dict, shot: Callable[[Page, str], None], replies: 
     walker.locator("canvas, svg.marks").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1000)  # drawn
     seen["explore_rows"] = chart
-    seen["explore_outside"] = outside
     # Graphic Walker's chunk came with the click (webpack fetches a chunk once)
     seen["scripts_at_click"] = [u for u in loaded if "/@hubkit/lab/static/" in u]
     shot(page, "6-explore-chart")
+    seen["explore_outside"] = outside  # and what the Data tab fetches
+    seen["explore_data"] = explore_data(page, walker, shot, replies)
     page.remove_listener("request", on_request)
     page.click(".hk-Table-toolbar button:has-text('Explore')")  # closed again
     page.wait_for_selector(".hk-Explore", state="detached")
+
+
+def explore_data(page: Page, walker: Locator, shot: Callable[[Page, str], None],
+                 replies: list[dict]) -> dict:  # fmt: skip
+    """Graphic Walker's Data tab: its row count, the first rows it shows and the size of the
+    kernel's answer for them (a page of raw rows, every column)."""
+    before = len(replies)
+    walker.get_by_role("tab", name="Data").click()
+    summary = walker.locator("nav[aria-label='Pagination'] p").first
+    expect(summary).to_have_text(re.compile(r"Showing 1 to [1-9]\d* of [1-9]\d* results"),
+                                 timeout=120_000)  # fmt: skip
+    rows = walker.locator("tbody tr")
+    rows.first.wait_for(timeout=120_000)
+    deadline = time.monotonic() + 60
+    raw: list[int] = []
+    while not raw and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        # the page of raw rows: every field (c0, c1, ...), nothing computed
+        raw = [len(r["rows"]) for r in replies[before:]
+               if r["rows"] and len(r["rows"][0]) > 2
+               and all(re.fullmatch(r"c\d+", key) for key in r["rows"][0])]  # fmt: skip
+    page.wait_for_timeout(1000)  # the columns' profiles fill in
+    shot(page, "7-explore-data")
+    first = [rows.nth(i).locator("td").all_inner_texts() for i in range(min(3, rows.count()))]
+    return {
+        "summary": " ".join(summary.inner_text().split()),
+        "shown": rows.count(),
+        "first": [[" ".join(text.split()) for text in cells] for cells in first],
+        "reply_rows": max(raw, default=None),
+        "errors": page.locator(".hk-Explore-status.hk-mod-error").all_inner_texts(),
+    }
 
 
 # The traces' data of a plotly figure as plotly.js drew it

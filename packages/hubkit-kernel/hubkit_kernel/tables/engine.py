@@ -18,6 +18,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -194,7 +195,9 @@ def _source_kind(obj: Any) -> str:
 class Table:
     """A DataFrame (or relation) seen through DuckDB, for the interactive table."""
 
-    def __init__(self, obj: Any) -> None:
+    def __init__(self, obj: Any, head: int = 0) -> None:
+        """`head`: rows of the first page (no sort, filter or search) to fetch with the
+        columns' types, in the one query the first view needs."""
         self.source = _source_kind(obj)
         self.index_reset = False
         self._con = _connection()
@@ -227,7 +230,17 @@ class Table:
             self._relation = obj.project(", ".join(f"#{i + 1} AS c{i}" for i in range(len(labels))))
         # Known without a scan for frames and Arrow tables
         self._total: int | None = len(self._keep) if self.source != "duckdb" else None
-        types = self.sql("SELECT * FROM t LIMIT 0").types
+        # the first rows with the types: the first view needs one DuckDB query (a cursor's
+        # description and rows cost half a relation's types and then a query)
+        head = max(0, int(head))
+        if self._relation is not None:
+            first = self._relation.query("t", f"SELECT * FROM t LIMIT {head}")
+            types, rows = first.types, first.fetchall()
+        else:
+            result = self._con.execute(f'SELECT * FROM "{self._name}" LIMIT {head}')
+            types, rows = [d[1] for d in result.description], result.fetchall()
+        self._head = rows if head else None
+        self._head_size = head
         self.columns = [
             ColumnInfo(i, label, str(label), dtypes[i], kind_of(str(t)))
             for i, (label, t) in enumerate(zip(labels, types, strict=True))
@@ -236,6 +249,8 @@ class Table:
     # -- SQL over the relation ---------------------------------------------------------------
 
     _relation: Any = None
+    _head: list[tuple[Any, ...]] | None = None
+    _head_size = 0
 
     def sql(self, query: str) -> Any:
         """SQL over the table, which it names `t`, as a DuckDB relation."""
@@ -294,7 +309,12 @@ class Table:
         """The rows [offset, offset + limit) of the view, with the view's row count."""
         if not isinstance(offset, int) or offset < 0 or not isinstance(limit, int) or limit < 0:
             raise FilterError(f"A page needs an offset and limit >= 0, got {offset!r}, {limit!r}")
-        if state.sort and self._relation is None:
+        head = self._head
+        # the page is in the first rows, or they are the whole table
+        fits = head is not None and (offset + limit <= len(head) or len(head) < self._head_size)
+        if state.empty and fits:
+            rows = head[offset : offset + limit]
+        elif state.sort and self._relation is None:
             rows = self._sorted_page(state, offset, limit)
         else:
             rows = self.fetch(f"{self.select(state)} LIMIT {int(limit)} OFFSET {int(offset)}")
@@ -364,10 +384,11 @@ def _scannable(frame: Any) -> Any:
     import pandas as pd
 
     copied = False
-    for i in range(frame.shape[1]):
-        column = frame.iloc[:, i]
-        if column.dtype.kind != "O":
+    for i, dtype in enumerate(frame.dtypes):
+        # text dtypes hold text or missing values only
+        if dtype.kind != "O" or isinstance(dtype, pd.StringDtype):
             continue
+        column = frame.iloc[:, i]
         if pd.api.types.infer_dtype(column, skipna=True) in _PLAIN_OBJECTS:
             continue
         if not copied:
@@ -381,17 +402,28 @@ def _as_text(value: Any) -> str:
 
 
 _shared: Any = None
+_shared_lock = threading.Lock()
 
 
 def _connection() -> Any:
     """The kernel's one DuckDB connection for tables (not the user's default connection):
     opening one costs about 0.1 s, and each table is a view on it."""
     global _shared
-    if _shared is None:
-        import duckdb
+    with _shared_lock:  # preload()'s thread and the first table
+        if _shared is None:
+            import duckdb
 
-        _shared = duckdb.connect()
+            _shared = duckdb.connect()
     return _shared
+
+
+def preload(delay: float = 1.0) -> None:
+    """Import DuckDB and open the tables' connection in a background thread, `delay` seconds
+    from now (after the kernel's own start): in a new kernel, importing DuckDB (0.3-0.8 s on
+    2 cores) was most of the first table's time to show."""
+    timer = threading.Timer(delay, _connection)
+    timer.daemon = True
+    timer.start()
 
 
 def _default_index(frame: Any) -> bool:

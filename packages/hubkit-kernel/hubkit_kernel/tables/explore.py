@@ -133,7 +133,11 @@ class _Query:
             low, high = f"min({name}) OVER ()", f"max({name}) OVER ()"
             step = f"nullif(({high} - {low}) / {bins}, 0)"
             index = f"least(floor(({name} - {low}) / {step}), {bins - 1})"
-            return index if op == "binCount" else f"coalesce({low} + {index} * {step}, {low})"
+            if op == "binCount":
+                return index
+            # a bin is its [start, end), as Graphic Walker's own computation gives it
+            return (f"[coalesce({low} + {index} * {step}, {low}), "
+                    f"coalesce({low} + ({index} + 1) * {step}, {high})]")  # fmt: skip
         if op in ("log2", "log10", "log"):
             base = {"log2": 2, "log10": 10}.get(op) or _number(expression.get("num") or 10, "log")
             return f"CASE WHEN {name} > 0 THEN ln({name}) / ln({_literal(base)}) END"
@@ -176,8 +180,10 @@ class _Query:
             key = measure.get("asFieldKey")
             if not isinstance(key, str) or not key:
                 raise FilterError(f"explore: a measure needs asFieldKey, got {key!r}")
-            selects.append(f"{AGGREGATES[agg].format(self.field(measure.get('field'), agg))} "
-                           f"AS {quote(key)}")  # fmt: skip
+            field = measure.get("field")
+            # Graphic Walker counts rows as the count of "*" (its Data tab, field profiles)
+            target = "*" if field == "*" and agg == "count" else self.field(field, agg)
+            selects.append(f"{AGGREGATES[agg].format(target)} AS {quote(key)}")
             fields[key] = NUMBER
         by = f" GROUP BY {', '.join(groups)}" if groups else ""
         self.wrap(", ".join(selects) or "count(*) AS count", by)
@@ -235,6 +241,13 @@ def compute(table: Table, state: ViewState, payload: Any) -> list[dict[str, Any]
     relation = table.sql(to_sql(table, state, payload))
     names = relation.columns
     return [
-        {name: jsonable(value) for name, value in zip(names, row, strict=True)}
+        {name: _value(value) for name, value in zip(names, row, strict=True)}
         for row in relation.fetchall()
     ]
+
+
+def _value(value: Any) -> Any:
+    """A value as JSON; a bin's [start, end) stays a list."""
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return jsonable(value)
