@@ -38,6 +38,19 @@ MAX_SCOPE_CHARS = 255
 MAX_SCOPES = 32
 
 
+def strings_problem(body: dict[str, Any], fields: tuple[str, ...], max_chars: int) -> str | None:
+    """Why one of these optional fields is no string of at most `max_chars`, or None."""
+    for field in fields:
+        value = body.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            return f"{field} must be a string, not {type_name(value)}"
+        if len(value) > max_chars:
+            return f"{field} {quote(value)} is too long: at most {max_chars} characters"
+    return None
+
+
 def patch_problem(body: Any, profile_list: list[dict[str, Any]]) -> str | None:
     """Why a PATCH body is refused (a short message quoting little of it), or None."""
     if not isinstance(body, dict):
@@ -46,16 +59,10 @@ def patch_problem(body: Any, profile_list: list[dict[str, Any]]) -> str | None:
     if unknown:
         names = ", ".join(quote(str(k)) for k in unknown[:3])
         return f"Unsupported field(s): {names}; the fields are {', '.join(PATCH_FIELDS)}"
-    for field in ("name", "display_name"):
-        value = body.get(field)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            return f"{field} must be a string, not {type_name(value)}"
-        if len(value) > MAX_OPTION_CHARS:
-            return f"{field} {quote(value)} is too long: at most {MAX_OPTION_CHARS} characters"
-        if field == "display_name" and (problem := display_name_problem(value)):
-            return problem
+    if problem := strings_problem(body, ("name", "display_name"), MAX_OPTION_CHARS):
+        return problem
+    if problem := display_name_problem(body.get("display_name") or ""):
+        return problem
     if "user_options" in body:
         options = body["user_options"]
         if not isinstance(options, dict):
@@ -71,14 +78,8 @@ def share_problem(body: Any) -> str | None:
     """Why a share or share-code request is refused before JupyterHub reads it, or None."""
     if not isinstance(body, dict):
         return f"The body must be a JSON object, not {type_name(body)}"
-    for field in ("user", "group"):
-        value = body.get(field)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            return f"{field} must be a string, not {type_name(value)}"
-        if len(value) > MAX_NAME_CHARS:
-            return f"{field} {quote(value)} is too long: at most {MAX_NAME_CHARS} characters"
+    if problem := strings_problem(body, ("user", "group"), MAX_NAME_CHARS):
+        return problem
     scopes = body.get("scopes")
     if scopes is not None:
         if not isinstance(scopes, list) or len(scopes) > MAX_SCOPES:
