@@ -232,7 +232,10 @@ class HubServer:
         page = session.get(f"{self.url}/hub/authorize")
         page.raise_for_status()
         assert f"authorize/{username}" in page.text, f"{username} is not listed for approval"
-        session.get(f"{self.url}/hub/authorize/{username}").raise_for_status()
+        # (The link, as the admin's browser follows it: same-origin; other sites are refused.)
+        session.get(
+            f"{self.url}/hub/authorize/{username}", headers={"Sec-Fetch-Site": "same-origin"}
+        ).raise_for_status()
 
     def add_account(
         self,

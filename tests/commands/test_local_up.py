@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import pty
 import signal
+import socket
 import sys
 import threading
 import time
@@ -80,6 +81,24 @@ def answers(url: str) -> bool:
         return False
 
 
+def command(process: psutil.Process) -> str:
+    """A process's command line, "" once it has exited (a zombie has none)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
+
+def listening(url: str) -> bool:
+    """Whether anything accepts connections on the URL's port (a 503 still counts)."""
+    host, port = url.split("//", 1)[1].rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 def spawn_admin_server(home: Path, url: str) -> psutil.Process:
     """Log in as local mode's admin, start a server, return its process."""
     password = next(
@@ -115,19 +134,36 @@ def test_ctrl_c_stops_the_hub_within_seconds(tmp_path, layout, available_profile
     # Given `./stack up` in a terminal, with a user's server running
     home, url = local_home(tmp_path, layout), f"http://127.0.0.1:{free_port()}"
     hub_api = f"http://127.0.0.1:{free_port()}"
+    proxy_api = f"http://127.0.0.1:{free_port()}"
     pid, terminal = start_in_terminal(
-        home, url, hub_api, **({"HUBKIT_KEEP_SERVERS": "true"} if keep else {})
+        home,
+        url,
+        hub_api,
+        CONFIGPROXY_API_URL=proxy_api,
+        **({"HUBKIT_KEEP_SERVERS": "true"} if keep else {}),
     )
     try:
         wait_until(lambda: answers(url), 90, "hub answering")
         server = spawn_admin_server(home, url)
+        # (Everything `./stack up` started but the user's server: hub, proxy, services.)
+        user_server = {server.pid, *(p.pid for p in server.children(recursive=True))}
+        started = [
+            p
+            for p in psutil.Process(pid).children(recursive=True)
+            if p.pid not in user_server and command(p)  # (not zombies, already gone)
+        ]
+        culler = [p for p in started if "jupyterhub_idle_culler" in command(p)]
+        assert culler, [command(p) for p in started]
         # When the user presses Ctrl-C
         os.write(terminal, b"\x03")
-        # Then the hub (and its proxy and culler) are gone within a few seconds
+        # Then the hub, its proxy and its services (the culler) are gone within a few seconds
         took = wait_until(lambda: os.waitpid(pid, os.WNOHANG)[0] == pid, 30, "hub exit")
         pid = 0
         assert took < 10, f"the hub took {took:.1f} s to stop"
-        assert not answers(url)
+        _, alive = psutil.wait_procs(started, timeout=2)
+        assert not alive, [command(p)[:200] for p in alive]
+        # And nothing listens on the hub's address, its API or the proxy's API any more
+        assert not any(listening(u) for u in (url, hub_api, proxy_api))
         # And the user's server stopped with it, unless the user asked to keep it
         if keep:
             assert server.is_running()

@@ -341,7 +341,11 @@ class Stack:
         session = self.login(*self.admin)
         page = session.get(f"{self.url}/hub/authorize", timeout=30)
         assert f"authorize/{username}" in page.text, f"{username} is not listed for approval"
-        session.get(f"{self.url}/hub/authorize/{username}", timeout=30).raise_for_status()
+        session.get(
+            f"{self.url}/hub/authorize/{username}",
+            headers={"Sec-Fetch-Site": "same-origin"},  # as the admin's browser follows the link
+            timeout=30,
+        ).raise_for_status()
 
     def token(self, session: requests.Session, username: str) -> str:
         r = session.post(

@@ -1,6 +1,7 @@
 """Tests for hostile input at every endpoint the project adds or configures, against the real hub
-and proxy: login, signup, authorize, discard, change-password, the spawn form, REST spawns with
-user_options, the usage page and API, and group sizes (issue 17).
+and proxy: login, signup, logout, authorize, discard, change-password, display names, the spawn
+form, REST spawns and JupyterHub's PATCH with user_options, the usage page and API, group sizes,
+the AI gateway, the SQL workspace's API in a user's server and the sharing API (issue 17).
 
 Each case checks the status, that the message is clear and bounded (short, escaped), and that
 nothing was stored or changed: stored options, accounts, groups. The conftest's hostile_cases
@@ -11,12 +12,14 @@ counts the cases; the terminal summary prints how many ran and passed.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from urllib.parse import quote as url_quote
 
 import pytest
 import requests
+import sqlalchemy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +27,7 @@ from hubkit.bounds import QUOTE_CHARS
 from hubkit.policy import profiles
 from tests import SIZES as POLICY_SIZES
 
+from ..databases import free_port
 from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer, login_error
 
 pytestmark = pytest.mark.slow
@@ -45,16 +49,29 @@ EXAMPLES = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 ALICE_OPTIONS = {"profile": "python-sql", "size": "medium"}
+# What a browser sends on a link the admin clicks on the hub's own pages.
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 SIGNUP_REFUSED = ("alert-danger", "alert-info", "alert-success")
 
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory, catalog, layout, available_profiles):
-    """A hub with alice (stored options from a real start), bob in group `lab`, and the admin.
-    Failed logins never lock anyone here: the lockout has tests of its own."""
+    """A hub with alice (stored options from a real start), bob in group `lab`, carol (whose
+    server the `lab` fixture starts) and the admin. Failed logins never lock anyone here: the
+    lockout has tests of its own. The AI gateway has no vendor key: nothing leaves the hub."""
     tmp = tmp_path_factory.mktemp("hostile")
-    with HubServer(tmp, catalog, layout, HUBKIT_ALLOWED_FAILED_LOGINS="0") as server:
-        server.passwords = {"alice": "alice-long-Passphrase", "bob": "bob-long-Passphrase"}
+    with HubServer(
+        tmp,
+        catalog,
+        layout,
+        HUBKIT_ALLOWED_FAILED_LOGINS="0",
+        HUBKIT_AI_GATEWAY_URL=f"http://127.0.0.1:{free_port()}",
+    ) as server:
+        server.passwords = {
+            "alice": "alice-long-Passphrase",
+            "bob": "bob-long-Passphrase",
+            "carol": "carol-long-Passphrase",
+        }
         server.users = {name: server.add_account(name, pw) for name, pw in server.passwords.items()}
         server.api("POST", "/groups/lab").raise_for_status()
         server.api("POST", "/groups/lab/users", json={"users": ["bob"]}).raise_for_status()
@@ -313,7 +330,7 @@ def test_sql_and_markup_in_a_valid_name_are_plain_data(hub, hostile_cases):
         assert "robert&#39;);drop-table--&lt;i&gt;" in listing and "<i>" not in listing
         assert "alice" in listing and "bob" in listing
         # And the admin can discard it by its name
-        r = hub.admin.get(f"{hub.url}/hub/discard/{url_quote(name, safe='')}")
+        r = hub.admin.get(f"{hub.url}/hub/discard/{url_quote(name, safe='')}", headers=SAME_ORIGIN)
         assert r.status_code == 200 and "robert" not in accounts(hub)
 
 
@@ -336,7 +353,7 @@ def test_long_and_non_ascii_passphrases(hub, hostile_cases, label, password, fit
         if fits:
             # Then up to 1024 bytes of UTF-8 it works: pending, then they log in with it
             assert alert == "alert-info", message
-            hub.admin.get(f"{hub.url}/hub/authorize/{name}").raise_for_status()
+            hub.admin.get(f"{hub.url}/hub/authorize/{name}", headers=SAME_ORIGIN).raise_for_status()
             hub.login(name, password)
             assert "Invalid username" in login_error(hub.post_login(name, password[:-1] + "!").text)
         else:
@@ -427,7 +444,9 @@ def test_admin_pages_answer_404_for_names_without_an_account(hub, hostile_cases,
         with hostile_cases.case():
             # When the admin opens a page for a name without an account
             r = hub.admin.get(
-                f"{hub.url}/hub/{page}/{url_quote(name, safe='')}", allow_redirects=False
+                f"{hub.url}/hub/{page}/{url_quote(name, safe='')}",
+                allow_redirects=False,
+                headers=SAME_ORIGIN,
             )
             # Then it is not found, with a short message
             assert r.status_code == 404, (name[:40], r.status_code)
@@ -435,7 +454,9 @@ def test_admin_pages_answer_404_for_names_without_an_account(hub, hostile_cases,
             assert name[: QUOTE_CHARS + 10] not in r.text or len(name) <= QUOTE_CHARS + 10
     with hostile_cases.case():
         # And a plain user is refused on them, even for a real name
-        r = hub.users["bob"][0].get(f"{hub.url}/hub/{page}/alice", allow_redirects=False)
+        r = hub.users["bob"][0].get(
+            f"{hub.url}/hub/{page}/alice", allow_redirects=False, headers=SAME_ORIGIN
+        )
         assert r.status_code == 403
     assert accounts(hub) == before
 
@@ -479,12 +500,9 @@ def test_usage_ignores_parameters(hub, hostile_cases, params):
         assert_escaped(r.text)
 
 
-def test_usage_refuses_other_users_and_dead_credentials(hub, hostile_cases):
+def test_usage_refuses_other_users_and_dead_tokens(hub, hostile_cases):
     bob = hub.users["bob"][1]
     expiring = hub.api("POST", "/users/bob/tokens", json={"expires_in": 1}).json()["token"]
-    session = hub.login("bob", hub.passwords["bob"])
-    stale = session.cookies.copy()
-    session.get(f"{hub.url}/hub/logout").raise_for_status()
     time.sleep(2)
     for token in (bob, expiring, "not-a-token", ""):
         with hostile_cases.case():
@@ -494,25 +512,133 @@ def test_usage_refuses_other_users_and_dead_credentials(hub, hostile_cases):
             )
             # Then it is refused
             assert r.status_code == 403
+
+
+def test_a_logged_out_admin_session_opens_nothing(hub, hostile_cases):
+    # Given the cookies of an admin's session, copied before the admin logged out
+    session = hub.login(ADMIN, ADMIN_PASSWORD)
+    stale = session.cookies.copy()
+    assert requests.get(f"{hub.url}/hub/usage", cookies=stale).status_code == 200
+    session.get(f"{hub.url}/hub/logout").raise_for_status()
+    try:
+        with hostile_cases.case():
+            # When they are sent again (JupyterHub 6.1.1 kept accepting them after a logout)
+            page = requests.get(f"{hub.url}/hub/usage", cookies=stale, allow_redirects=False)
+            api = requests.get(f"{hub.url}/hub/api/hubkit/usage", cookies=stale)
+            # Then the usage page and the API refuse them (a live admin session gets 200)
+            assert page.status_code == 403, page.status_code
+            assert "data-user" not in page.text
+            assert api.status_code == 403, api.status_code
+    finally:
+        # (The logout ended every session of the admin's: the suite's own logs in again.)
+        hub.admin = hub.login(ADMIN, ADMIN_PASSWORD)
+
+
+def stored_server(hub: HubServer, name: str) -> dict:
+    """The server's options and display name as stored in the hub's database (JupyterHub's API
+    shows the hub's copy in memory, which its PATCH does not update)."""
+    url = hub.env.get("JUPYTERHUB_DB_URL") or f"sqlite:///{hub.tmp / 'jupyterhub.sqlite'}"
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as db:
+            options, display_name = db.execute(
+                sqlalchemy.text(
+                    "SELECT s.user_options, s.display_name FROM spawners s JOIN users u"
+                    " ON s.user_id = u.id WHERE u.name = :name AND s.name = ''"
+                ),
+                {"name": name},
+            ).one()
+    finally:
+        engine.dispose()
+    return {"user_options": json.loads(options or "{}"), "display_name": display_name}
+
+
+PATCHES = {
+    "100KB-profile": ({"user_options": {"profile": LONG}}, "is too long"),
+    "markup-profile": ({"user_options": {"profile": PAYLOADS["html"]}}, "unknown profile"),
+    "image": ({"user_options": {"image": "evil/image", "cmd": ["sh"]}}, "unsupported option"),
+    "number-size": ({"user_options": {"profile": "python-sql", "size": 5}}, "must be a string"),
+    "options-string": ({"user_options": "python-sql"}, "must be an object"),
+    "100KB-display-name": ({"display_name": LONG}, "is too long"),
+    "control-display-name": ({"display_name": "a\x1b[31mb"}, "control"),
+    "unknown-field": ({"state": {"pid": 1}, LONG: 1}, "Unsupported field"),
+    "array": ([1, 2], "must be a JSON object"),
+}
+
+
+@pytest.mark.parametrize("body, message", PATCHES.values(), ids=PATCHES.keys())
+def test_patch_of_a_stopped_server_is_checked_as_a_spawn(hub, hostile_cases, body, message):
+    before = stored_server(hub, "bob")
     with hostile_cases.case():
-        # And the cookies of a session that logged out do not open the usage page
-        r = requests.get(f"{hub.url}/hub/usage", cookies=stale)
-        assert r.status_code in (200, 403) and "data-user" not in r.text
+        # When bob writes into his stopped server through JupyterHub's PATCH (start:servers,
+        # which every user has), with options no spawn would take
+        r = hub.api("PATCH", "/users/bob/server", hub.users["bob"][1], json=body)
+        # Then it is refused with a short message naming the problem (was: stored; 500 for an
+        # unknown field), nothing is stored, and the hub's log has none of it
+        assert r.status_code == 400, r.text[:300]
+        assert message in r.json()["message"], r.json()["message"]
+        assert_bounded(r.json()["message"])
+        assert stored_server(hub, "bob") == before
+        assert LONG[:200] not in hub.log_path.read_text(errors="replace")
+
+
+def test_patch_with_offered_options_still_works(hub, hostile_cases, offered):
+    before = stored_server(hub, "bob")["user_options"]
+    bob = hub.users["bob"][1]
+    choice = {"profile": offered[0]["slug"]}
+    try:
+        with hostile_cases.case():
+            # When bob stores an offered profile through the PATCH
+            r = hub.api("PATCH", "/users/bob/server", bob, json={"user_options": choice})
+            # Then it is stored as JupyterHub does it
+            assert r.status_code == 200, r.text[:300]
+            assert r.json()["user_options"] == choice
+            assert stored_server(hub, "bob")["user_options"] == choice
+    finally:
+        hub.api("PATCH", "/users/bob/server", bob, json={"user_options": before})
+    assert stored_server(hub, "bob")["user_options"] == before
 
 
 def test_usage_shows_only_short_stored_options(hub, hostile_cases):
     bob = hub.users["bob"][1]
     with hostile_cases.case():
-        # Given bob wrote options straight into his stopped server through JupyterHub's PATCH,
-        # which asks no spawner
+        # Given bob tried to write 100 KB into his stopped server's options through
+        # JupyterHub's PATCH, which asks no spawner (it stored them before issue 17's fix)
         r = hub.api("PATCH", "/users/bob/server", bob, json={"user_options": {"profile": LONG}})
-        assert r.status_code == 200
+        assert r.status_code == 400
         # When the admin opens the usage page and API
         rows = {row["name"]: row for row in hub.api("GET", "/hubkit/usage").json()["users"]}
         page = hub.admin.get(f"{hub.url}/hub/usage").text
         # Then they show none of it
         assert rows["bob"]["user_options"] == {}
         assert "AAAAAAAAAA" not in page
+
+
+# The issue's probe, as it was sent.
+PROBE = "<img src=x onerror=alert(1)>" + "A" * 100_000
+
+
+def test_the_issues_probe_leaves_no_trace(hub, hostile_cases):
+    alice = hub.users["alice"][1]
+    with hostile_cases.case():
+        # When alice starts her server through the REST API with the issue's profile
+        r = hub.api("POST", "/users/alice/server", alice, json={"profile": PROBE})
+        # Then it is refused with a short message quoting at most QUOTE_CHARS of it
+        assert r.status_code == 400
+        message = r.json()["message"]
+        assert "unknown profile" in message or "too long" in message, message
+        assert len(message) <= MESSAGE_CHARS and PROBE[: QUOTE_CHARS + 1] not in message
+        # And the usage page, the usage API and the admin panel's source show nothing of it
+        usage_page = hub.admin.get(f"{hub.url}/hub/usage").text
+        usage_api = hub.api("GET", "/hubkit/usage")
+        panel = hub.api("GET", "/users/alice", params={"include_stopped_servers": "1"})
+        for text in (usage_page, usage_api.text, panel.text):
+            assert "onerror" not in text and "A" * 100 not in text
+        rows = {row["name"]: row["user_options"] for row in usage_api.json()["users"]}
+        assert rows["alice"] == ALICE_OPTIONS
+        assert panel.json()["servers"][""]["user_options"] == ALICE_OPTIONS
+        # And the hub's database keeps her options from her last start
+        assert stored_server(hub, "alice")["user_options"] == ALICE_OPTIONS
 
 
 SIZES = st.dictionaries(
@@ -583,3 +709,307 @@ def test_group_sizes_cannot_be_set_by_members(hub, hostile_cases):
             # Then it is refused, and the groups are as they were
             assert r.status_code in status, r.text[:300]
             assert state(hub)["groups"] == before
+
+
+# --- Account changes on a GET: authorize and discard ----------------------------------------
+
+CROSS_SITE = {
+    "cross-site": {"Sec-Fetch-Site": "cross-site"},
+    "same-site": {"Sec-Fetch-Site": "same-site"},  # another port or subdomain of the same site
+    "no-origin": {},  # a page sending no referrer, from a browser without Sec-Fetch-Site
+    "other-referer": {"Referer": "https://attacker.example/hub/authorize"},
+}
+
+
+def authorized(hub: HubServer, name: str) -> bool | None:
+    """Whether the account is authorized (None: no account), from the admin's list."""
+    row = next((r for r in accounts(hub).split("<tr") if f"<td>{name}</td>" in r), None)
+    return None if row is None else "<td>Yes</td>" in row
+
+
+def test_authorize_and_discard_refuse_requests_from_other_sites(hub, hostile_cases):
+    # Given a pending signup
+    name = "csrf-target"
+    assert "sent to the admin" in hub.signup(name, "csrf-target-Passphrase")
+    assert authorized(hub, name) is False
+    try:
+        for page in ("authorize", "discard"):
+            for headers in CROSS_SITE.values():
+                with hostile_cases.case():
+                    # When another site makes the admin's browser open the page's link
+                    r = hub.admin.get(
+                        f"{hub.url}/hub/{page}/{name}", headers=headers, allow_redirects=False
+                    )
+                    # Then it is refused saying why, and the account is as it was
+                    assert r.status_code == 403, (page, headers, r.status_code)
+                    assert "another site" in r.text
+                    assert authorized(hub, name) is False
+        with hostile_cases.case():
+            # And the admin's own clicks work: the browser says same-origin, or (a browser
+            # without Sec-Fetch-Site) sends a Referer on the hub
+            r = hub.admin.get(f"{hub.url}/hub/authorize/{name}", headers=SAME_ORIGIN)
+            assert r.status_code == 200 and authorized(hub, name) is True
+            referer = {"Referer": f"{hub.url}/hub/authorize"}
+            r = hub.admin.get(f"{hub.url}/hub/authorize/{name}", headers=referer)
+            assert r.status_code == 200 and authorized(hub, name) is False
+            # (NativeAuthenticator discards pending signups only)
+            r = hub.admin.get(f"{hub.url}/hub/discard/{name}", headers=SAME_ORIGIN)
+            assert r.status_code == 200 and authorized(hub, name) is None
+    finally:
+        hub.admin.get(f"{hub.url}/hub/discard/{name}", headers=SAME_ORIGIN)
+
+
+def test_signup_without_xsrf_is_refused(hub, hostile_cases):
+    before = accounts(hub)
+    with hostile_cases.case():
+        # When a signup is posted cross-site, without the xsrf cookie and field
+        r = requests.post(
+            f"{hub.url}/hub/signup",
+            data={
+                "username": "xsrf-signup",
+                "signup_password": "xsrf-signup-Passphrase",
+                "signup_password_confirmation": "xsrf-signup-Passphrase",
+            },
+        )
+        # Then it is refused, and no account is made
+        assert r.status_code == 403
+        assert accounts(hub) == before
+
+
+# --- Display names --------------------------------------------------------------------------
+
+
+def display_name_field(html: str) -> str:
+    match = re.search(r'name="display_name"[^>]*value="([^"]*)"', html) or re.search(
+        r'value="([^"]*)"[^>]*name="display_name"', html
+    )
+    assert match, html[-1500:]
+    return match.group(1)
+
+
+def test_display_names_with_hostile_input(hub, hostile_cases):
+    alice = hub.users["alice"][0]
+    url = f"{hub.url}/hub/display-name"
+    before = display_name_field(alice.get(url).text)
+    xsrf = alice.cookies["_xsrf"]
+    cases = [
+        ({"display_name": LONG, "_xsrf": xsrf}, 400, "at most 64 characters"),
+        ({"display_name": PAYLOADS["control"], "_xsrf": xsrf}, 400, "control"),
+        ({"display_name": "Alice"}, 403, ""),  # no xsrf
+    ]
+    for data, status, message in cases:
+        with hostile_cases.case():
+            # When alice sets a display name that is too long, has control characters, or
+            # comes from another site
+            r = alice.post(url, data=data)
+            # Then it is refused, saying the bound, shown back escaped and cut, nothing stored
+            assert r.status_code == status, r.text[-300:]
+            assert_escaped(r.text)
+            assert LONG[:100] not in r.text
+            if message:
+                result = re.search(r'id="hubkit-display-name-result">(.*?)</div>', r.text, re.S)
+                assert result and message in result.group(1), r.text[-1500:]
+            assert display_name_field(alice.get(url).text) == before
+    with hostile_cases.case():
+        # And markup is a name like any other: stored as text, shown escaped
+        r = alice.post(url, data={"display_name": PAYLOADS["html"][:60], "_xsrf": xsrf})
+        assert r.status_code == 200 and "<img src=x" not in r.text
+        alice.post(url, data={"display_name": before, "_xsrf": xsrf}).raise_for_status()
+    for path, session, status in [
+        ("/hub/display-name/alice", hub.users["bob"][0], 403),  # someone else's
+        (f"/hub/display-name/{url_quote(PAYLOADS['traversal'], safe='')}", hub.admin, 404),
+        (f"/hub/display-name/{'x' * 5000}", hub.admin, 404),
+    ]:
+        with hostile_cases.case():
+            # When a plain user opens someone else's, or the admin a name without an account
+            r = session.get(f"{hub.url}{path}")
+            # Then it is refused or not found, with a short page
+            assert r.status_code == status, (path[:60], r.status_code)
+            assert "x" * 100 not in r.text
+
+
+# --- The AI gateway -------------------------------------------------------------------------
+
+
+def gateway(hub: HubServer, token: str, body: bytes) -> requests.Response:
+    """A request to the AI gateway through the hub's proxy, as a user's server makes it."""
+    return requests.post(
+        f"{hub.url}/services/ai-gateway/anthropic/v1/messages",
+        data=body,
+        headers={"x-api-key": token, "content-type": "application/json"},
+        timeout=60,
+    )
+
+
+def ai_usage(hub: HubServer) -> dict:
+    return {row["name"]: row.get("ai") for row in hub.api("GET", "/hubkit/usage").json()["users"]}
+
+
+def test_ai_gateway_with_hostile_requests(hub, hostile_cases):
+    alice = hub.users["alice"][1]
+    hub.wait_for(lambda: gateway(hub, "", b"{}").status_code == 401, 30, "the AI gateway answering")
+    before = ai_usage(hub)
+    message = {"max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}
+    cases = [
+        # An unknown model of 100 KB: its 404 quotes at most QUOTE_CHARS of it
+        (alice, json.dumps({**message, "model": LONG}).encode(), 404, "is not offered"),
+        (alice, json.dumps({**message, "model": PAYLOADS["html"]}).encode(), 404, "not offered"),
+        (alice, json.dumps({**message, "model": ["a"]}).encode(), 400, "names no `model`"),
+        (alice, b"\xff{", 400, "not JSON"),
+        (alice, b"[1]", 400, "JSON object"),
+        # 40 MB: over the gateway's 32 MB, refused without forwarding it
+        (alice, b'{"model": "' + b"x" * 40_000_000 + b'"}', 413, "at most 33554432"),
+        ("not-a-token", json.dumps({**message, "model": LONG}).encode(), 401, "not a valid"),
+    ]
+    for token, body, status, text in cases:
+        with hostile_cases.case():
+            # When a user's server sends the gateway a request of the wrong shape or size
+            r = gateway(hub, token, body)
+            # Then it is refused in Anthropic's shape, with a short message saying why
+            assert r.status_code == status, (status, r.status_code, r.text[:300])
+            error = r.json()["error"]["message"]
+            assert text in error, error
+            assert_bounded(error)
+    # And nothing was recorded as used
+    assert ai_usage(hub) == before
+
+
+# --- The SQL workspace's API in a user's server (hubkit-lab), through the hub -----------------
+
+
+@pytest.fixture(scope="module")
+def lab(hub):
+    """carol's running server: (base URL of hubkit-lab's API, carol's token)."""
+    token = hub.users["carol"][1]
+    hub.spawn("carol", token, {"profile": "python-sql"})
+    yield f"{hub.url}/user/carol/hubkit-lab", token
+    hub.api("DELETE", "/users/carol/server")
+
+
+LAB_CASES = {
+    "100KB-name": ("POST", "connections", {"name": LONG, "url": "sqlite://"}, 400),
+    "markup-name": ("POST", "connections", {"name": PAYLOADS["html"], "url": "sqlite://"}, 400),
+    "traversal-name": ("POST", "connections", {"name": "../../x", "url": "sqlite://"}, 400),
+    "sql-name": ("POST", "connections", {"name": PAYLOADS["sql"], "url": "sqlite://"}, 400),
+    "number-name": ("POST", "connections", {"name": 5, "url": "sqlite://"}, 400),
+    "100KB-url": ("POST", "connections", {"name": "evil", "url": LONG}, 400),
+    "no-scheme-url": ("POST", "connections", {"name": "evil", "url": PAYLOADS["traversal"]}, 400),
+    "100KB-description": (
+        "POST",
+        "connections",
+        {"name": "evil", "url": "sqlite://", "description": LONG},
+        400,
+    ),
+    "array-body": ("POST", "connections", [1, 2], 400),
+    "test-100KB-url": ("POST", "connections/test", {"url": LONG}, 400),
+    "edit-builtin": ("PUT", "connections/duckdb", {"url": "sqlite://"}, 403),
+    "delete-unknown": ("DELETE", "connections/nobody", None, 404),
+    "catalog-traversal": ("GET", f"catalog/{url_quote('../../etc', safe='')}", None, 400),
+    "catalog-long": ("GET", f"catalog/{'x' * 3000}", None, 400),
+    "preview-rows": ("GET", "catalog/duckdb/main/t/preview?n=100000000", None, 400),
+    "builder-100KB-prefix": (
+        "POST",
+        "builder/duckdb",
+        {"state": {"tables": [{"schema": "main", "table": "t"}]}, "prefix": LONG},
+        400,
+    ),
+    "builder-state": ("POST", "builder/duckdb", {"state": LONG}, 400),
+    "builder-operator": (
+        "POST",
+        "builder/duckdb",
+        {
+            "state": {
+                "tables": [{"schema": "main", "table": "t"}],
+                "filters": [{"table": 0, "column": "a", "op": LONG, "value": 1}],
+            }
+        },
+        400,
+    ),
+    "joins-shape": ("POST", "builder/duckdb/joins", {"tables": LONG}, 400),
+}
+
+
+@pytest.mark.parametrize("method, path, body, status", LAB_CASES.values(), ids=LAB_CASES.keys())
+def test_sql_workspace_api_with_hostile_input(hub, lab, hostile_cases, method, path, body, status):
+    base, token = lab
+    headers = {"Authorization": f"token {token}"}
+    before = requests.get(f"{base}/connections", headers=headers).json()
+    with hostile_cases.case():
+        # When carol's server's SQL API is sent names, URLs and builder states of the wrong
+        # shape or size
+        r = requests.request(method, f"{base}/{path}", json=body, headers=headers, timeout=60)
+        # Then it is refused with a short message, and her connections are as they were
+        assert r.status_code == status, (r.status_code, r.text[:300])
+        assert_bounded(r.json()["message"])
+        assert requests.get(f"{base}/connections", headers=headers).json() == before
+
+
+def test_sql_workspace_api_refuses_other_users(hub, lab, hostile_cases):
+    base, token = lab
+    for method, path, body in [
+        ("GET", "connections", None),
+        ("POST", "connections", {"name": "evil", "url": "sqlite://"}),
+        ("POST", "builder/duckdb", {"state": {}}),
+    ]:
+        with hostile_cases.case():
+            # When bob (never given access) calls carol's server's SQL API with his token
+            r = requests.request(
+                method,
+                f"{base}/{path}",
+                json=body,
+                headers={"Authorization": f"token {hub.users['bob'][1]}"},
+                allow_redirects=False,
+            )
+            # Then it is refused, and nothing was added
+            assert r.status_code == 403, (path, r.status_code)
+    names = [
+        c["name"]
+        for c in requests.get(
+            f"{base}/connections", headers={"Authorization": f"token {token}"}
+        ).json()["connections"]
+    ]
+    assert "evil" not in names
+
+
+# --- Sharing (JupyterHub's shares and share codes, as the project configures them) -----------
+
+
+def shares(hub: HubServer) -> tuple[list, list]:
+    return (
+        hub.api("GET", "/shares/alice/").json()["items"],
+        hub.api("GET", "/share-codes/alice/").json()["items"],
+    )
+
+
+def test_sharing_with_hostile_input(hub, hostile_cases):
+    before = shares(hub)
+    alice, bob = hub.users["alice"][1], hub.users["bob"][1]
+    for token, path, body, status in [
+        (alice, "/shares/alice/", {"user": LONG}, (400,)),  # JupyterHub echoed it whole
+        (alice, "/shares/alice/", {"user": PAYLOADS["html"]}, (400, 404)),
+        (alice, "/shares/alice/", {"group": PAYLOADS["traversal"]}, (400, 404)),
+        (alice, "/shares/alice/", {"user": "bob", "group": "lab"}, (400,)),
+        (alice, "/shares/alice/", {"user": "bob", "scopes": ["admin:users"]}, (400, 403)),
+        (alice, "/shares/alice/", [1], (400,)),
+        (alice, "/share-codes/alice/", {"expires_in": "never"}, (400,)),
+        (alice, "/share-codes/alice/", {"scopes": ["admin:users"]}, (400, 403)),
+        (bob, "/shares/alice/", {"user": "bob"}, (403, 404)),  # bob shares alice's server
+        (bob, "/share-codes/alice/", {}, (403, 404)),
+    ]:
+        with hostile_cases.case():
+            # When a share is made with a name of the wrong shape, too many scopes, or by
+            # someone else than the server's owner
+            r = hub.api("POST", path, token, json=body)
+            # Then it is refused with a short message, and no share or code exists
+            assert r.status_code in status, (path, str(body)[:60], r.text[:300])
+            assert_bounded(r.json()["message"])
+            assert shares(hub) == before
+    for code in (LONG[:5000], PAYLOADS["html"], PAYLOADS["sql"]):
+        with hostile_cases.case():
+            # When bob accepts a made-up share code
+            r = hub.users["bob"][0].get(f"{hub.url}/hub/accept-share", params={"code": code})
+            # Then it is refused on a short page, and nothing was shared
+            assert r.status_code in (400, 404), r.status_code
+            assert_escaped(r.text)
+            assert code[:100] not in r.text or len(code) < 100
+            assert shares(hub) == before

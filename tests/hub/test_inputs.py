@@ -1,22 +1,27 @@
-"""Tests for the bounds on hub input: quoting in messages, usernames, password hashes (no hub
-needed)."""
+"""Tests for the bounds on hub input: quoting in messages, usernames, password hashes, which
+requests count as the hub's own pages, share requests (no hub needed)."""
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import bcrypt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
 
 from hubkit.bounds import QUOTE_CHARS, quote
+from hubkit.hub.authenticator import same_origin
 from hubkit.hub.credentials import (
     PREHASHED,
     check_password,
     password_digest,
     username_problem,
 )
+from hubkit.hub.server_api import share_problem
 
 
 @settings(max_examples=200)
@@ -73,3 +78,47 @@ def test_nativeauthenticator_hashes_still_verify():
     # And a value that is no bcrypt hash is a mismatch, not an error
     assert not check_password("anything", b"not a hash")
     assert not check_password("anything", PREHASHED + b"not a hash")
+
+
+@pytest.mark.parametrize(
+    "headers, allowed",
+    [
+        ({"Sec-Fetch-Site": "same-origin"}, True),  # a click on the hub's own page
+        ({"Sec-Fetch-Site": "none"}, True),  # typed, or a bookmark
+        ({"Sec-Fetch-Site": "same-site"}, False),  # another port or subdomain
+        ({"Sec-Fetch-Site": "cross-site"}, False),
+        # Precedence: a browser sending Sec-Fetch-Site is believed over a Referer
+        ({"Sec-Fetch-Site": "cross-site", "Referer": "http://hub.example:8000/hub/"}, False),
+        ({"Referer": "http://hub.example:8000/hub/authorize"}, True),  # older browsers
+        ({"Referer": "http://hub.example.evil:8000/hub/authorize"}, False),
+        ({"Referer": "http://hub.example:9000/"}, False),
+        ({}, False),  # no origin at all
+    ],
+)
+def test_same_origin(headers, allowed):
+    # Given a request to the hub at hub.example:8000 with these headers
+    request = HTTPServerRequest(
+        headers=HTTPHeaders({"Host": "hub.example:8000", **headers}),
+        start_line=RequestStartLine("GET", "/hub/authorize/x", "HTTP/1.1"),
+    )
+    handler = SimpleNamespace(request=request)
+    # Then it counts as the hub's own page exactly when the browser says so
+    assert same_origin(handler) is allowed
+
+
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        ({"user": "bob"}, None),
+        ({"group": "lab", "scopes": ["access:servers!server=alice/"]}, None),
+        ([1], "must be a JSON object, not array"),
+        ({"user": 5}, "user must be a string, not number"),
+        ({"group": "g" * 256}, "is too long: at most 255"),
+        ({"scopes": "all"}, "scopes must be a list"),
+        ({"scopes": ["s"] * 33}, "scopes must be a list of at most 32"),
+        ({"scopes": ["x" * 300]}, "is not a string of at most 255"),
+    ],
+)
+def test_share_problem(body, problem):
+    found = share_problem(body)
+    assert (found is None) if problem is None else (problem in found and len(found) < 200)

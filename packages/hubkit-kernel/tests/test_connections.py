@@ -18,7 +18,7 @@ from hubkit_kernel.sql import (
     list_connections,
     remove_connection,
 )
-from hubkit_kernel.sql.errors import scrub
+from hubkit_kernel.sql.errors import QUOTE_CHARS, brief, scrub
 
 SECRET_URL = "postgresql+psycopg://alice:S3cr3t-pw@db.example.org:5433/sales"
 
@@ -30,7 +30,9 @@ SECRET_URL = "postgresql+psycopg://alice:S3cr3t-pw@db.example.org:5433/sales"
 def test_invalid_names_are_refused_and_named(name):
     with pytest.raises(ConnectionNameError) as e:
         add_connection(name, "sqlite://")
-    assert repr(name) in str(e.value)
+    # Named as repr() shows it, cut to QUOTE_CHARS characters (issue 17: 100 KB came back)
+    assert brief(name) in str(e.value)
+    assert len(brief(name)) <= QUOTE_CHARS + 1
     with pytest.raises(ConnectionNameError):
         get_connection(name)
 

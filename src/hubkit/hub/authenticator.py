@@ -13,7 +13,11 @@ It hashes passwords with plain bcrypt, which refuses more than 72 bytes (a long 
 answered 500): new and changed passwords are stored as bcrypt of a SHA-256 digest instead
 (hubkit.hub.credentials), old hashes still verify, and the pages that check a password go through
 `HubkitAuthenticator.password_matches`. Its admin pages answered 500 or redirected for names
-without an account; they answer 404 (issue 17).
+without an account; they answer 404 (issue 17). Its authorize and discard links change an
+account on a plain GET, which any other site could make the admin's browser send: they are
+refused unless the browser says the request came from the hub's own pages (`same_origin`).
+JupyterHub 6.1.1's logout clears the browser's cookie but leaves it valid (the user's
+cookie_id is never changed), so a copied session cookie outlived the logout: ours changes it.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -25,8 +29,11 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
+from urllib.parse import urlparse
 
+from jupyterhub.handlers.login import LogoutHandler as JupyterHubLogoutHandler
 from jupyterhub.scopes import needs_scope
+from jupyterhub.utils import new_token
 from nativeauthenticator import NativeAuthenticator
 from nativeauthenticator import handlers as native
 from nativeauthenticator.orm import UserInfo
@@ -34,7 +41,7 @@ from tornado import web
 from traitlets import Integer, Unicode
 
 from ..bounds import quote
-from . import display_names, projects, usage
+from . import display_names, projects, server_api, usage
 from .credentials import (
     MAX_USERNAME_CHARS,
     PREHASHED,
@@ -55,6 +62,44 @@ def require_account(handler: web.RequestHandler, name: str) -> None:
     Exact, not normalized: the pages look the name up as it is given."""
     if username_problem(name) or UserInfo.find(handler.db, name) is None:
         raise web.HTTPError(404, "No account named %s", quote(name))
+
+
+# Sec-Fetch-Site values of a request the admin made on the hub's own pages, or typed ("none").
+SAME_ORIGIN = ("same-origin", "none")
+
+
+def same_origin(handler: web.RequestHandler) -> bool:
+    """Whether the browser says the request comes from the hub's own pages: its Sec-Fetch-Site
+    (sent by every current browser, never settable by a page), or, from browsers without it,
+    a Referer on this host. Neither (a bare client, a page sending no referrer): no."""
+    headers = handler.request.headers
+    site = headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in SAME_ORIGIN
+    referer = urlparse(headers.get("Referer", ""))
+    return bool(referer.netloc) and referer.netloc == handler.request.host
+
+
+def refuse_cross_site(handler: web.RequestHandler) -> None:
+    """403 for a request that changes an account on a GET and did not come from the hub."""
+    if not same_origin(handler):
+        raise web.HTTPError(
+            403,
+            "Refused: this link changes an account and works only from the hub's own "
+            "authorize page (the request came from another site or gave no origin).",
+        )
+
+
+class LogoutHandler(JupyterHubLogoutHandler):
+    """JupyterHub's logout, which also ends the session for good: a new cookie_id makes every
+    cookie issued so far invalid (JupyterHub 6.1.1 only asks the browser to forget it). This
+    logs the user out of their other browsers too."""
+
+    async def handle_logout(self) -> None:
+        user = self.current_user
+        if user is not None and hasattr(user, "orm_user"):
+            user.orm_user.cookie_id = new_token()
+            self.db.commit()
 
 
 class LoginHandler(native.LoginHandler):
@@ -211,19 +256,23 @@ class ChangePasswordAdminHandler(native.ChangePasswordAdminHandler):
 
 
 class ToggleAuthorizationHandler(native.ToggleAuthorizationHandler):
-    """/hub/authorize/<name>: 404 for a name without an account (was a 500)."""
+    """/hub/authorize/<name>: 404 for a name without an account (was a 500); refused from
+    other sites."""
 
     @needs_scope("admin:users")
     async def get(self, slug):
+        refuse_cross_site(self)
         require_account(self, slug)
         await super().get(slug)
 
 
 class DiscardHandler(native.DiscardHandler):
-    """/hub/discard/<name>: 404 for a name without an account (was a silent redirect)."""
+    """/hub/discard/<name>: 404 for a name without an account (was a silent redirect); refused
+    from other sites."""
 
     @needs_scope("admin:users")
     async def get(self, user_name):
+        refuse_cross_site(self)
         require_account(self, user_name)
         await super().get(user_name)
 
@@ -426,8 +475,11 @@ class HubkitAuthenticator(NativeAuthenticator):
         # Shared projects are applied in the hub too (JupyterHub has no REST API for roles),
         # from here: the one documented hook handed the hub before it serves.
         projects.start(app)
+        # Ahead of JupyterHub's own handlers for the same paths (its PATCH of a server, logout).
         return [
             *((path, HANDLERS.get(handler, handler)) for path, handler in native_handlers),
+            (r"/logout", LogoutHandler),
+            *server_api.default_handlers,
             *usage.default_handlers,
             *display_names.default_handlers,
         ]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .catalog import SQLGLOT_DIALECTS
+from .errors import brief
 
 AGGREGATES = ("count", "count_distinct", "sum", "avg", "min", "max")
 OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "contains", "in", "between", "null", "notnull")
@@ -46,14 +47,14 @@ class JoinSuggestion:
 
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value:
-        raise BuilderError(f"{where} must be a non-empty name, got {value!r}")
+        raise BuilderError(f"{where} must be a non-empty name, got {brief(value)}")
     return value
 
 
 def _table_index(state: dict[str, Any], value: Any, where: str) -> int:
     tables = state.get("tables") or []
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < len(tables):
-        raise BuilderError(f"{where}: no table number {value!r} in the query")
+        raise BuilderError(f"{where}: no table number {brief(value)} in the query")
     return value
 
 
@@ -81,7 +82,7 @@ def build_query(
     if not isinstance(state, dict):
         raise BuilderError("The builder state must be an object")
     if not isinstance(prefix, str) or not prefix.isidentifier() or not prefix.isascii():
-        raise BuilderError(f"parameter prefix must be a Python name, got {prefix!r}")
+        raise BuilderError(f"parameter prefix must be a Python name, got {brief(prefix)}")
     target = SQLGLOT_DIALECTS.get(dialect, dialect)
     tables = state.get("tables") or []
     if not tables:
@@ -131,7 +132,7 @@ def build_query(
         right = _table_index(state, join.get("right"), where)
         kind = join.get("kind", "inner")
         if kind not in JOIN_KINDS:
-            raise BuilderError(f"{where}: unknown kind {kind!r} ({', '.join(JOIN_KINDS)})")
+            raise BuilderError(f"{where}: unknown kind {brief(kind)} ({', '.join(JOIN_KINDS)})")
         if left in joined and right in joined:
             raise BuilderError(f"{where}: both tables are joined already")
         if left not in joined and right not in joined:
@@ -168,7 +169,7 @@ def build_query(
                         "max": exp.Max}[aggregate](this=col)  # fmt: skip
             else:
                 raise BuilderError(
-                    f"{where}: unknown aggregate {aggregate!r} ({', '.join(AGGREGATES)})"
+                    f"{where}: unknown aggregate {brief(aggregate)} ({', '.join(AGGREGATES)})"
                 )
         else:
             plain.append(col)
@@ -208,7 +209,7 @@ def build_query(
                    ">=": exp.GTE}[op]  # fmt: skip
             cond = cls(this=col, expression=param(value, where))
         else:
-            raise BuilderError(f"{where}: unknown operator {op!r} ({', '.join(OPERATORS)})")
+            raise BuilderError(f"{where}: unknown operator {brief(op)} ({', '.join(OPERATORS)})")
         query = query.where(cond)
 
     group_by = state.get("group_by")
@@ -221,14 +222,14 @@ def build_query(
         where = f"order by {n}"
         output = item.get("output") if isinstance(item, dict) else None
         if not isinstance(output, int) or not 0 <= output < len(outputs):
-            raise BuilderError(f"{where}: no output column number {output!r}")
+            raise BuilderError(f"{where}: no output column number {brief(output)}")
         position = exp.Literal.number(output + 1)
         query = query.order_by(exp.Ordered(this=position, desc=bool(item.get("descending"))))
 
     limit = state.get("limit")
     if limit is not None:
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-            raise BuilderError(f"limit must be a whole number >= 0, got {limit!r}")
+            raise BuilderError(f"limit must be a whole number >= 0, got {brief(limit)}")
         query = query.limit(exp.Literal.number(limit))
     text = query.sql(dialect=target, pretty=True)
     return re.sub(marker + r"(" + re.escape(prefix) + r"\d+)", r":\1", text), params

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import ConnectionFileError, ConnectionNameError
+from .errors import ConnectionFileError, ConnectionNameError, brief
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,62}")  # used with fullmatch: no "$\n"
 BUILTIN_DUCKDB = "duckdb"
@@ -41,7 +41,7 @@ def validate_name(name: object) -> str:
     error (repr, so that control characters show)."""
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise ConnectionNameError(
-            f"Invalid connection name {name!r}: use a letter, then up to 62 letters, digits,"
+            f"Invalid connection name {brief(name)}: use a letter, then up to 62 letters, digits,"
             " '_' or '-'"
         )
     return name

@@ -11,6 +11,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
+
+# How much of a refused value a message quotes (the hub's hubkit.bounds.QUOTE_CHARS: the
+# kernel library does not depend on the hub's package).
+QUOTE_CHARS = 40
+
+
+def brief(value: Any) -> str:
+    """A refused value for a message: its repr(), cut to QUOTE_CHARS characters with "…", so
+    a message (shown in JupyterLab, sent by the server's API) never carries a whole value of
+    the sender's choosing back."""
+    text = repr(value)
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS] + "…"
 
 
 class SqlError(Exception):

@@ -45,6 +45,7 @@ from tornado.iostream import StreamClosedError
 from traitlets import Float, Instance, Integer, Unicode, default
 from traitlets.config import Application
 
+from ...bounds import quote
 from ...policy import AIPolicy, PolicyError, load_policy
 from ..settings import secret_env
 from .prices import Price, PriceError, price_of
@@ -214,13 +215,29 @@ def next_month_start(now: datetime | None = None) -> str:
     return datetime(year, month, 1, tzinfo=UTC).strftime("%d %B %Y")
 
 
+@web.stream_request_body
 class ForwardHandler(web.RequestHandler):
-    """POST of one vendor API path: authenticate, check limits, forward, meter, record."""
+    """POST of one vendor API path: authenticate, check limits, forward, meter, record.
+    The body is read as it comes and kept up to AIGateway.max_body_bytes: a bigger one is
+    refused with 413 without being held in memory (issue 17)."""
 
     def initialize(self, gateway: AIGateway, vendor: Vendor, path: str) -> None:
         self.gateway, self.vendor, self.path = gateway, vendor, path
         self.user = ""
         self.model = ""
+        self.chunks: list[bytes] = []
+        self.received = 0
+
+    def prepare(self) -> None:
+        # Past this tornado closes the connection: the refusal below needs the body read.
+        self.request.connection.set_max_body_size(4 * self.gateway.max_body_bytes)
+
+    def data_received(self, chunk: bytes) -> None:
+        self.received += len(chunk)
+        if self.received <= self.gateway.max_body_bytes:
+            self.chunks.append(chunk)
+        else:
+            self.chunks = []
 
     def check_xsrf_cookie(self) -> None:  # API clients with tokens, no cookies
         pass
@@ -238,6 +255,7 @@ class ForwardHandler(web.RequestHandler):
         start = time.monotonic()
         try:
             self.user = await self.gateway.authenticate(self.request)
+            self.check_size()
             body = self.parse_body()
             self.model = body["model"]
             price = self.gateway.check_model(self.vendor, self.model)
@@ -248,7 +266,7 @@ class ForwardHandler(web.RequestHandler):
                 "refused user=%s vendor=%s model=%s status=%d (%s)",
                 self.user or "-",
                 self.vendor.name,
-                self.model or "-",
+                quote(self.model) if self.model else "-",
                 e.status,
                 e.kind,
             )
@@ -278,9 +296,19 @@ class ForwardHandler(web.RequestHandler):
             (time.monotonic() - start) * 1000,
         )
 
+    def check_size(self) -> None:
+        limit = self.gateway.max_body_bytes
+        if self.received > limit:
+            raise Refused(
+                413,
+                "request_too_large",
+                f"The request has {self.received} bytes; this hub's AI gateway takes at most "
+                f"{limit} (AIGateway.max_body_bytes).",
+            )
+
     def parse_body(self) -> dict[str, Any]:
         try:
-            body = json.loads(self.request.body or b"")
+            body = json.loads(b"".join(self.chunks) or b"")
         except ValueError as e:
             raise Refused(400, "invalid_request_error", f"The request is not JSON: {e}") from None
         if not isinstance(body, dict):
@@ -484,6 +512,12 @@ class AIGateway(Application):
     policy_file = Unicode(
         "", help="The hub policy (hub/policy.yaml) whose `ai` section offers models and limits."
     ).tag(config=True)
+    max_body_bytes = Integer(
+        32 * 1024 * 1024,
+        help="""Largest request body forwarded, in bytes (Anthropic's own limit for the
+        Messages API: prompts with images or long files fit). A bigger one is refused with 413
+        and never held in memory whole.""",
+    ).tag(config=True)
     groups_cache_seconds = Float(
         60.0, help="How long a user's groups (for their limits) are kept before asking the hub."
     ).tag(config=True)
@@ -523,7 +557,8 @@ class AIGateway(Application):
             raise Refused(
                 404,
                 "not_found_error",
-                f"The model {vendor.name}/{model} is not offered on this hub. Offered: {offered}.",
+                f"The model {quote(model)} is not offered on this hub for {vendor.title}. "
+                f"Offered: {offered}.",
             )
         return self.prices[f"{vendor.name}/{model}"]
 
