@@ -10,6 +10,7 @@ so the deepest one names both the lock to install and the local venv to use.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,15 +95,21 @@ class Environment:
 
 def package_sources(package: Path) -> list[Path]:
     """The source files of one of the project's packages, without build outputs: what the
-    image digest and local mode's install marker cover."""
-    return sorted(
-        path
-        for path in package.rglob("*")
-        if path.is_file()
-        and not NOT_SOURCES.intersection(folders := path.relative_to(package).parts[:-1])
-        and not any(folder.startswith(".") for folder in folders)  # tools' caches
-        and not path.name.endswith((".tsbuildinfo", ".pyc"))
-    )
+    image digest and local mode's install marker cover.
+
+    Excluded folders are pruned, not walked: the hub checks this at every spawn form, and
+    node_modules alone holds tens of thousands of files."""
+    found = []
+    for folder, subfolders, files in os.walk(package):
+        subfolders[:] = [
+            name
+            for name in subfolders
+            if name not in NOT_SOURCES and not name.startswith(".")  # tools' caches
+        ]
+        found += [
+            Path(folder, name) for name in files if not name.endswith((".tsbuildinfo", ".pyc"))
+        ]
+    return sorted(found)
 
 
 @dataclass(frozen=True)
