@@ -6,15 +6,16 @@
   are installed first when they are not (as `hubkit local install`), so any test that needs a
   server runs alone on a fresh checkout.
 - hub: a real JupyterHub with configurable-http-proxy and the local spawner (tests/hubserver.py).
+- module_hub: the same, shared by a module's tests, each of which leaves it as it found it.
 - make_hub: a factory for hubs with extra environment (HUBKIT_* settings), stopped at the end.
 - postgres: a real PostgreSQL cluster for the session (tests/databases.py PostgresCluster).
 - browser: headless Chromium (tests/browser.py).
 - repo_copy: a writable copy of catalog.yaml, envs/, notebooks/ and the sources of packages/
   (edit with tests/utils.py).
 
-`./stack test` runs the suite on several pytest-xdist workers (`--dist loadgroup`): the tests of
-one module run on one worker, so a module's hub starts once; the tests marked `docker` (one
-engine, images built once) and those of the `team` hub form one group each. The run's figures
+`./stack test` runs the suite on several pytest-xdist workers: the tests of one module run on one
+worker, so a module's hub starts once; the Docker tests (one engine, images built once) and
+those of the `team` hub form one group each (`worker_group`). The run's figures
 (tests/tally.py) are counted by the workers and printed by the controller.
 """
 # Copyright (c) hubkit contributors.
@@ -44,22 +45,41 @@ from . import browser as chromium
 from .databases import PostgresCluster
 from .hubserver import HubServer
 
-# Fixtures that must exist once per run, so their tests share one xdist group
-GROUPED_FIXTURES = ("team",)
+# Modules that share the package-scoped `team` hub of tests/hub/conftest.py
+TEAM_MODULES = {
+    "tests/hub/test_sharing.py",
+    "tests/hub/test_collaboration.py",
+    "tests/hub/test_browser_sharing.py",
+}
+
+
+def worker_group(nodeid: str) -> str:
+    """The tests one xdist worker runs together: its module, all the `docker` tests (one
+    engine, images built once) or all of TEAM_MODULES (one hub)."""
+    module = nodeid.split("::")[0]
+    if module.startswith("tests/docker/"):
+        return "docker"
+    return "team" if module in TEAM_MODULES else module
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """xdist's loadscope scheduling by `worker_group`. (Its `xdist_group` marker does not
+    work with pytest 9: xdist 3.8.0 renames the item's `_nodeid`, which pytest 9 no longer
+    reads.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return GroupScheduling(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """One xdist group per module, the `docker` tests and each of GROUPED_FIXTURES' users in
-    one; the docker group first (the longest: it starts while the rest is shared out, which
-    `--no-loadscope-reorder` keeps)."""
-    for item in items:
-        if item.get_closest_marker("docker"):
-            group = "docker"
-        else:
-            shared = [name for name in GROUPED_FIXTURES if name in item.fixturenames]
-            group = shared[0] if shared else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: not item.get_closest_marker("docker"))
+    """The docker group first: the longest, it starts while the rest is shared out
+    (`--no-loadscope-reorder` keeps this order)."""
+    items.sort(key=lambda item: worker_group(item.nodeid) != "docker")
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -121,6 +141,12 @@ def available_profiles(catalog: Catalog, layout: LocalLayout) -> list[str]:
 @pytest.fixture
 def hub(tmp_path, catalog, layout, available_profiles):
     with HubServer(tmp_path, catalog, layout) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def module_hub(tmp_path_factory, catalog, layout, available_profiles):
+    with HubServer(tmp_path_factory.mktemp("hub"), catalog, layout) as server:
         yield server
 
 

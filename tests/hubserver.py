@@ -31,6 +31,7 @@ from . import ROOT
 from .databases import free_port
 
 ADMIN, ADMIN_PASSWORD = "admin", "correct-horse-battery-staple-42"
+START_TIMEOUT = 180
 
 
 class HubServer:
@@ -152,7 +153,8 @@ class HubServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        # Generous: a loaded machine (CI's test workers side by side) starts a hub in 10-60 s
+        deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"hub exited {self.process.returncode}:\n{self.log()}")
@@ -162,7 +164,7 @@ class HubServer:
             except requests.ConnectionError:
                 pass
             time.sleep(0.3)
-        raise TimeoutError(f"hub did not answer within 60 s:\n{self.log()}")
+        raise TimeoutError(f"hub did not answer within {START_TIMEOUT} s:\n{self.log()}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

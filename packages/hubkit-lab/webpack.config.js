@@ -31,14 +31,16 @@ module.exports = {
         test: /[\\/]@kanaries[\\/]graphic-walker[\\/]dist[\\/]graphic-walker\.es\.js$/,
         loader: require.resolve('string-replace-loader'),
         options: {
-          strict: true,
+          // string-replace-loader reads `strict` per item of `multiple` (default false)
           multiple: [
             {
+              strict: true,
               // the Kanaries logo: the bundled fallback (a data: URL) instead of the CDN
               search: /src: "https:\/\/imagedelivery\.net\/[^"]*", fallbackSrc: ([\w$]+)/,
               replace: 'src: $1, fallbackSrc: $1'
             },
             {
+              strict: true,
               // Leaflet's CSS: from the leaflet package, inline, instead of unpkg.com
               search:
                 /([\w$]+)\.createElement\("link", \{ rel: "stylesheet", href: "https:\/\/unpkg\.com\/leaflet@[^"]*"[^}]*\}\)/,

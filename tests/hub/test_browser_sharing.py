@@ -1,5 +1,6 @@
 """JupyterLab's Share dialog (jupyter-collaboration) against the hub's sharing: alice shares
-her server with bob from the dialog, bob opens it in his own browser, alice revokes him."""
+her server with bob from the dialog, bob opens it in his own browser, alice revokes him. On the
+`team` hub of tests/hub/conftest.py."""
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
@@ -8,18 +9,18 @@ from __future__ import annotations
 import pytest
 
 from ..browser import first_visit, log_in
-from ..hubserver import HubServer
-from .test_sharing import WITHDRAWN_WITHIN, contents
+from .test_sharing import BOB_DISPLAY_NAME, WITHDRAWN_WITHIN, authorize_once, contents
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 DIALOG = ".jp-shared-link-body"
 
 
-def open_lab(browser, hub: HubServer, user: str, password: str, owner: str):
+def open_lab(browser, hub, user: str):
+    """`user` logged in, on alice's JupyterLab."""
     page = browser.new_context().new_page()
-    log_in(page, hub.url, user, password)
+    log_in(page, hub.url, user, f"{user}-Pass-12345")
     page.wait_for_url(lambda url: "/hub/login" not in url)
-    page.goto(f"{hub.url}/user/{owner}/lab?reset")
+    page.goto(f"{hub.url}/user/alice/lab?reset")
     return page
 
 
@@ -31,30 +32,33 @@ def share_dialog(page):
     page.wait_for_selector(DIALOG)
 
 
-def test_the_share_dialog_shares_with_a_user_and_revokes(
-    tmp_path, catalog, layout, available_profiles, browser
-):
-    with HubServer(tmp_path, catalog, layout) as hub:
-        _, alice = hub.add_account("alice", "alice-Pass-1234")
-        _, bob = hub.add_account("bob", "bob-Pass-12345")
-        hub.spawn("alice", alice, {"profile": "python-sql"})
-        # Given alice in JupyterLab on her server, with the Share dialog open
-        page = open_lab(browser, hub, "alice", "alice-Pass-1234", "alice")
-        first_visit(page)
-        share_dialog(page)
-        # Then it offers the other users and groups by name, and says nobody has access yet
-        bob_item = page.wait_for_selector(".jp-ManageSharesBody-user-item:text-is('bob')")
-        assert page.is_visible(".jp-ManageSharesBody-user-item:text-is('Group power-users')")
-        assert page.is_visible(f"{DIALOG} td:has-text('not shared to anybody yet')")
-        page.screenshot(path=str(tmp_path / "share-dialog.png"))
-        # When she picks bob
-        bob_item.click()
+def by_name(selector: str) -> str:
+    """bob's entry in the dialog, by login name or by the display name an earlier test of the
+    `team` hub may have given him."""
+    return f"{selector}:text-is('bob'), {selector}:text-is('{BOB_DISPLAY_NAME}')"
+
+
+def test_the_share_dialog_shares_with_a_user_and_revokes(team, browser, tmp_path):
+    hub = team
+    alice = hub.sessions["alice"][1]
+    bob = hub.sessions["bob"][1]
+    # Given alice in JupyterLab on her server (shared with nobody), with the Share dialog open
+    page = open_lab(browser, hub, "alice")
+    first_visit(page)
+    share_dialog(page)
+    # Then it offers the other users and groups by name, and says nobody has access yet
+    bob_item = page.wait_for_selector(by_name(".jp-ManageSharesBody-user-item"))
+    assert page.is_visible(".jp-ManageSharesBody-user-item:text-is('Group power-users')")
+    assert page.is_visible(f"{DIALOG} td:has-text('not shared to anybody yet')")
+    page.screenshot(path=str(tmp_path / "share-dialog.png"))
+    # When she picks bob
+    bob_item.click()
+    try:
         # Then bob is listed as having access, and he opens her JupyterLab in his browser
-        page.wait_for_selector(".jp-ManageSharesBody-shares-table td:text-is('bob')")
+        page.wait_for_selector(by_name(".jp-ManageSharesBody-shares-table td"))
         page.screenshot(path=str(tmp_path / "share-dialog-shared.png"))
-        visitor = open_lab(browser, hub, "bob", "bob-Pass-12345", "alice")
-        # the hub asks bob once to let alice's server identify him
-        visitor.click("button[type=submit]:text-is('Authorize')")
+        visitor = open_lab(browser, hub, "bob")
+        authorize_once(visitor)
         visitor.wait_for_selector(".jp-LauncherCard", timeout=90_000)
         assert contents(hub, bob) == 200
         # When alice revokes bob in the dialog
@@ -63,3 +67,5 @@ def test_the_share_dialog_shares_with_a_user_and_revokes(
         # Then bob loses access
         hub.wait_for(lambda: contents(hub, bob) == 403, WITHDRAWN_WITHIN, "bob refused")
         assert hub.api("GET", "/shares/alice/", alice).json()["items"] == []
+    finally:  # the team hub as it was: alice's server shared with nobody
+        hub.api("PATCH", "/shares/alice/", alice, json={"user": "bob"})

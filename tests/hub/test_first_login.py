@@ -1,6 +1,7 @@
 """Tests for the first login through a real hub in local mode (issue 16): the welcome notebook
 and sample data, copied once; notebook templates in the launcher; the shared datasets folder,
-read-only for users and writable for data stewards."""
+read-only for users and writable for data stewards. The hub tests share one hub (`hub` below),
+each with users of its own."""
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
@@ -15,12 +16,25 @@ from hubkit.welcome import copy_welcome
 
 from .. import ROOT
 from ..browser import first_visit, log_in, use_theme
+from ..hubserver import HubServer
 from ..utils import run_nbval
 from .test_docker_config import make_spawner
 
 WELCOME = ROOT / "notebooks" / "welcome" / "home"
 TEMPLATES = ROOT / "notebooks" / "templates"
 PASSWORD = "first-Login-pass-16"
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, catalog, layout, available_profiles):
+    """A hub with a shared datasets folder (`hub.datasets`), which only
+    test_first_login_welcome_and_shared_datasets fills."""
+    root = tmp_path_factory.mktemp("first-login")
+    datasets = root / "datasets"
+    datasets.mkdir()
+    with HubServer(root, catalog, layout, HUBKIT_DATASETS_DIR=str(datasets)) as server:
+        server.datasets = datasets
+        yield server
 
 
 def contents(hub, user: str, token: str, method: str, path: str, **kw) -> requests.Response:
@@ -68,12 +82,10 @@ DUCKDB_COUNT = (
 
 
 @pytest.mark.slow
-async def test_first_login_welcome_and_shared_datasets(make_hub, layout, tmp_path):
+async def test_first_login_welcome_and_shared_datasets(hub, layout):
     # Given a hub with a shared datasets folder the admin filled
-    datasets = tmp_path / "datasets"
-    datasets.mkdir()
+    datasets = hub.datasets
     (datasets / "cities.csv").write_text("city,pop\nOslo,709000\nBergen,291000\n")
-    hub = make_hub("hub", HUBKIT_DATASETS_DIR=str(datasets))
     # When a new user logs in and their server starts
     _, token = hub.add_account("wendy")
     hub.spawn("wendy", token, {"profile": "python-sql"})
@@ -121,9 +133,8 @@ async def test_first_login_welcome_and_shared_datasets(make_hub, layout, tmp_pat
 
 
 @pytest.mark.slow
-def test_templates_are_listed_and_make_a_notebook(make_hub):
+def test_templates_are_listed_and_make_a_notebook(hub):
     # Given a user's server
-    hub = make_hub("hub")
     _, token = hub.add_account("tess")
     hub.spawn("tess", token, {"profile": "python-sql"})
     api = f"{hub.url}/user/tess/hubkit-lab/templates"
@@ -161,10 +172,9 @@ def test_each_shipped_template_runs(template, layout, available_profiles, tmp_pa
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_welcome_opens_and_a_template_from_the_launcher_makes_a_notebook(
-    make_hub, browser, tmp_path
+    hub, browser, tmp_path
 ):
     # Given a user who logs in and starts a server
-    hub = make_hub("hub")
     hub.add_account("lars", password=PASSWORD)
     page = browser.new_page()
     log_in(page, hub.url, "lars", PASSWORD)

@@ -16,7 +16,7 @@ from hubkit.hub.database import wait_for_database
 from tests import ROOT
 
 from ..databases import free_port
-from ..hubserver import ADMIN, ADMIN_PASSWORD
+from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer
 
 pytestmark = pytest.mark.slow
 
@@ -52,27 +52,25 @@ async def test_signup_to_running_code_with_postgresql(make_hub, postgres, availa
     assert hub.server_processes() == []
 
 
-def test_unreachable_database_is_one_clear_line(tmp_path, hub):
+def test_unreachable_database_is_one_clear_line(tmp_path, catalog, layout, available_profiles):
     # Given a database URL whose host does not answer (with a password that must not leak)
     port = free_port()
     env = {
-        **hub.env,
+        **HubServer(tmp_path, catalog, layout).env,  # a test hub's settings, never started
         "JUPYTERHUB_DB_URL": f"postgresql+psycopg://hub:s3cret@127.0.0.1:{port}/jupyterhub",
         "HUBKIT_DB_WAIT_SECONDS": "2",
     }
-    # When the hub starts
-    started = time.monotonic()
+    # When the hub starts (told to wait 2 s, where the default is 60)
     run = subprocess.run(
         [sys.executable, "-m", "jupyterhub", "-f", str(ROOT / "hub" / "jupyterhub_config.py")],
         cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=50,  # only a bounded wait ends before this, however slow the machine
     )
     # Then it exits after the bounded wait with one line naming the variable and the host
     assert run.returncode != 0
-    assert time.monotonic() - started < 30
     last = run.stderr.strip().splitlines()[-1]
     assert last.startswith(f"JUPYTERHUB_DB_URL: cannot reach the database at 127.0.0.1:{port}")
     assert "Traceback" not in run.stderr and "s3cret" not in run.stderr
@@ -95,9 +93,10 @@ def test_servers_survive_a_hub_restart_with_an_external_proxy(make_hub):
     kernel = requests.post(f"{base}/api/kernels", json={"name": "python3"}, headers=headers)
     kernel.raise_for_status()
     pids = {p.pid for p in hub.server_processes()}
-    # When the hub is stopped, the proxy keeps routing to the server
+    # When the hub is stopped, the proxy keeps routing to the server (its version endpoint
+    # needs no login: requests that do are checked with the hub, and wait for it)
     hub.stop()
-    assert requests.get(f"{base}/api/kernels", headers=headers).status_code == 200
+    assert "version" in requests.get(f"{base}/api", timeout=30).json()
     # And when it is started again
     hub.start()
     # Then the same server process is still running, the hub counts it as ready (it checks

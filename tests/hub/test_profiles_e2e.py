@@ -1,4 +1,5 @@
-"""Tests for the hub end to end: real JupyterHub, proxy, local spawner, kernels."""
+"""Tests for the hub end to end: real JupyterHub, proxy, local spawner, kernels (one hub for
+the module: each test stops what it starts)."""
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
@@ -19,7 +20,8 @@ PROBES = {
 }
 
 
-async def test_every_available_profile_runs_its_kernels(hub, catalog, available_profiles):
+async def test_every_available_profile_runs_its_kernels(module_hub, catalog, available_profiles):
+    hub = module_hub
     # Given the admin logged in through the login form
     session = hub.login(ADMIN, ADMIN_PASSWORD)
     token = hub.new_token(session, ADMIN)
@@ -57,7 +59,8 @@ async def test_every_available_profile_runs_its_kernels(hub, catalog, available_
         ({"profile": "python-sql", "mem_limit": "512G"}, "unsupported option"),
     ],
 )
-def test_tampered_spawn_request_is_refused(hub, options, message):
+def test_tampered_spawn_request_is_refused(module_hub, options, message):
+    hub = module_hub
     # When the REST API is sent options the form never offers
     r = hub.api("POST", f"/users/{ADMIN}/server", json=options)
     # Then the hub answers 400 with a message, and no server starts
@@ -66,7 +69,8 @@ def test_tampered_spawn_request_is_refused(hub, options, message):
     assert not hub.api("GET", f"/users/{ADMIN}").json()["servers"]
 
 
-def test_tampered_form_is_refused(hub):
+def test_tampered_form_is_refused(module_hub):
+    hub = module_hub
     session = hub.login(ADMIN, ADMIN_PASSWORD)
     r = session.post(
         f"{hub.url}/hub/spawn",

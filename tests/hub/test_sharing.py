@@ -21,6 +21,8 @@ from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer, execute_request
 pytestmark = pytest.mark.slow
 # hubkit_lab's access_check_interval and HubAuth.cache_max_age (5 s), with room for a slow CI
 WITHDRAWN_WITHIN = 15
+# The display name bob gives himself in the comments test
+BOB_DISPLAY_NAME = "Bob Builder"
 
 
 def contents(hub: HubServer, token: str) -> int:
@@ -228,17 +230,23 @@ NOTEBOOK = {
 }
 
 
+def authorize_once(page) -> None:
+    """The hub asks a visitor once to let alice's server identify them: answer it, unless an
+    earlier test let them answer already."""
+    ask = "button[type=submit]:text-is('Authorize')"
+    page.wait_for_selector(f"{ask}, .jp-LabShell", timeout=90_000)
+    if page.locator(ask).count():
+        page.click(ask)
+
+
 def open_notebook(browser, hub: HubServer, user: str, path: str, authorize: bool = False):
     """`user`'s JupyterLab on alice's server with the notebook `path` open."""
     page = browser.new_context(viewport={"width": 1400, "height": 800}).new_page()
     log_in(page, hub.url, user, f"{user}-Pass-12345")
     page.wait_for_url(lambda url: "/hub/login" not in url)
     page.goto(f"{hub.url}/user/alice/lab/tree/{path}?reset")
-    if authorize:  # the hub asks a visitor once to let alice's server identify them
-        ask = "button[type=submit]:text-is('Authorize')"
-        page.wait_for_selector(f"{ask}, .jp-LabShell", timeout=90_000)
-        if page.locator(ask).count():  # not when an earlier test let bob answer it
-            page.click(ask)
+    if authorize:
+        authorize_once(page)
     page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=90_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
     return page
@@ -259,7 +267,7 @@ def test_two_users_comment_on_a_cell_live_and_see_each_other_by_name(team, brows
     hub = team
     alice = hub.sessions["alice"][1]
     bob_session, bob = hub.sessions["bob"]
-    assert set_display_name(hub, bob_session, "Bob Builder").status_code == 200
+    assert set_display_name(hub, bob_session, BOB_DISPLAY_NAME).status_code == 200
     path = "review.ipynb"
     r = requests.put(
         f"{hub.url}/user/alice/api/contents/{path}",

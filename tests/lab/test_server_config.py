@@ -23,14 +23,19 @@ pytestmark = pytest.mark.slow
 PYLSP_MAX_RSS = 150 * 1024 * 1024
 
 
+@pytest.fixture(scope="module")
+def hub(module_hub, available_profiles):
+    """The module's hub with the admin's server running (the first available profile)."""
+    module_hub.spawn(ADMIN, module_hub.admin_token, {"profile": available_profiles[0]})
+    return module_hub
+
+
 def test_javascript_is_sent_precompressed_through_the_proxy(
     hub, catalog, layout, available_profiles
 ):
     # Given a running server, reached through the hub's proxy by a logged-in browser session
-    slug = available_profiles[0]
-    prefix = layout.server_venv(catalog, slug)
+    prefix = layout.server_venv(catalog, available_profiles[0])
     session = hub.login(ADMIN, ADMIN_PASSWORD)
-    hub.spawn(ADMIN, hub.admin_token, {"profile": slug})
     page = session.get(f"{hub.url}/user/{ADMIN}/lab", timeout=60)
     page.raise_for_status()
     config = json.loads(
@@ -65,9 +70,8 @@ def test_javascript_is_sent_precompressed_through_the_proxy(
         assert "Content-Encoding" not in plain.headers and plain.content == path.read_bytes()
 
 
-def test_export_formats_are_offered(hub, available_profiles):
+def test_export_formats_are_offered(hub):
     # Given a running server (its config sets NBCONVERT_DISABLE_CONFIG_EXPORTERS)
-    hub.spawn(ADMIN, hub.admin_token, {"profile": available_profiles[0]})
     # When JupyterLab asks for the formats of its "Save and Export Notebook As" menu
     r = requests.get(
         f"{hub.url}/user/{ADMIN}/api/nbconvert",

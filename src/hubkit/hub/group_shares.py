@@ -23,6 +23,9 @@ import functools
 import sqlalchemy as sa
 from jupyterhub import orm, scopes
 
+# Marks our wrapper of get_scopes_for
+WRAPPED = "_hubkit_group_shares"
+
 
 def group_share_scopes(token: orm.APIToken) -> set[str]:
     """What the shares with the token's owner's groups add to the token, expanded."""
@@ -44,8 +47,13 @@ def group_share_scopes(token: orm.APIToken) -> set[str]:
 def include_group_shares_in_tokens() -> None:
     """Wrap `jupyterhub.scopes.get_scopes_for` once (every caller looks it up in the module)."""
     upstream = scopes.get_scopes_for
-    if getattr(upstream, "__wrapped__", None) is not None:
+    if getattr(upstream, WRAPPED, False):  # the config loaded twice; another wrapper is kept
         return
+    if not hasattr(scopes, "_intersect_expanded_scopes"):  # private: fail loudly if it goes
+        raise RuntimeError(
+            "hubkit.hub.group_shares: this JupyterHub has no scopes._intersect_expanded_scopes;"
+            " check whether it counts group shares in tokens itself"
+        )
 
     @functools.wraps(upstream)
     def get_scopes_for(orm_object: object) -> set[str]:
@@ -56,4 +64,5 @@ def include_group_shares_in_tokens() -> None:
                 return found | extra
         return found
 
+    setattr(get_scopes_for, WRAPPED, True)
     scopes.get_scopes_for = get_scopes_for

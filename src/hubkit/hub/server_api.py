@@ -91,12 +91,19 @@ def share_problem(body: Any) -> str | None:
     return None
 
 
+def json_body(handler: web.RequestHandler) -> Any:
+    """The request's JSON body, {} when there is none: `[]`, `0`, `""` or `false` stay what
+    they are, so the checks refuse them rather than take them for an empty object."""
+    body = handler.get_json_body()  # type: ignore[attr-defined]
+    return {} if body is None else body
+
+
 class ShareAPIHandler(ServerShareAPIHandler):
     """JupyterHub's shares of a server, with names and scopes bounded, and an unknown name
     quoted short (JupyterHub echoed it whole)."""
 
     def _checked_body(self) -> dict[str, Any]:
-        body = self.get_json_body() or {}
+        body = json_body(self)
         if problem := share_problem(body):
             raise web.HTTPError(400, problem)
         return body
@@ -131,7 +138,7 @@ class ShareCodeAPIHandler(ServerShareCodeAPIHandler):
 
     @needs_scope("shares")
     async def post(self, user_name: str, server_name: str | None = None) -> None:
-        if server_name is not None and (problem := share_problem(self.get_json_body() or {})):
+        if server_name is not None and (problem := share_problem(json_body(self))):
             raise web.HTTPError(400, problem)
         await super().post(user_name, server_name)
 
@@ -144,8 +151,7 @@ class ServerAPIHandler(UserServerAPIHandler):
         user = self.find_user(user_name)
         if user is not None and server_name in user.orm_spawners:
             spawner = user.get_spawner(server_name)
-            body = self.get_json_body() or {}
-            problem = patch_problem(body, spawner.get_profile_list())
+            problem = patch_problem(json_body(self), spawner.get_profile_list())
             if problem:
                 raise web.HTTPError(400, problem)
         # Unknown users and servers: JupyterHub's 404.
