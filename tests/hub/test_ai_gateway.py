@@ -59,6 +59,7 @@ def ai_hub(tmp_path_factory, catalog, layout, available_profiles, fake):
         catalog,
         layout,
         HUBKIT_POLICY=str(ai_policy(tmp, "hasty", "broke")),
+        HUBKIT_AI="true",
         HUBKIT_AI_GATEWAY_URL=f"http://127.0.0.1:{free_port()}",
         HUBKIT_AI_ANTHROPIC_URL=fake.url,
         HUBKIT_AI_OPENAI_URL=fake.url,
@@ -302,6 +303,7 @@ def test_a_missing_key_is_named(make_hub, fake):
     from ..databases import free_port
 
     hub = make_hub(
+        HUBKIT_AI="true",
         HUBKIT_AI_GATEWAY_URL=f"http://127.0.0.1:{free_port()}",
         HUBKIT_AI_ANTHROPIC_URL=fake.url,
     )
