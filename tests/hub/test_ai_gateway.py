@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -894,3 +895,70 @@ def test_a_users_own_key_saved_in_jupyter_ai_is_readable_by_them_only(ai_hub, av
     finally:
         forget = {"updated_secrets": {"MISTRAL_API_KEY": None}}
         requests.put(base, json=forget, headers=headers, timeout=30)
+
+
+# -- HUBKIT_AI=false: servers start without jupyter-ai (envs/python/etc/hubkit/ai-off) ---------
+
+AI_OFF = Path("etc", "hubkit", "ai-off")
+AI_ROUTES = ("/api/jupyternaut/config", "/api/ai/models/chat")
+# What the server log says of each server extension it loads (and of slow imports)
+LOADED = re.compile(r"^.* (\w+) \| extension was successfully loaded", re.M)
+IMPORT_TIME = re.compile(r"Extension package (\w+) took ([\d.]+)s to import")
+
+
+def server_facts(hub, user: str, token: str) -> dict:
+    """What a user's running server offers: jupyter-ai's routes, the lab page's extensions,
+    the server extensions its log says it loaded at its last start."""
+    headers = {"Authorization": f"token {token}"}
+    base = f"{hub.url}/user/{user}"
+    page = requests.get(f"{base}/lab", headers=headers, timeout=60)
+    page.raise_for_status()
+    config = json.loads(
+        re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page.text, re.S).group(1)
+    )
+    log = Path(hub.env["HUBKIT_HOMES_DIR"], user, ".local/state/hubkit/jupyter-server.log")
+    last_start = log.read_text().split("--- hubkit: starting")[-1]
+    return {
+        "routes": {
+            r: requests.get(base + r, headers=headers, timeout=30).status_code for r in AI_ROUTES
+        },
+        "extensions": {e["name"] for e in config["federated_extensions"]},
+        "disabled": set(config["disabledExtensions"]),
+        "loaded": set(LOADED.findall(last_start)),
+        "imports": {name: float(s) for name, s in IMPORT_TIME.findall(last_start)},
+    }
+
+
+def test_with_the_hubs_ai_off_servers_start_without_jupyter_ai(
+    ai_hub, hub, catalog, layout, available_profiles
+):
+    slug = available_profiles[0]
+    folder = layout.server_venv(catalog, slug) / AI_OFF
+    off_servers = json.loads((folder / "jupyter_server_config.json").read_text())
+    off_servers = set(off_servers["ServerApp"]["jpserver_extensions"])
+    off_lab = set(
+        json.loads((folder / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
+    )
+    # Given a server of the AI hub (HUBKIT_AI on, the default) and one of a hub with it off
+    on = server_facts(ai_hub, "alice", running_server(ai_hub, "alice", slug))
+    hub.spawn(ADMIN, hub.admin_token, {"profile": slug})
+    off = server_facts(hub, ADMIN, hub.admin_token)
+    # Then with the AI on, jupyter-ai's routes answer, its server extensions (and the chat's)
+    # load and none of its lab extensions is disabled
+    assert on["routes"] == dict.fromkeys(AI_ROUTES, 200), on["routes"]
+    assert {"jupyter_ai_jupyternaut", "jupyter_ai_router", "jupyterlab_chat"} <= on["loaded"]
+    assert not on["disabled"] & off_lab, on["disabled"]
+    # And with it off, none of it: no route, no server extension (nor its import time),
+    # jupyter-ai's lab extensions, the chat and JupyterLab's AI actions disabled in the page
+    assert off["routes"] == dict.fromkeys(AI_ROUTES, 404), off["routes"]
+    assert not off["loaded"] & off_servers, off["loaded"] & off_servers
+    assert not set(off["imports"]) & off_servers, off["imports"]
+    assert off_lab <= off["disabled"], off_lab - off["disabled"]
+    assert {"@jupyter-ai/router", "jupyterlab-chat-extension", "@hubkit/lab:ai-actions"} <= off_lab
+    # And the lists name what is installed (a renamed extension would silently load again):
+    # every lab extension is one the page lists, every server extension one that loads with AI
+    assert {name.split(":")[0] for name in off_lab} <= on["extensions"]
+    assert off_servers - {"jupyter_ai_acp_client", "jupyter_server_mcp"} <= on["loaded"]
+    # And the rest of the server is the same (the project's own extension included)
+    assert on["loaded"] - off_servers == off["loaded"], on["loaded"] ^ off["loaded"]
+    assert "hubkit_lab" in off["loaded"]
