@@ -11,6 +11,11 @@
 - browser: headless Chromium (tests/browser.py).
 - repo_copy: a writable copy of catalog.yaml, envs/, notebooks/ and the sources of packages/
   (edit with tests/utils.py).
+
+`./stack test` runs the suite on several pytest-xdist workers (`--dist loadgroup`): the tests of
+one module run on one worker, so a module's hub starts once; the tests marked `docker` (one
+engine, images built once) and those of the `team` hub form one group each. The run's figures
+(tests/tally.py) are counted by the workers and printed by the controller.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -18,6 +23,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import shutil
 from pathlib import Path
 
@@ -33,10 +39,56 @@ from hubkit.local import (
     profile_status,
 )
 
-from . import ROOT
+from . import ROOT, tally
 from . import browser as chromium
 from .databases import PostgresCluster
 from .hubserver import HubServer
+
+# Fixtures that must exist once per run, so their tests share one xdist group
+GROUPED_FIXTURES = ("team",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """One xdist group per module, the `docker` tests and each of GROUPED_FIXTURES' users in
+    one; the docker group first (the longest: it starts while the rest is shared out, which
+    `--no-loadscope-reorder` keeps)."""
+    for item in items:
+        if item.get_closest_marker("docker"):
+            group = "docker"
+        else:
+            shared = [name for name in GROUPED_FIXTURES if name in item.fixturenames]
+            group = shared[0] if shared else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: not item.get_closest_marker("docker"))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Counted where reports arrive: in the controller under xdist."""
+    if "docker" in report.keywords:
+        tally.DOCKER.seconds += report.duration
+        tally.DOCKER.tests += report.when == "call"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: hand the count over
+        session.config.workeroutput["hostile"] = (tally.HOSTILE.ran, tally.HOSTILE.passed)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    tally.HOSTILE.add(getattr(node, "workeroutput", {}).get("hostile", (0, 0)))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    hostile, docker = tally.HOSTILE, tally.DOCKER
+    if hostile.ran:
+        terminalreporter.write_sep(
+            "-", f"hostile input: {hostile.ran} cases ran, {hostile.passed} passed"
+        )
+    if docker.tests:  # the Docker part's share of CI's time budget
+        terminalreporter.write_line(
+            f"docker tests: {docker.seconds:.0f} s ({docker.tests} tests, builds included)"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +103,12 @@ def layout(catalog: Catalog) -> LocalLayout:
 
 @pytest.fixture(scope="session")
 def available_profiles(catalog: Catalog, layout: LocalLayout) -> list[str]:
-    install_proxy(catalog, layout)
-    for slug in default_local_profiles(catalog):
-        install_profile(catalog, layout, slug)
+    layout.root.mkdir(parents=True, exist_ok=True)
+    with (layout.root / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # xdist workers: one installs, the others then see it
+        install_proxy(catalog, layout)
+        for slug in default_local_profiles(catalog):
+            install_profile(catalog, layout, slug)
     slugs = [
         slug
         for slug in catalog.profiles

@@ -54,6 +54,8 @@ class HubServer:
             "JUPYTERHUB_BIND_URL": self.url,
             "JUPYTERHUB_HUB_BIND_URL": f"http://127.0.0.1:{free_port()}",
             "CONFIGPROXY_API_URL": f"http://127.0.0.1:{free_port()}",
+            # The AI gateway's own port (8082 by default): hubs run side by side in a test run
+            "HUBKIT_AI_GATEWAY_URL": f"http://127.0.0.1:{free_port()}",
             "HUBKIT_HOMES_DIR": str(tmp / "homes"),
             **({"HUBKIT_PROXY_EXTERNAL": "true"} if external_proxy else {}),
             "HUBKIT_AI": "false",  # servers start 6 s faster; AI tests pass HUBKIT_AI="true"

@@ -51,8 +51,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 # Set (to 1) where the Docker tests must run, as in CI: no engine is then a failure, not a skip.
 REQUIRE_DOCKER = "HUBKIT_REQUIRE_DOCKER"
-# Seconds the tests marked `docker` took (setup, call and teardown: builds included), and how many.
-_spent = {"seconds": 0.0, "tests": 0}
 
 
 @pytest.fixture(scope="session")
@@ -64,20 +62,6 @@ def docker() -> Iterator[Docker]:
         if os.environ.get(REQUIRE_DOCKER, "") not in ("", "0"):
             pytest.fail(f"no Docker engine, and {REQUIRE_DOCKER} is set: {e}", pytrace=False)
         pytest.skip(f"no Docker engine: {e}")
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if "docker" in report.keywords:
-        _spent["seconds"] += report.duration
-        _spent["tests"] += report.when == "call"
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    """How long the Docker part took, for the CI log (its time budget)."""
-    if _spent["tests"]:
-        terminalreporter.write_line(
-            f"docker tests: {_spent['seconds']:.0f} s ({_spent['tests']} tests, builds included)"
-        )
 
 
 @pytest.fixture(scope="session")

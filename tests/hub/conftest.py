@@ -1,7 +1,8 @@
 """Fixtures for the hub tests.
 
 - hostile_cases: counts the hostile-input cases (`with hostile_cases.case(): ...`, one per
-  request or Hypothesis example); the run's terminal summary says how many ran and passed.
+  request or Hypothesis example); the run's terminal summary says how many ran and passed
+  (tests/tally.py).
 - team: one hub for the sharing and collaboration tests (test_sharing.py,
   test_collaboration.py): alice's server runs, bob, carol and dave may be let in. Package-scoped
   so both modules share it; each test leaves alice's shares as it found them.
@@ -11,40 +12,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-
 import pytest
 
 from ..hubserver import HubServer
-
-
-@dataclass
-class CaseTally:
-    ran: int = 0
-    passed: int = 0
-
-    @contextmanager
-    def case(self) -> Iterator[None]:
-        self.ran += 1
-        yield
-        self.passed += 1
-
-
-TALLY = CaseTally()
+from ..tally import HOSTILE, CaseTally
 
 
 @pytest.fixture(scope="session")
 def hostile_cases() -> CaseTally:
-    return TALLY
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if TALLY.ran:
-        terminalreporter.write_sep(
-            "-", f"hostile input: {TALLY.ran} cases ran, {TALLY.passed} passed"
-        )
+    return HOSTILE
 
 
 # Display names given at signup (bob and dave give none)

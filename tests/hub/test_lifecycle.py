@@ -100,11 +100,14 @@ def test_servers_survive_a_hub_restart_with_an_external_proxy(make_hub):
     assert requests.get(f"{base}/api/kernels", headers=headers).status_code == 200
     # And when it is started again
     hub.start()
-    # Then the same server process is still running, reachable, with its kernel
+    # Then the same server process is still running, the hub counts it as ready (it checks
+    # the servers it finds as it starts), and it is reachable with its kernel
     assert {p.pid for p in hub.server_processes()} == pids
+    hub.wait_for(
+        lambda: hub.api("GET", f"/users/{ADMIN}").json()["servers"][""]["ready"], 60, "ready"
+    )
     r = requests.get(f"{base}/api/kernels", headers=headers)
     assert r.status_code == 200 and kernel.json()["id"] in {k["id"] for k in r.json()}
-    assert hub.api("GET", f"/users/{ADMIN}").json()["servers"][""]["ready"]
     assert hub.login(ADMIN, ADMIN_PASSWORD).get(f"{base}/lab").status_code == 200
 
 

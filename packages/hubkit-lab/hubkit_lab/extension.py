@@ -6,6 +6,7 @@ and what it does once every extension is loaded.
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -77,6 +78,19 @@ class HubkitLab(LoggingConfigurable):
         Server" and the idle culler take 60 s instead of 1
         (jupyterlab/jupyter-collaboration#161, #503). Drop it (and hubkit_lab.shutdown) once
         a jupyter-collaboration release includes the fix, jupyter-collaboration PR #546.
+
+        .. versionadded:: 0.1
+        """,
+    ).tag(config=True)
+
+    freeze_startup_objects = Bool(
+        True,
+        help="""Move the objects that exist once the server has started (the imported modules
+        of every extension: jupyter-ai's LiteLLM alone is hundreds of thousands) out of the
+        garbage collector's reach (`gc.freeze`), after one collection. Without it, every full
+        collection walks them all, pausing the server, and so does the last one at exit: a
+        server asked to stop took 5-10 s here, past the local spawner's 5 s `term_timeout`,
+        and was killed (its kernels not shut down) instead of exiting in under a second.
 
         .. versionadded:: 0.1
         """,
@@ -214,9 +228,9 @@ def _lab_app(serverapp: ServerApp) -> LabApp | None:
 
 
 def start(serverapp: ServerApp) -> None:
-    """Start the access checks, save the open documents when the server stops
-    (hubkit_lab.shutdown), and serve JupyterLab's assets precompressed, now that every
-    extension's routes exist.
+    """Freeze the startup objects (`freeze_startup_objects`), start the access checks, save the
+    open documents when the server stops (hubkit_lab.shutdown), and serve JupyterLab's assets
+    precompressed, now that every extension is loaded and its routes exist.
 
     The moment: jupyter_server loads extensions one by one in name order, so while this one
     (hubkit_lab) loads, jupyterlab (later in that order) has not added its /lab/extensions
@@ -231,6 +245,9 @@ def start(serverapp: ServerApp) -> None:
     FileFindHandler itself.
     """
     settings: HubkitLab = serverapp.web_app.settings[SETTINGS_KEY]
+    if settings.freeze_startup_objects:
+        gc.collect()
+        gc.freeze()
     _start_access_checks(serverapp, settings)
     shutdown.save_documents_before_stopping(serverapp)
     if not settings.precompressed_assets:
