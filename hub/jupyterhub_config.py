@@ -196,7 +196,9 @@ if metrics_token := secret_env("HUBKIT_METRICS_TOKEN"):
 user_scopes: list[str] = []
 if env_bool("HUBKIT_AI", True):
     # The AI gateway (hubkit.hub.ai_gateway) holds the vendors' keys; users' servers reach it
-    # with their own hub token, which gets the one scope that allows it.
+    # with their own hub token, which gets the one scope that allows it. Off (no
+    # Spawner.ai_gateway_url), servers start without jupyter-ai and the AI actions
+    # (AIAssistMixin.ai_off_environment).
     from prometheus_client import REGISTRY
 
     from hubkit.hub.ai_gateway.spawner import ACCESS_SCOPE, SERVICE

@@ -59,6 +59,7 @@ class HubServer:
             "HUBKIT_AI_GATEWAY_URL": f"http://127.0.0.1:{free_port()}",
             "HUBKIT_HOMES_DIR": str(tmp / "homes"),
             **({"HUBKIT_PROXY_EXTERNAL": "true"} if external_proxy else {}),
+            "HUBKIT_AI": "false",  # servers without jupyter-ai start faster; AI tests pass "true"
             **env,
         }
         self.log_path = tmp / "hub.log"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -59,6 +60,7 @@ def ai_hub(tmp_path_factory, catalog, layout, available_profiles, fake):
         catalog,
         layout,
         HUBKIT_POLICY=str(ai_policy(tmp, "hasty", "broke")),
+        HUBKIT_AI="true",
         HUBKIT_AI_GATEWAY_URL=f"http://127.0.0.1:{free_port()}",
         HUBKIT_AI_ANTHROPIC_URL=fake.url,
         HUBKIT_AI_OPENAI_URL=fake.url,
@@ -302,6 +304,7 @@ def test_a_missing_key_is_named(make_hub, fake):
     from ..databases import free_port
 
     hub = make_hub(
+        HUBKIT_AI="true",
         HUBKIT_AI_GATEWAY_URL=f"http://127.0.0.1:{free_port()}",
         HUBKIT_AI_ANTHROPIC_URL=fake.url,
     )
@@ -892,3 +895,116 @@ def test_a_users_own_key_saved_in_jupyter_ai_is_readable_by_them_only(ai_hub, av
     finally:
         forget = {"updated_secrets": {"MISTRAL_API_KEY": None}}
         requests.put(base, json=forget, headers=headers, timeout=30)
+
+
+# -- HUBKIT_AI=false: servers start without jupyter-ai (envs/python/etc/hubkit/ai-off) ---------
+
+AI_OFF = Path("etc", "hubkit", "ai-off")
+AI_ROUTES = ("/api/jupyternaut/config", "/api/ai/models/chat")
+# What the server log says of each server extension it loads (and of slow imports)
+LOADED = re.compile(r"^.* (\w+) \| extension was successfully loaded", re.M)
+IMPORT_TIME = re.compile(r"Extension package (\w+) took ([\d.]+)s to import")
+# The lab extensions jupyter-ai brings (itself, the chat, the tools its agents use)
+AI_LAB_EXTENSION = re.compile(r"jupyter-ai|chat|ai-commands|commands-toolkit|diff|input-footer")
+
+
+@pytest.fixture(scope="module")
+def off_hub(tmp_path_factory, catalog, layout, available_profiles):
+    """A hub with its AI off, and the admin's server started."""
+    with HubServer(tmp_path_factory.mktemp("ai-off"), catalog, layout, HUBKIT_AI="false") as hub:
+        hub.spawn(ADMIN, hub.admin_token, {"profile": available_profiles[0]})
+        yield hub
+
+
+def server_facts(hub, user: str, token: str) -> dict:
+    """What a user's running server offers: jupyter-ai's routes, the lab page's extensions,
+    the server extensions its log says it loaded at its last start."""
+    headers = {"Authorization": f"token {token}"}
+    base = f"{hub.url}/user/{user}"
+    page = requests.get(f"{base}/lab", headers=headers, timeout=60)
+    page.raise_for_status()
+    config = json.loads(
+        re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page.text, re.S).group(1)
+    )
+    log = Path(hub.env["HUBKIT_HOMES_DIR"], user, ".local/state/hubkit/jupyter-server.log")
+    last_start = log.read_text().split("--- hubkit: starting")[-1]
+    routes = {r: requests.get(base + r, headers=headers, timeout=30).status_code for r in AI_ROUTES}
+    return {
+        "routes": routes,
+        "extensions": {e["name"] for e in config["federated_extensions"]},
+        "disabled": set(config["disabledExtensions"]),
+        "loaded": set(LOADED.findall(last_start)),
+        "imports": {name: float(s) for name, s in IMPORT_TIME.findall(last_start)},
+    }
+
+
+def test_with_the_hubs_ai_off_servers_start_without_jupyter_ai(
+    ai_hub, off_hub, catalog, layout, available_profiles
+):
+    slug = available_profiles[0]
+    folder = layout.server_venv(catalog, slug) / AI_OFF
+    off_servers = json.loads((folder / "jupyter_server_config.json").read_text())
+    off_servers = set(off_servers["ServerApp"]["jpserver_extensions"])
+    off_lab = json.loads((folder / "labconfig" / "page_config.json").read_text())
+    off_lab = set(off_lab["disabledExtensions"])
+    # Given a server of the AI hub (HUBKIT_AI on, the default) and one of a hub with it off
+    on = server_facts(ai_hub, "alice", running_server(ai_hub, "alice", slug))
+    off = server_facts(off_hub, ADMIN, off_hub.admin_token)
+    # Then with the AI on, jupyter-ai's routes answer, its server extensions (and the chat's)
+    # load and none of its lab extensions is disabled
+    assert on["routes"] == dict.fromkeys(AI_ROUTES, 200), on["routes"]
+    assert {"jupyter_ai_jupyternaut", "jupyter_ai_router", "jupyterlab_chat"} <= on["loaded"]
+    assert not on["disabled"] & off_lab, on["disabled"]
+    # And with it off, none of it: no route, no server extension (nor its import time),
+    # jupyter-ai's lab extensions, the chat and JupyterLab's AI actions disabled in the page
+    assert off["routes"] == dict.fromkeys(AI_ROUTES, 404), off["routes"]
+    assert not off["loaded"] & off_servers, off["loaded"] & off_servers
+    assert not set(off["imports"]) & off_servers, off["imports"]
+    assert off_lab <= off["disabled"], off_lab - off["disabled"]
+    assert {"@jupyter-ai/router", "jupyterlab-chat-extension", "@hubkit/lab:ai-actions"} <= off_lab
+    # And the lists miss nothing installed (a new extension of jupyter-ai's would load again):
+    # every AI lab extension the page lists is disabled, and the server extensions are the
+    # same but for those switched off (the project's own included)
+    ai_lab = {name for name in on["extensions"] if AI_LAB_EXTENSION.search(name)}
+    assert ai_lab <= off_lab, ai_lab - off_lab
+    assert on["loaded"] - off_servers == off["loaded"], on["loaded"] ^ off["loaded"]
+    assert "hubkit_lab" in off["loaded"]
+
+
+@pytest.mark.browser
+def test_with_the_hubs_ai_off_jupyterlab_has_no_chat_nor_ai_actions_and_no_errors(off_hub, browser):
+    from ..browser import first_visit, log_in
+
+    page = browser.new_page(viewport={"width": 1300, "height": 800})
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    # Given the admin's JupyterLab on the hub with its AI off, and a cell that failed
+    log_in(page, off_hub.url, ADMIN, ADMIN_PASSWORD)
+    page.goto(f"{off_hub.url}/user/{ADMIN}/lab")
+    first_visit(page)
+    notebook = ".jp-NotebookPanel:visible"
+    page.click(".jp-Launcher:visible .jp-LauncherCard[data-category='Notebook'][title*='Python']")
+    page.wait_for_selector("text=Python 3 | Idle", timeout=60_000)
+    page.click(f"{notebook} .jp-Cell:last-child .cm-content")
+    page.keyboard.type("totl * 2")
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_selector(
+        f"{notebook} .jp-OutputArea-output:has-text('NameError')", timeout=60_000
+    )
+    page.click(f"{notebook} .jp-Cell >> nth=0")
+    # When its context menu opens
+    page.click(f"{notebook} .jp-Cell >> nth=0", button="right")
+    page.locator(".lm-Menu").get_by_text("Delete Cell").wait_for(timeout=10_000)
+    page.screenshot(path=off_hub.tmp / "ai-off.png")
+    # Then no AI action is offered, on the cell's toolbar or in the menu, and there is no chat
+    assert not page.get_by_text("Fix this error").count()
+    assert not page.get_by_text("Explain this cell").count()
+    assert not page.locator("[data-command='hubkit-lab:ai-fix-error']:visible").count()
+    tabs = page.eval_on_selector_all(".lm-TabBar-tab", "els => els.map(e => e.title)")
+    assert not [t for t in tabs if "chat" in t.lower()], tabs
+    # And nothing failed in the browser (no plugin missing the chat, no AI endpoint asked)
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(2000)
+    assert errors == [], errors
+    page.close()

@@ -141,6 +141,22 @@ async def test_gpu_size_requests_the_gpus_and_does_not_stick(catalog, client):
     assert "DeviceRequests" not in host and host["Memory"] == 2 * 2**30
 
 
+async def test_the_hubs_ai_off_starts_servers_without_jupyter_ai(catalog, client):
+    # Given the hub's AI off (HUBKIT_AI=false: no gateway URL)
+    spawner = make_spawner(catalog)
+    # When a server is created
+    env = (await create(spawner, client, {"profile": "python-sql"}))["environment"]
+    # Then the python prefix's ai-off config folder comes first, before the image's own config
+    paths = env["JUPYTER_CONFIG_PATH"].split(":")
+    assert paths == ["/opt/envs/python/etc/hubkit/ai-off", "/opt/hubkit/etc/jupyter"]
+    assert "ANTHROPIC_BASE_URL" not in env
+    # And with the AI on, the image's config path is left as it is (jupyter-ai loads)
+    spawner.ai_gateway_url = "http://hub:8082/services/ai-gateway"
+    env = (await create(spawner, client, {"profile": "python-sql"}))["environment"]
+    assert "JUPYTER_CONFIG_PATH" not in env
+    assert env["ANTHROPIC_BASE_URL"] == "http://hub:8082/services/ai-gateway/anthropic"
+
+
 @pytest.mark.parametrize(
     "options",
     [

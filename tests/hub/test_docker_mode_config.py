@@ -71,3 +71,18 @@ def test_a_relative_host_folder_stops_the_hub_naming_it(tmp_path, variable):
     assert result.stderr.strip() == (
         f"{variable} must be an absolute folder on the Docker host, not './shared'"
     )
+
+
+@pytest.mark.parametrize("setting, gateway", [("true", True), ("false", False)])
+def test_the_hubs_ai_switch_reaches_the_docker_spawner(tmp_path, setting, gateway):
+    # Given HUBKIT_AI on or off
+    (tmp_path / "images.json").write_text("{}")
+    script = 'print(c.Spawner.ai_gateway_url if "ai_gateway_url" in c.Spawner else "")'
+    # When the hub loads its configuration in Docker mode
+    result = load_hub_config(
+        tmp_path, script, HUBKIT_IMAGES=str(tmp_path / "images.json"), HUBKIT_AI=setting
+    )
+    # Then the spawner points servers at the gateway only when it runs; without it, servers
+    # start without jupyter-ai (the container's environment: tests/hub/test_docker_config.py)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ("http://hub:8082/services/ai-gateway" if gateway else "")

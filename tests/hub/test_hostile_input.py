@@ -66,6 +66,7 @@ def hub(tmp_path_factory, catalog, layout, available_profiles):
         catalog,
         layout,
         HUBKIT_ALLOWED_FAILED_LOGINS="0",
+        HUBKIT_AI="true",
         HUBKIT_AI_GATEWAY_URL=f"http://127.0.0.1:{free_port()}",
     ) as server:
         server.passwords = {

@@ -26,6 +26,12 @@ SHAPE_OF_FRAME = (
 
 
 @pytest.fixture
+def hub(make_hub):
+    """The product's default: AI on, so the whole extension set (jupyter-ai's included) loads."""
+    return make_hub(HUBKIT_AI="true")
+
+
+@pytest.fixture
 def page(browser):
     page = browser.new_page()
     page.console_errors = []
@@ -60,6 +66,7 @@ def test_login_pick_profile_and_open_jupyterlab(hub, catalog, available_profiles
     config = json.loads(page.inner_text("#jupyter-config-data"))
     loaded = {e["name"] for e in config["federated_extensions"]}
     assert set(EXTENSION_SET) <= loaded, set(EXTENSION_SET) - loaded
+    assert not set(EXTENSION_SET) & set(config["disabledExtensions"]), config["disabledExtensions"]
     page.wait_for_selector("[data-id='jp-git-sessions']", timeout=30_000)
     panels = set(page.eval_on_selector_all(".lm-TabBar-tab", "els => els.map(e => e.dataset.id)"))
     assert panels >= SIDEBAR_PANELS, SIDEBAR_PANELS - panels

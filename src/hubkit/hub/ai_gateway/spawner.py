@@ -4,17 +4,26 @@ LiteLLM (inside jupyter-ai's chat and `%%ai`) reads the vendors' base URLs and k
 environment, so the server is pointed at the gateway with the user's own hub credential (the
 server's JUPYTERHUB_API_TOKEN, which the hub gives the scope to use the gateway) as the "key".
 The admin's keys stay in the gateway's process.
+
+With the gateway off (HUBKIT_AI=false), servers start without jupyter-ai instead of with a chat
+that cannot answer: the python environment's config folder etc/hubkit/ai-off (the one list of
+what to switch off) goes first in JUPYTER_CONFIG_PATH.
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
 from __future__ import annotations
 
+import posixpath
+
 from traitlets import HasTraits, List, Unicode
 
 SERVICE = "ai-gateway"
 # What a server's token needs to use the gateway (JupyterHub's access scope for a service).
 ACCESS_SCOPE = f"access:services!service={SERVICE}"
+# The Jupyter config folder in the server's prefix (envs/python/etc/hubkit/ai-off) that turns
+# jupyter-ai's server and lab extensions and JupyterLab's AI actions off.
+AI_OFF_CONFIG = "etc/hubkit/ai-off"
 
 
 class AIAssistMixin(HasTraits):
@@ -57,6 +66,16 @@ class AIAssistMixin(HasTraits):
             "OPENAI_BASE_URL": f"{base}/openai/v1",
             "OPENAI_API_KEY": token,
         }
+
+    def ai_off_environment(self, server_prefix: str, config_path: str) -> dict[str, str]:
+        """With the gateway off, JUPYTER_CONFIG_PATH with the ai-off folder first (the first
+        entry wins over the prefix's own config): jupyter-ai's extensions (6.5 s of the
+        server's start) and the AI actions are not loaded. `config_path`: the server's
+        JUPYTER_CONFIG_PATH otherwise."""
+        if self.ai_gateway_url:
+            return {}
+        folder = posixpath.join(server_prefix, AI_OFF_CONFIG)
+        return {"JUPYTER_CONFIG_PATH": ":".join(p for p in (folder, config_path) if p)}
 
     def ai_args(self) -> list[str]:
         """Jupyternaut's default model and the models it lists (a list option is given as

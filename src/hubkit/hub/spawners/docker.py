@@ -45,6 +45,8 @@ def secrets_archive(files: dict[str, str]) -> bytes:
 
 # Where the images ship their templates (images/profile); the admin's folder is mounted over it.
 TEMPLATES = "/opt/hubkit/templates"
+# The image's JUPYTER_CONFIG_PATH (images/base/Dockerfile): the profile's server config.
+CONFIG = "/opt/hubkit/etc/jupyter"
 
 
 class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
@@ -102,7 +104,11 @@ class DockerProfileSpawner(ProfileSpawnerMixin, DockerSpawner):
 
     def apply_profile(self, slug: str) -> None:
         self.image = self.current_images()[slug]
-        self.environment = {**self.environment, TEMPLATES_ENV: TEMPLATES}
+        self.environment = {
+            **self.environment,
+            TEMPLATES_ENV: TEMPLATES,
+            **self.ai_off_environment(self.catalog.server_environment(slug).prefix or "", CONFIG),
+        }
         volumes = dict(self.volumes)
         if self.templates_dir:
             volumes[self.templates_dir] = {"bind": TEMPLATES, "mode": "ro"}

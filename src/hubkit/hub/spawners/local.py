@@ -105,6 +105,9 @@ class LocalProfileSpawner(ProfileSpawnerMixin, SimpleLocalProcessSpawner):
             "JUPYTER_CONFIG_PATH": str(profile_dir / "etc" / "jupyter"),
             TEMPLATES_ENV: self.templates_dir,
         }
+        self.environment.update(
+            self.ai_off_environment(str(venv), self.environment["JUPYTER_CONFIG_PATH"])
+        )
 
     def prepare_home(self) -> None:
         """The home's first-login content (once) and its link to the shared datasets."""
