@@ -17,6 +17,7 @@ connection; DuckDB files are closed after each call so that the user's kernels c
     GET    /hubkit-lab/catalog/<name>/<schema>           {"tables": [...]}
     GET    /hubkit-lab/catalog/<name>/<schema>/<table>   {"columns": [...]}
     GET    /hubkit-lab/catalog/<name>/<schema>/<table>/preview?n=20
+    GET    /hubkit-lab/search/<name>?q=<text>&limit=50   {"tables": [...], "more": bool}
     POST   /hubkit-lab/builder/<name>                    {sql, params[, preview]} for {state[, n]}
                                                          (parameters named <prefix>N: {prefix})
     POST   /hubkit-lab/builder/<name>/joins              {joins} for {tables: [[schema, table]]}
@@ -388,6 +389,41 @@ class CatalogHandler(SqlHandler):
         return n
 
 
+class SearchHandler(SqlHandler):
+    """GET /search/<name>?q=<text>[&limit=N]: tables and views of every schema whose name
+    contains the text (one catalog query; the text bound, at most 100 characters; at most
+    `limit` tables, 200 at most), for the Databases panel's search."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        async def work() -> Any:
+            sql = _sql()
+            summary = _find(sql, name)
+            text = self.get_query_argument("q", "")
+            raw = self.get_query_argument("limit", "50")
+            try:
+                limit = int(raw)
+            except ValueError:
+                raise ApiError(400, "limit must be a whole number") from None
+            if summary.kind == "builtin":  # its tables live in each kernel, not here
+                return {"tables": [], "more": False}
+
+            def call() -> Any:
+                try:
+                    tables, more = sql.search_tables(name, text, limit)
+                    return {"tables": [asdict(t) for t in tables], "more": more}
+                finally:
+                    if _is_duckdb_file(summary):  # let the kernels open the file
+                        from hubkit_kernel.sql.sessions import close_session
+
+                        close_session(name)
+
+            return await self.run(name, call)
+
+        await self.handle(work)
+
+
 class BuilderHandler(SqlHandler):
     """The visual query builder: POST /builder/<name> gives the SQL of a builder state (and,
     with `n`, a preview of its first rows); POST /builder/<name>/joins the joins suggested
@@ -446,6 +482,7 @@ def sql_routes() -> list[tuple[str, type[SqlHandler]]]:
         (f"catalog/{SEGMENT}/{SEGMENT}", CatalogHandler),
         (f"catalog/{SEGMENT}/{SEGMENT}/{SEGMENT}", CatalogHandler),
         (f"catalog/{SEGMENT}/{SEGMENT}/{SEGMENT}/(preview)", CatalogHandler),
+        (f"search/{SEGMENT}", SearchHandler),
         (f"builder/{SEGMENT}", BuilderHandler),
         (f"builder/{SEGMENT}/(joins)", BuilderHandler),
     ]
