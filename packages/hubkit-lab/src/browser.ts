@@ -68,30 +68,83 @@ const SEARCH_DELAY = 250;
 const SEARCH_LIMIT = 20;
 
 /**
- * One row of the tree and its children (loaded when first expanded).
+ * One row of the tree and its children (loaded when first expanded). Its elements are made
+ * when first needed: a schema of 2,000 tables paints its first rows without making the
+ * others' (the filter's state waits in `hidden` and `listHidden` until then).
  */
 class TreeNode {
   constructor(
     readonly level: Level,
     readonly label: string,
     readonly depth: number
-  ) {
-    this.node = document.createElement('li');
-    this.node.className = `hk-Databases-item hk-Databases-${level}`;
-    this.node.setAttribute('role', 'treeitem');
-    this.row = document.createElement('div');
-    this.row.className = 'hk-Databases-row';
-    this.row.style.paddingLeft = `${4 + depth * 14}px`;
-    this.node.appendChild(this.row);
-    this.list = document.createElement('ul');
-    this.list.className = 'hk-Databases-children';
-    this.list.setAttribute('role', 'group');
-    this.node.appendChild(this.list);
+  ) {}
+
+  get node(): HTMLLIElement {
+    return this._node ?? this._build();
   }
 
-  readonly node: HTMLLIElement;
-  readonly row: HTMLDivElement;
-  readonly list: HTMLUListElement;
+  get row(): HTMLDivElement {
+    if (!this._node) {
+      this._build();
+    }
+    return this._row!;
+  }
+
+  get list(): HTMLUListElement {
+    if (!this._node) {
+      this._build();
+    }
+    return this._list!;
+  }
+
+  /** Hidden by the filter. */
+  get hidden(): boolean {
+    return this._hidden;
+  }
+
+  set hidden(value: boolean) {
+    this._hidden = value;
+    if (this._node) {
+      this._node.hidden = value;
+    }
+  }
+
+  /** Its children hidden (collapsed, or none passes the filter). */
+  get listHidden(): boolean {
+    return this._listHidden;
+  }
+
+  set listHidden(value: boolean) {
+    this._listHidden = value;
+    if (this._list) {
+      this._list.hidden = value;
+    }
+  }
+
+  private _build(): HTMLLIElement {
+    const node = document.createElement('li');
+    node.className = `hk-Databases-item hk-Databases-${this.level}`;
+    node.setAttribute('role', 'treeitem');
+    node.hidden = this._hidden;
+    const row = document.createElement('div');
+    row.className = 'hk-Databases-row';
+    row.style.paddingLeft = `${4 + this.depth * 14}px`;
+    const list = document.createElement('ul');
+    list.className = 'hk-Databases-children';
+    list.setAttribute('role', 'group');
+    list.hidden = this._listHidden;
+    node.append(row, list);
+    this._node = node;
+    this._row = row;
+    this._list = list;
+    return node;
+  }
+
+  private _node: HTMLLIElement | null = null;
+  private _row: HTMLDivElement | null = null;
+  private _list: HTMLUListElement | null = null;
+  private _hidden = false;
+  private _listHidden = false;
   children: TreeNode[] = [];
   expanded = false;
   loaded = false;
@@ -342,7 +395,7 @@ export class DatabasesPanel extends SidePanel {
         this._insert(node);
       }
     };
-    node.list.hidden = !node.expanded;
+    node.listHidden = !node.expanded;
   }
 
   private async _toggle(node: TreeNode, open?: boolean): Promise<void> {
@@ -406,7 +459,7 @@ export class DatabasesPanel extends SidePanel {
       node.list.replaceChildren(
         this._message(errorText(reason), depth, 'hk-Databases-error')
       );
-      node.list.hidden = false;
+      node.listHidden = false;
       return;
     }
     for (const child of node.children) {
@@ -531,21 +584,21 @@ export class DatabasesPanel extends SidePanel {
         below = visit(child) || below;
       }
       if (query === '') {
-        node.node.hidden = false;
-        node.list.hidden = !node.expanded;
+        node.hidden = false;
+        node.listHidden = !node.expanded;
         for (const child of node.children) {
-          child.node.hidden = false;
+          child.hidden = false;
         }
         return true;
       }
       if (own) {
         // a match shows with whatever of it was expanded, unfiltered
         for (const child of node.children) {
-          child.node.hidden = false;
+          child.hidden = false;
         }
       }
-      node.node.hidden = !(own || below);
-      node.list.hidden = !(below || (own && node.expanded));
+      node.hidden = !(own || below);
+      node.listHidden = !(below || (own && node.expanded));
       return own || below;
     };
     for (const root of this._roots) {
@@ -618,7 +671,7 @@ export class DatabasesPanel extends SidePanel {
       }
     }
     this._results.replaceChildren(...items);
-    const inTree = this._roots.some(r => !r.node.hidden);
+    const inTree = this._roots.some(r => !r.hidden);
     this._empty.textContent =
       !tables && !inTree && !items.length
         ? trans.__('No table or loaded name contains "%1"', text)
@@ -631,7 +684,7 @@ export class DatabasesPanel extends SidePanel {
   private _shownInTree(root: TreeNode, table: ITableInfo): boolean {
     const schema = root.children.find(s => s.schema === table.schema);
     const node = schema?.children.find(t => t.table?.name === table.name);
-    return !!(schema && node && schema.expanded && !schema.node.hidden && !node.node.hidden);
+    return !!(schema && node && schema.expanded && !schema.hidden && !node.hidden);
   }
 
   private _api: SqlApi;
