@@ -183,7 +183,8 @@ def test_search_and_edit_a_connection_in_the_browser(workspace, browser, tmp_pat
             page.click(f"{found} > .hk-Databases-row button[title='Insert the name at the cursor']")
             cell = page.locator(".jp-NotebookPanel:visible .jp-Cell .cm-content").first
             page.wait_for_function(
-                "c => c.textContent.includes('archive.invoices_2019')", arg=cell.element_handle()
+                """c => c.textContent.includes('"archive"."invoices_2019"')""",
+                arg=cell.element_handle(),
             )
             page.screenshot(path=str(tmp_path / "search.png"))
             # When she edits the connection: a new name and the other database

@@ -608,6 +608,11 @@ export class DatabasesPanel extends SidePanel {
 
   private _scheduleSearch(): void {
     window.clearTimeout(this._searchTimer);
+    this._empty.textContent = ''; // what it said was about the text before
+    if (!this._search.value.trim()) {
+      void this._searchCatalogs(); // clears the results at once
+      return;
+    }
     this._searchTimer = window.setTimeout(() => void this._searchCatalogs(), SEARCH_DELAY);
   }
 
