@@ -478,7 +478,7 @@ export class DatabasesPanel extends SidePanel {
 
   /**
    * Add the rows of `children` to the node's list: the first screenfuls at once, the rest a
-   * chunk per animation frame, so a schema of thousands of tables paints at once and stays
+   * chunk after each paint, so a schema of thousands of tables paints at once and stays
    * responsive while the others are laid out (search filters every loaded name meanwhile).
    */
   private _renderRows(node: TreeNode, children: TreeNode[]): void {
@@ -494,13 +494,16 @@ export class DatabasesPanel extends SidePanel {
     };
     node.list.replaceChildren();
     let done = chunk(0, FIRST_ROWS);
+    // each chunk after the browser painted the last one (a frame, then a task): laying out
+    // the next 100 rows in the frame that paints the first ones delayed them by as long
+    const next = () => requestAnimationFrame(() => setTimeout(more, 0));
     const more = () => {
       if (done < children.length && node.children === children && !this.isDisposed) {
         done = chunk(done, MORE_ROWS);
-        requestAnimationFrame(more);
+        next();
       }
     };
-    requestAnimationFrame(more);
+    next();
   }
 
   private _message(text: string, depth: number, className = ''): HTMLLIElement {
