@@ -11,6 +11,8 @@ open the explorer (Graphic Walker) and drag a chart together from the kernel's s
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import sqlite3
 import stat
@@ -23,7 +25,9 @@ import requests
 
 from tests import ROOT
 
-from ..browser import log_in
+from ..browser import closed_after, log_in
+from ..collab import Editor
+from ..databases import PostgresCluster
 from ..hubserver import HubServer
 from ..utils import edit_yaml
 
@@ -129,6 +133,94 @@ def test_sql_workspace_through_the_hub(workspace, browser):
     assert not any("teamdb" in label for label in labels), labels
 
 
+# The database user's password in the test below: it must never reach the page
+CLERK_PASSWORD = "clerk-Secret-9731"
+
+
+def test_search_and_edit_a_connection_in_the_browser(workspace, browser, tmp_path):
+    hub, hub_path, passwords, tokens = workspace
+    auth = {"Authorization": f"token {tokens['alice']}"}
+    with PostgresCluster() as pg:
+        # Given two PostgreSQL databases, a table in a schema of each, a user with a password
+        pg.create_database("books_2025")
+        pg.create_database("books_2026")
+        pg.psql("CREATE SCHEMA archive;"
+                " CREATE TABLE archive.invoices_2019 (id int PRIMARY KEY, total numeric)",
+                "books_2025")  # fmt: skip
+        pg.psql("CREATE SCHEMA ledger; CREATE TABLE ledger.receipts_2026 (id int)", "books_2026")
+        url = pg.add_password_user("clerk", CLERK_PASSWORD).rsplit("/", 1)[0]
+        # And alice's personal connection "books" to the first, her notebook with a cell
+        r = requests.post(
+            f"{hub.url}/user/alice/hubkit-lab/connections",
+            headers=auth,
+            json={"name": "books", "url": f"{url}/books_2025"},
+            timeout=30,
+        )
+        assert r.status_code == 201, r.text
+        upload_notebook(hub, "alice", tokens["alice"], "search.ipynb", nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_code_cell("")]))  # fmt: skip
+        page = browser.new_context().new_page()
+        with closed_after(tmp_path, alice=page):
+            log_in(page, hub.url, "alice", passwords["alice"])
+            page.wait_for_url(lambda u: "/hub/login" not in u)
+            page.goto(f"{hub.url}/user/alice/lab/tree/search.ipynb?reset")
+            page.click(".jp-NotebookPanel:visible .jp-Cell .cm-content", timeout=120_000)
+            page.click(".jp-SideBar [data-id='hubkit-lab-databases']")
+            page.wait_for_selector(".hk-Databases-label:text-is('books')", timeout=60_000)
+            search = page.locator(".hk-Databases-search input")
+            # When she types part of a table's name in the Databases panel's search
+            search.fill("invoices")
+            found = (".hk-Databases-results .hk-Databases-table:has(> .hk-Databases-row"
+                     " .hk-Databases-label:text-is('archive.invoices_2019'))")  # fmt: skip
+            # Then the catalog's table shows, though nobody expanded its connection or schema
+            page.wait_for_selector(found, timeout=30_000)
+            tree = "ul.hk-Databases-tree:not(.hk-Databases-results)"
+            assert page.locator(f"{tree} .hk-Databases-schema").count() == 0
+            # And it expands to its columns and inserts its qualified name like the tree's
+            page.click(f"{found} > .hk-Databases-row .hk-Databases-label")
+            page.wait_for_selector(f"{found} .hk-Databases-column :text-is('total')")
+            page.hover(f"{found} > .hk-Databases-row")
+            page.click(f"{found} > .hk-Databases-row button[title='Insert the name at the cursor']")
+            cell = page.locator(".jp-NotebookPanel:visible .jp-Cell .cm-content").first
+            page.wait_for_function(
+                """c => c.textContent.includes('"archive"."invoices_2019"')""",
+                arg=cell.element_handle(),
+            )
+            page.screenshot(path=str(tmp_path / "search.png"))
+            # When she edits the connection: a new name and the other database
+            search.fill("")
+            row = (".hk-Databases-connection > .hk-Databases-row:has(.hk-Databases-label"
+                   ":text-is('books'))")  # fmt: skip
+            page.hover(row)
+            page.click(f"{row} button[title='Edit connection']")
+            form = page.locator(".jp-Dialog .hk-ConnectionForm input")
+            assert form.nth(1).input_value() == ""  # the stored URL is never shown
+            form.nth(0).fill("books26")
+            form.nth(1).fill(f"{url}/books_2026")
+            page.click(".jp-Dialog .jp-mod-accept:has-text('Save')")
+            page.wait_for_selector(".jp-Dialog", state="detached")
+            # Then the panel shows the new name and database, no longer the old
+            renamed = (".hk-Databases-connection > .hk-Databases-row:has(.hk-Databases-label"
+                       ":text-is('books26'))")  # fmt: skip
+            page.wait_for_selector(renamed)
+            assert "books_2026" in page.get_attribute(renamed, "title")
+            assert page.locator(row).count() == 0
+            # And the search reaches the new database's tables, no longer the old one's
+            search.fill("receipts")
+            page.wait_for_selector(
+                ".hk-Databases-results .hk-Databases-label:text-is('ledger.receipts_2026')"
+            )
+            search.fill("invoices")
+            page.wait_for_selector(".hk-Databases-status:has-text('No table or loaded name')")
+            # And the password is nowhere in the page
+            assert CLERK_PASSWORD not in page.content()
+    # And the file keeps the edited connection, mode 600
+    saved = hub_path / "hub" / "homes" / "alice" / ".config" / "hubkit" / "connections.json"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    stored = json.loads(saved.read_text())
+    assert "books" not in stored and stored["books26"]["url"].endswith("/books_2026")
+
+
 def test_table_flow_through_the_hub(workspace, tmp_path, catalog, layout):
     hub, hub_path, passwords, tokens = workspace
     # Given alice's notebook whose cell shows a DataFrame
@@ -199,3 +291,95 @@ def shut_down_kernels(hub: HubServer, username: str, token: str) -> None:
     headers = {"Authorization": f"token {token}"}
     for kernel in requests.get(api, headers=headers, timeout=30).json():
         requests.delete(f"{api}/{kernel['id']}", headers=headers, timeout=60)
+
+
+def put_sql_notebook(hub: HubServer, path: str) -> None:
+    """alice's notebook with one SQL cell on the kernel's DuckDB, its picker's metadata set."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "%%sql_cell -c duckdb -o df\nSELECT 1 AS one",
+        metadata={"hubkit": {"sql": {"connection": "duckdb", "output": "df", "limit": None}}},
+    )])  # fmt: skip
+    upload_notebook(hub, "alice", hub.sessions["alice"][1], path, notebook)
+
+
+def bob_types_offline(bob: Editor) -> None:
+    """What bob types in the SQL cell while his edits have not reached alice: the variable
+    `df` becomes `totals` in the magic line, a row limit after it, a comment after the SQL."""
+    source = bob.notebook.ycells[0]["source"]
+    line = str(source).split("\n", 1)[0]
+    at = line.index("-o df") + 3
+    with bob.notebook.ydoc.transaction():
+        del source[at : at + 2]
+        source.insert(at, "totals")
+    source.insert(len(line) + len("totals") - 2, " -l 100")
+    source.insert(len(str(source)), "  -- bob")
+
+
+def off_the_page(work) -> None:
+    """Run the coroutine function on its own event loop in a thread: Playwright's sync API
+    holds this thread's loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(work())).result()
+
+
+def test_a_sql_cell_edited_by_two_people_converges(team, browser, tmp_path):
+    from .test_collaboration import shared_with_bob
+    from .test_sharing import open_notebook
+
+    hub = team
+    path = "together-sql.ipynb"
+    server = f"{hub.url}/user/alice"
+    # Given alice's SQL cell on DuckDB, her personal connection "notes", bob let in
+    put_sql_notebook(hub, path)
+    notes = tmp_path / "notes.db"
+    sqlite3.connect(notes).close()
+    r = requests.post(
+        f"{server}/hubkit-lab/connections",
+        json={"name": "notes", "url": f"sqlite:///{notes}"},
+        headers={"Authorization": f"token {hub.sessions['alice'][1]}"},
+        timeout=30,
+    )
+    assert r.status_code in (201, 400), r.text  # 400: an earlier run of this test made it
+    bob = Editor(server, hub.sessions["bob"][1], path)
+
+    async def bob_edits() -> None:
+        await bob.connect()
+        await bob.disconnect()
+        bob_types_offline(bob)
+
+    expected = {"connection": "notes", "output": "totals", "limit": 100}
+
+    def metadata() -> dict:
+        return bob.notebook.ycells[0]["metadata"].to_py().get("hubkit", {}).get("sql", {})
+
+    async def bob_syncs() -> None:
+        await bob.reconnect()
+        await bob.until(lambda: metadata() == expected, 30, "the metadata of both changes")
+        await bob.disconnect()
+
+    with shared_with_bob(hub):
+        a = open_notebook(browser, hub, "alice", path)
+        with closed_after(tmp_path, alice=a):
+            a.wait_for_selector(".hk-SqlCell-connection select option[value='notes']",
+                                state="attached", timeout=60_000)  # fmt: skip
+            # When bob changes the variable and the limit, and alice the connection in her
+            # picker, neither seeing the other's change yet
+            off_the_page(bob_edits)
+            a.select_option(".hk-SqlCell-connection select", "notes")
+            a.wait_for_function(
+                "() => document.querySelector('.jp-Cell .cm-line').textContent.includes('-c notes')"
+            )
+            off_the_page(bob_syncs)
+            # Then both have one magic line with both changes, the same source, and the
+            # picker's metadata saying what the line says
+            line = "%%sql_cell -c notes -o totals -l 100"
+            source = str(bob.notebook.ycells[0]["source"])
+            assert source == f"{line}\nSELECT 1 AS one  -- bob", source
+            a.wait_for_function(
+                "text => document.querySelector('.jp-Cell .cm-content').innerText === text",
+                arg=source,
+            )
+            assert a.input_value(".hk-SqlCell-output") == "totals"
+            assert a.input_value(".hk-SqlCell-limit") == "100"
+            assert a.input_value(".hk-SqlCell-connection select") == "notes"
+            a.screenshot(path=str(tmp_path / "sql-together.png"))

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from hubkit_kernel.sql import list_columns, list_schemas, list_tables, preview
+from hubkit_kernel.sql import list_columns, list_schemas, list_tables, preview, search_tables
 from hubkit_kernel.sql.sessions import get_session
 
 SCHEMA = {"pg": "sales", "maria": "shop", "lite": "main", "duckdb": "sales"}
@@ -64,6 +64,69 @@ def test_schemas_tables_columns_keys(name, dbs, duck_schema):
     frame = preview(name, "orders", 1, schema=schema)
     assert len(frame) == 1
     assert list(frame.columns)[:2] == ["id", "customer_id"]
+
+
+@pytest.mark.parametrize("name", ["pg", "maria", "lite", "duckdb"])
+def test_search_finds_tables_by_name_exact_first(name, dbs, duck_schema):
+    schema = SCHEMA[name]
+    # When a part of a name is searched, in another case
+    tables, more = search_tables(name, "ORD")
+    # Then the tables and views containing it come, those starting with it first
+    names = [f"{t.schema}.{t.name}" for t in tables]
+    assert names[:2] == [f"{schema}.orders", f"{schema}.big_orders"], names
+    assert not more
+    assert {t.kind for t in tables if t.name == "big_orders"} == {"view"}
+    # And LIKE's wildcards are text: only names with an underscore match "_"
+    underscored = [t.name for t in search_tables(name, "_")[0]]
+    assert "big_orders" in underscored and "orders" not in underscored
+    assert all("_" in n for n in underscored), underscored
+    assert search_tables(name, "%")[0] == []
+    # And the schema's name is searched too
+    assert f"{schema}.customers" in [
+        f"{t.schema}.{t.name}" for t in search_tables(name, f"{schema}.cust")[0]
+    ]
+
+
+def test_search_reaches_a_schema_never_listed(dbs, postgres):
+    # Given a schema of PostgreSQL nobody listed or expanded, holding the table sought
+    postgres.psql(
+        "CREATE SCHEMA IF NOT EXISTS archive;"
+        "CREATE TABLE IF NOT EXISTS archive.invoices_2019 (id int PRIMARY KEY);"
+        "CREATE TABLE IF NOT EXISTS archive.invoices_2020 (id int PRIMARY KEY);"
+        "CREATE TABLE IF NOT EXISTS archive.invoices (id int PRIMARY KEY)",
+        "shop",
+    )
+    # When its name is searched
+    tables, more = search_tables("pg", "invoices")
+    # Then it is found in its schema, the exact name first
+    assert [(t.schema, t.name) for t in tables] == [
+        ("archive", "invoices"),
+        ("archive", "invoices_2019"),
+        ("archive", "invoices_2020"),
+    ]
+    assert not more
+    # And a limit cuts the answer and says there were more
+    assert [t.name for t in search_tables("pg", "invoices_", limit=1)[0]] == ["invoices_2019"]
+    assert search_tables("pg", "invoices_", limit=1)[1] is True
+
+
+@pytest.mark.parametrize("text", ["'; DROP TABLE sales.orders; --", "x' OR '1'='1", "\\"])
+def test_search_text_is_bound_never_sql(text, dbs):
+    # When the search text is SQL
+    tables, _ = search_tables("pg", text)
+    # Then nothing matches and the tables are all there
+    assert tables == []
+    assert "orders" in [t.name for t in list_tables("pg", "sales")]
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "message"),
+    [("", 50, "Type some"), ("x" * 101, 50, "too long"), ("ord", 0, "limit"),
+     ("ord", 201, "limit")],
+)  # fmt: skip
+def test_search_bounds(text, limit, message, dbs):
+    with pytest.raises(ValueError, match=message):
+        search_tables("lite", text, limit)
 
 
 def test_self_referencing_foreign_key(dbs):

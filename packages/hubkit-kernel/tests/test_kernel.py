@@ -6,6 +6,7 @@ errors without traceback, and interrupts that cancel the query on the database."
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import time
@@ -203,3 +204,61 @@ def test_duckdb_completion_sees_the_kernels_frames_and_tables(kernel):
     assert tables["stock"]["columns"] == [["sku", "VARCHAR"], ["qty", "INTEGER"]]
     # And Series and private names are not tables
     assert "ids" not in tables and "_private" not in tables
+
+
+def rows(kernel: KernelSession, sql: str) -> tuple[str, list]:
+    """What a DuckDB SQL cell said on stderr, and the rows of its DataFrame."""
+    run = kernel.execute(f"%%sql_cell -o seen\n{sql}")
+    assert run.status == "ok", run.errors
+    shown = kernel.execute("print(seen.values.tolist())")
+    return run.stderr, ast.literal_eval(shown.stdout)
+
+
+def test_a_table_made_from_a_dataframe_of_its_name_is_remade_from_it(kernel, tmp_path):
+    # Given a DataFrame named like the table a SQL cell makes from it
+    make = "%%sql_cell\nCREATE OR REPLACE TABLE shadow AS SELECT a + 1 AS a FROM shadow"
+    kernel.execute("import pandas as pd\nshadow = pd.DataFrame({'a': [1, 2, 3]})")
+    try:
+        # When the cell runs, and again
+        assert kernel.execute(make).status == "ok"
+        assert kernel.execute(make).status == "ok"
+        # Then each run made the table from the DataFrame, not from the last run's table
+        note, seen = rows(kernel, "SELECT a FROM shadow ORDER BY a")
+        assert seen == [[2], [3], [4]]
+        # And a query of the name reads the table, saying which DataFrame it did not read
+        assert "the query read the DuckDB table shadow, not the notebook's DataFrame" in note
+        # When the DataFrame changes and the cell runs again
+        kernel.execute("shadow = pd.DataFrame({'a': [10]})")
+        assert kernel.execute(make).status == "ok"
+        # Then the table has the DataFrame's new rows
+        assert rows(kernel, "SELECT a FROM shadow")[1] == [[11]]
+    finally:
+        kernel.execute("%%sql_cell\nDROP TABLE IF EXISTS shadow")
+
+
+def test_a_table_made_from_a_file_path_of_its_name(kernel, tmp_path):
+    # Given a path to a CSV file named like the table a cell makes from it
+    (tmp_path / "prices.csv").write_text("sku,price\na,1.5\nb,2\n")
+    kernel.execute(f"from pathlib import Path\nprices = Path({str(tmp_path / 'prices.csv')!r})")
+    try:
+        # When the cell makes the table from the file
+        made = kernel.execute("%%sql_cell\nCREATE TABLE prices AS SELECT * FROM prices")
+        # Then it is made (the file's view is temporary: neither in its way nor left behind)
+        assert made.status == "ok", made.errors
+        assert rows(kernel, "SELECT sku FROM main.prices ORDER BY sku")[1] == [["a"], ["b"]]
+        views = "SELECT count(*) AS n FROM duckdb_views() WHERE view_name = 'prices'"
+        assert rows(kernel, views)[1] == [[0]]
+    finally:
+        kernel.execute("%%sql_cell\nDROP TABLE IF EXISTS prices")
+
+
+def test_a_table_in_another_schema_does_not_hide_a_dataframe(kernel):
+    # Given a table other.frame_b and a DataFrame frame_b
+    kernel.execute("%%sql_cell\nCREATE SCHEMA IF NOT EXISTS other;"
+                   "CREATE OR REPLACE TABLE other.frame_b AS SELECT 'table' AS v")  # fmt: skip
+    kernel.execute("import pandas as pd\nframe_b = pd.DataFrame({'v': ['frame']})")
+    # When a cell names frame_b, unqualified
+    note, seen = rows(kernel, "SELECT v FROM frame_b")
+    # Then it reads the DataFrame: the other schema's table is not what the name reaches
+    assert seen == [["frame"]] and note == ""
+    assert rows(kernel, "SELECT v FROM other.frame_b")[1] == [["table"]]

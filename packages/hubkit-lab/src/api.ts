@@ -87,6 +87,21 @@ export class SqlApi {
     );
   }
 
+  /**
+   * Tables and views of every schema whose `schema.name` contains `text` (the server's
+   * catalog query, not what was loaded): at most `limit`, and whether there are more.
+   */
+  search(
+    connection: string,
+    text: string,
+    limit = 20
+  ): Promise<{ tables: ITableInfo[]; more: boolean }> {
+    const query = new URLSearchParams({ q: text, limit: String(limit) });
+    return requestAPI<{ tables: ITableInfo[]; more: boolean }>(
+      `search/${path(connection)}?${query}`
+    );
+  }
+
   async addConnection(
     name: string,
     url: string,
@@ -102,7 +117,7 @@ export class SqlApi {
 
   async editConnection(
     name: string,
-    changes: { url?: string; description?: string }
+    changes: { url?: string; description?: string; name?: string }
   ): Promise<IConnectionSummary> {
     const edited = await requestAPI<IConnectionSummary>(
       `connections/${path(name)}`,

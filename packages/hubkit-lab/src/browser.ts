@@ -62,30 +62,89 @@ const FIRST_ROWS = 60;
 const MORE_ROWS = 100;
 
 /**
- * One row of the tree and its children (loaded when first expanded).
+ * The catalog search: milliseconds of quiet typing before it asks, tables per connection.
+ */
+const SEARCH_DELAY = 250;
+const SEARCH_LIMIT = 20;
+
+/**
+ * One row of the tree and its children (loaded when first expanded). Its elements are made
+ * when first needed: a schema of 2,000 tables paints its first rows without making the
+ * others' (the filter's state waits in `hidden` and `listHidden` until then).
  */
 class TreeNode {
   constructor(
     readonly level: Level,
     readonly label: string,
     readonly depth: number
-  ) {
-    this.node = document.createElement('li');
-    this.node.className = `hk-Databases-item hk-Databases-${level}`;
-    this.node.setAttribute('role', 'treeitem');
-    this.row = document.createElement('div');
-    this.row.className = 'hk-Databases-row';
-    this.row.style.paddingLeft = `${4 + depth * 14}px`;
-    this.node.appendChild(this.row);
-    this.list = document.createElement('ul');
-    this.list.className = 'hk-Databases-children';
-    this.list.setAttribute('role', 'group');
-    this.node.appendChild(this.list);
+  ) {}
+
+  get node(): HTMLLIElement {
+    return this._node ?? this._build();
   }
 
-  readonly node: HTMLLIElement;
-  readonly row: HTMLDivElement;
-  readonly list: HTMLUListElement;
+  get row(): HTMLDivElement {
+    if (!this._node) {
+      this._build();
+    }
+    return this._row!;
+  }
+
+  get list(): HTMLUListElement {
+    if (!this._node) {
+      this._build();
+    }
+    return this._list!;
+  }
+
+  /** Hidden by the filter. */
+  get hidden(): boolean {
+    return this._hidden;
+  }
+
+  set hidden(value: boolean) {
+    this._hidden = value;
+    if (this._node) {
+      this._node.hidden = value;
+    }
+  }
+
+  /** Its children hidden (collapsed, or none passes the filter). */
+  get listHidden(): boolean {
+    return this._listHidden;
+  }
+
+  set listHidden(value: boolean) {
+    this._listHidden = value;
+    if (this._list) {
+      this._list.hidden = value;
+    }
+  }
+
+  private _build(): HTMLLIElement {
+    const node = document.createElement('li');
+    node.className = `hk-Databases-item hk-Databases-${this.level}`;
+    node.setAttribute('role', 'treeitem');
+    node.hidden = this._hidden;
+    const row = document.createElement('div');
+    row.className = 'hk-Databases-row';
+    row.style.paddingLeft = `${4 + this.depth * 14}px`;
+    const list = document.createElement('ul');
+    list.className = 'hk-Databases-children';
+    list.setAttribute('role', 'group');
+    list.hidden = this._listHidden;
+    node.append(row, list);
+    this._node = node;
+    this._row = row;
+    this._list = list;
+    return node;
+  }
+
+  private _node: HTMLLIElement | null = null;
+  private _row: HTMLDivElement | null = null;
+  private _list: HTMLUListElement | null = null;
+  private _hidden = false;
+  private _listHidden = false;
   children: TreeNode[] = [];
   expanded = false;
   loaded = false;
@@ -98,7 +157,9 @@ class TreeNode {
 
 /**
  * The Databases panel: connections -> schemas -> tables and views -> columns, each level
- * loaded when expanded, with a search box over what is loaded.
+ * loaded when expanded. The search box filters what is loaded and, as the user types, asks each
+ * connection's catalog for the tables whose names contain the text in any schema, expanded or
+ * not; those show below the tree as schema.table, and expand, insert and preview like it.
  */
 export class DatabasesPanel extends SidePanel {
   constructor(api: SqlApi, actions: IDatabasesActions, trans: TranslationBundle) {
@@ -125,9 +186,12 @@ export class DatabasesPanel extends SidePanel {
     this._search = document.createElement('input');
     this._search.className = 'jp-mod-styled';
     this._search.type = 'search';
-    this._search.placeholder = trans.__('Filter loaded names');
-    this._search.setAttribute('aria-label', trans.__('Filter loaded names'));
-    this._search.addEventListener('input', () => this._filter());
+    this._search.placeholder = trans.__('Search tables');
+    this._search.setAttribute('aria-label', trans.__('Search tables'));
+    this._search.addEventListener('input', () => {
+      this._filter();
+      this._scheduleSearch();
+    });
     search.append(
       searchIcon.element({ tag: 'span', className: 'hk-Databases-searchIcon' }),
       this._search
@@ -139,7 +203,14 @@ export class DatabasesPanel extends SidePanel {
     this._status.className = 'hk-Databases-status';
     this._empty = document.createElement('div');
     this._empty.className = 'hk-Databases-status';
-    content.node.append(search, this._status, this._empty, this._tree);
+    this._results = document.createElement('ul');
+    this._results.className = 'hk-Databases-tree hk-Databases-results';
+    this._results.setAttribute('role', 'tree');
+    this._results.setAttribute('aria-label', trans.__('Tables found'));
+    const scroll = document.createElement('div');
+    scroll.className = 'hk-Databases-scroll';
+    scroll.append(this._tree, this._results);
+    content.node.append(search, this._status, this._empty, scroll);
 
     api.connectionsChanged.connect(() => void this.refresh(), this);
     void this.refresh();
@@ -190,6 +261,7 @@ export class DatabasesPanel extends SidePanel {
     };
     await reopen(this._roots, '');
     this._filter();
+    this._scheduleSearch();
   }
 
   private _render(node: TreeNode): void {
@@ -220,7 +292,8 @@ export class DatabasesPanel extends SidePanel {
 
     if (node.connection) {
       const c = node.connection;
-      const where = [c.dialect, c.host ?? c.database ?? ''].filter(Boolean).join(' · ');
+      const place = [c.host && `${c.host}${c.port ? `:${c.port}` : ''}`, c.database];
+      const where = [c.dialect, place.filter(Boolean).join(' / ')].filter(Boolean).join(' · ');
       row.title = [c.name, where, c.description].filter(Boolean).join('\n');
       if (c.kind !== 'personal') {
         const badge = document.createElement('span');
@@ -322,7 +395,7 @@ export class DatabasesPanel extends SidePanel {
         this._insert(node);
       }
     };
-    node.list.hidden = !node.expanded;
+    node.listHidden = !node.expanded;
   }
 
   private async _toggle(node: TreeNode, open?: boolean): Promise<void> {
@@ -386,7 +459,7 @@ export class DatabasesPanel extends SidePanel {
       node.list.replaceChildren(
         this._message(errorText(reason), depth, 'hk-Databases-error')
       );
-      node.list.hidden = false;
+      node.listHidden = false;
       return;
     }
     for (const child of node.children) {
@@ -405,7 +478,7 @@ export class DatabasesPanel extends SidePanel {
 
   /**
    * Add the rows of `children` to the node's list: the first screenfuls at once, the rest a
-   * chunk per animation frame, so a schema of thousands of tables paints at once and stays
+   * chunk after each paint, so a schema of thousands of tables paints at once and stays
    * responsive while the others are laid out (search filters every loaded name meanwhile).
    */
   private _renderRows(node: TreeNode, children: TreeNode[]): void {
@@ -421,13 +494,16 @@ export class DatabasesPanel extends SidePanel {
     };
     node.list.replaceChildren();
     let done = chunk(0, FIRST_ROWS);
+    // each chunk after the browser painted the last one (a frame, then a task): laying out
+    // the next 100 rows in the frame that paints the first ones delayed them by as long
+    const next = () => requestAnimationFrame(() => setTimeout(more, 0));
     const more = () => {
       if (done < children.length && node.children === children && !this.isDisposed) {
         done = chunk(done, MORE_ROWS);
-        requestAnimationFrame(more);
+        next();
       }
     };
-    requestAnimationFrame(more);
+    next();
   }
 
   private _message(text: string, depth: number, className = ''): HTMLLIElement {
@@ -511,34 +587,112 @@ export class DatabasesPanel extends SidePanel {
         below = visit(child) || below;
       }
       if (query === '') {
-        node.node.hidden = false;
-        node.list.hidden = !node.expanded;
+        node.hidden = false;
+        node.listHidden = !node.expanded;
         for (const child of node.children) {
-          child.node.hidden = false;
+          child.hidden = false;
         }
         return true;
       }
       if (own) {
         // a match shows with whatever of it was expanded, unfiltered
         for (const child of node.children) {
-          child.node.hidden = false;
+          child.hidden = false;
         }
       }
-      node.node.hidden = !(own || below);
-      node.list.hidden = !(below || (own && node.expanded));
+      node.hidden = !(own || below);
+      node.listHidden = !(below || (own && node.expanded));
       return own || below;
     };
-    let shown = 0;
     for (const root of this._roots) {
-      shown += visit(root) ? 1 : 0;
+      visit(root);
     }
-    this._empty.textContent =
-      query && !shown
-        ? this._bundle.__(
-            'No loaded name contains "%1". Names are loaded when you expand a connection, schema or table.',
-            this._search.value.trim()
+  }
+
+  private _scheduleSearch(): void {
+    window.clearTimeout(this._searchTimer);
+    this._empty.textContent = ''; // what it said was about the text before
+    if (!this._search.value.trim()) {
+      void this._searchCatalogs(); // clears the results at once
+      return;
+    }
+    this._searchTimer = window.setTimeout(() => void this._searchCatalogs(), SEARCH_DELAY);
+  }
+
+  /**
+   * Ask every connection's catalog (but the kernel's DuckDB, whose tables are each kernel's)
+   * for the tables containing the search text; list those the tree does not show already.
+   */
+  private async _searchCatalogs(): Promise<void> {
+    const text = this._search.value.trim();
+    const asked = ++this._searchCount;
+    if (!text) {
+      this._results.replaceChildren();
+      this._empty.textContent = '';
+      return;
+    }
+    const trans = this._bundle;
+    this._empty.textContent = trans.__('Searching…');
+    const roots = this._roots.filter(r => r.connection?.kind !== 'builtin');
+    const answers = await Promise.all(
+      roots.map(root =>
+        this._api.search(root.label, text, SEARCH_LIMIT).then(
+          found => ({ root, found, error: '' }),
+          reason => ({ root, found: null, error: errorText(reason) })
+        )
+      )
+    );
+    if (asked !== this._searchCount || this.isDisposed) {
+      return; // the user typed on
+    }
+    const items: HTMLLIElement[] = [];
+    let tables = 0;
+    for (const { root, found, error } of answers) {
+      if (!found) {
+        items.push(this._message(trans.__('%1: %2', root.label, error), 0, 'hk-Databases-error'));
+        continue;
+      }
+      const shown = found.tables.filter(t => !this._shownInTree(root, t));
+      tables += shown.length;
+      if (shown.length) {
+        const heading = this._message(root.label, 0, 'hk-Databases-resultsHeading');
+        heading.style.paddingLeft = '8px';
+        heading.title = trans.__('Tables of %1 whose names contain "%2"', root.label, text);
+        items.push(heading);
+      }
+      for (const t of shown) {
+        const node = new TreeNode('table', `${t.schema}.${t.name}`, 0);
+        node.schema = t.schema;
+        node.table = t;
+        this._parents.set(node, root);
+        this._render(node);
+        items.push(node.node);
+      }
+      if (found.more) {
+        items.push(
+          this._message(
+            trans.__('More tables of %1 contain "%2": type more of the name', root.label, text),
+            0,
+            'hk-Databases-note'
           )
+        );
+      }
+    }
+    this._results.replaceChildren(...items);
+    const inTree = this._roots.some(r => !r.hidden);
+    this._empty.textContent =
+      !tables && !inTree && !items.length
+        ? trans.__('No table or loaded name contains "%1"', text)
         : '';
+  }
+
+  /**
+   * Whether the tree shows this table now: it is loaded and passes the filter.
+   */
+  private _shownInTree(root: TreeNode, table: ITableInfo): boolean {
+    const schema = root.children.find(s => s.schema === table.schema);
+    const node = schema?.children.find(t => t.table?.name === table.name);
+    return !!(schema && node && schema.expanded && !schema.hidden && !node.hidden);
   }
 
   private _api: SqlApi;
@@ -548,6 +702,9 @@ export class DatabasesPanel extends SidePanel {
   private _tree: HTMLUListElement;
   private _status: HTMLDivElement;
   private _empty: HTMLDivElement;
+  private _results: HTMLUListElement;
+  private _searchTimer = 0;
+  private _searchCount = 0;
   private _roots: TreeNode[] = [];
   private _parents = new Map<TreeNode, TreeNode>();
 }

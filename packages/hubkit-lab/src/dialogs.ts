@@ -70,7 +70,6 @@ class ConnectionForm extends Widget implements Dialog.IBodyWidget<IConnectionFor
     };
 
     this._name = input(values.name, 'warehouse');
-    this._name.disabled = editing !== null;
     this._url = input(
       values.url,
       editing
@@ -117,7 +116,12 @@ class ConnectionForm extends Widget implements Dialog.IBodyWidget<IConnectionFor
       field(
         trans.__('Name'),
         this._name,
-        trans.__('A letter, then letters, digits, _ or -: the name SQL cells use')
+        editing
+          ? trans.__(
+              'The name SQL cells use: after renaming, cells that name %1 need the new name',
+              editing.name
+            )
+          : trans.__('A letter, then letters, digits, _ or -: the name SQL cells use')
       ),
       urlField,
       field(trans.__('Description'), this._description, ''),
@@ -213,7 +217,7 @@ export async function connectionDialog(
       return null;
     }
     values = result.value;
-    if (!editing && !CONNECTION_NAME.test(values.name)) {
+    if (!CONNECTION_NAME.test(values.name)) {
       error = trans.__(
         'Invalid name: use a letter, then up to 62 letters, digits, _ or -'
       );
@@ -225,11 +229,14 @@ export async function connectionDialog(
     }
     try {
       if (editing) {
-        const changes: { url?: string; description: string } = {
+        const changes: { url?: string; description: string; name?: string } = {
           description: values.description
         };
         if (values.url) {
           changes.url = values.url;
+        }
+        if (values.name !== editing.name) {
+          changes.name = values.name;
         }
         return await api.editConnection(editing.name, changes);
       }

@@ -13,6 +13,7 @@ import {
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { caretDownEmptyIcon } from '@jupyterlab/ui-components';
+import { JSONExt } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
@@ -54,7 +55,10 @@ export function cellState(model: ICellModel): ISqlCellState {
 
 /**
  * Write a state into a cell: its magic line and its metadata, in one transaction (one undo
- * step, one change for collaborators).
+ * step, one change for collaborators). Only the characters that change are replaced (the
+ * connection's name, say), so two people changing different options of one cell at once
+ * (one the connection, the other the variable) merge into a line with both changes, where
+ * replacing the whole line would leave both lines, one after the other.
  */
 export function setCellState(model: ICellModel, state: ISqlCellState): void {
   const shared = model.sharedModel;
@@ -64,14 +68,39 @@ export function setCellState(model: ICellModel, state: ISqlCellState): void {
     if (updated !== source) {
       const end = source.indexOf('\n');
       if (isSqlSource(source)) {
-        shared.updateSource(0, end < 0 ? source.length : end, formatMagic(state));
+        const old = source.slice(0, end < 0 ? source.length : end);
+        const line = formatMagic(state);
+        let start = 0;
+        while (start < old.length && start < line.length && old[start] === line[start]) {
+          start++;
+        }
+        let tail = 0;
+        while (
+          tail < old.length - start &&
+          tail < line.length - start &&
+          old[old.length - 1 - tail] === line[line.length - 1 - tail]
+        ) {
+          tail++;
+        }
+        shared.updateSource(start, old.length - tail, line.slice(start, line.length - tail));
       } else {
         shared.updateSource(0, 0, formatMagic(state) + '\n');
       }
     }
-    const hubkit = { ...((model.getMetadata(METADATA_KEY) as object) ?? {}) };
-    model.setMetadata(METADATA_KEY, { ...hubkit, sql: { ...state } });
+    writeMetadata(model, state);
   });
+}
+
+/**
+ * The picker's state in the cell's metadata (`hubkit.sql`), when it differs. The magic line
+ * is what runs; the metadata follows it, also after a collaborator's change merged into it.
+ */
+function writeMetadata(model: ICellModel, state: ISqlCellState): void {
+  const hubkit = { ...((model.getMetadata(METADATA_KEY) as any) ?? {}) };
+  if (JSONExt.deepEqual(hubkit.sql ?? null, { ...state } as any)) {
+    return;
+  }
+  model.setMetadata(METADATA_KEY, { ...hubkit, sql: { ...state } });
 }
 
 /**
@@ -551,6 +580,11 @@ export class SqlCells {
     const sql = isSqlCell(cell.model);
     const toolbar = this._toolbars.get(cell);
     if (sql) {
+      // the magic line may have changed under us (a collaborator, an undo): the metadata
+      // follows it, the same value on every side, so it converges with the source
+      if ((cell.model.getMetadata(METADATA_KEY) as any)?.sql) {
+        writeMetadata(cell.model, cellState(cell.model));
+      }
       if (!toolbar) {
         this._addToolbar(cell);
         this._sqlCells.add(cell);

@@ -299,6 +299,44 @@ def test_the_catalog_of_a_duckdb_file_leaves_the_file_to_the_kernels(
         db.execute("DELETE FROM sales.products WHERE sku = 'c-3'")
 
 
+def test_search_finds_a_table_in_a_schema_never_expanded(
+    server: Server, files: dict[str, Path]
+) -> None:
+    # Given a DuckDB file whose schema "sales" the browser never expanded
+    # When the user searches part of a table's name
+    r = server.get("/hubkit-lab/search/stock?q=PROD")
+    # Then the table comes with its schema, kind and estimate
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "tables": [{"schema": "sales", "name": "products", "kind": "table", "estimated_rows": 2}],
+        "more": False,
+    }
+    # And a SQLite file's views are found too, at most `limit` of them, saying there are more
+    found = server.get("/hubkit-lab/search/shop?q=o&limit=2").json()
+    assert [t["name"] for t in found["tables"]] == ["orders", "big_orders"]
+    assert found["more"] is True
+    # And the file is left to the kernels
+    import duckdb
+
+    duckdb.connect(str(files["duckdb"])).close()
+
+
+def test_search_is_bounded(server: Server) -> None:
+    # When the search text is too long, empty, or the limit out of range
+    answers = {
+        q: server.get(f"/hubkit-lab/search/shop?{q}")
+        for q in (f"q={'x' * 101}", "q=", "q=o&limit=0", "q=o&limit=201", "q=o&limit=x")
+    }
+    # Then each is refused with what is wrong
+    assert {q: r.status_code for q, r in answers.items()} == dict.fromkeys(answers, 400)
+    assert "too long" in answers[f"q={'x' * 101}"].json()["message"]
+    # And an unknown connection is named, the kernel's DuckDB has no tables here
+    missing = server.get("/hubkit-lab/search/nothere?q=o")
+    assert missing.status_code == 404 and "nothere" in missing.json()["message"]
+    assert server.get("/hubkit-lab/search/duckdb?q=o").json() == {"tables": [], "more": False}
+    assert server.request("GET", "/hubkit-lab/search/shop?q=o", token=False).status_code == 403
+
+
 def test_names_with_odd_characters_reach_the_catalog_quoted(server: Server) -> None:
     # A table name that is not a plain identifier, URL-encoded in the path
     r = server.get(f"/hubkit-lab/catalog/shop/main/{quote('no such; table', safe='')}")

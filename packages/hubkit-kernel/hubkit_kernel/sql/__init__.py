@@ -8,7 +8,16 @@ the functions that need them.
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
 
-from .catalog import Column, Schema, Table, list_columns, list_schemas, list_tables, preview
+from .catalog import (
+    Column,
+    Schema,
+    Table,
+    list_columns,
+    list_schemas,
+    list_tables,
+    preview,
+    search_tables,
+)
 from .checks import ConnectionCheck, test_connection
 from .completion import kernel_tables
 from .connections import (
@@ -43,5 +52,6 @@ __all__ = [
     "list_tables",
     "preview",
     "remove_connection",
+    "search_tables",
     "test_connection",
 ]

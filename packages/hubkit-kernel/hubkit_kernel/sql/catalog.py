@@ -6,6 +6,10 @@ DuckDB's estimated_size), never COUNT(*), so a schema of thousands of tables lis
 Schema and table names go to catalog queries as bound values; where they must be identifiers
 (preview) sqlglot quotes them for the connection's dialect.
 
+`search_tables` finds tables and views by name in every schema at once (one catalog query,
+the text bound as a LIKE pattern with its wildcards escaped, at most `limit` rows), so the
+browser's search reaches schemas nobody expanded yet.
+
 A DuckDB file is opened read-only for one call and closed again: DuckDB lets one process write
 to a file, and that process must be free to be the user's kernel.
 """
@@ -113,6 +117,50 @@ UNION ALL
 SELECT view_name, 'view', NULL FROM duckdb_views()
 WHERE database_name = current_database() AND schema_name = $schema AND NOT internal
 ORDER BY 1"""
+# Search: `:pattern` is the lower-cased text in % wildcards (its % _ and backslash escaped),
+# `:text` the lower-cased text (an exact name sorts first), `:prefix` text% (then prefixes)
+_PG_SEARCH = """
+SELECT n.nspname, c.relname,
+       CASE WHEN c.relkind IN ('v', 'm') THEN 'view' ELSE 'table' END,
+       CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+  AND lower(n.nspname || '.' || c.relname) LIKE :pattern ESCAPE '\\'
+ORDER BY lower(c.relname) <> :text, lower(c.relname) NOT LIKE :prefix ESCAPE '\\',
+         c.relname, n.nspname
+LIMIT :limit"""
+# MariaDB's LIKE escapes with a backslash already (and '\\' would be a quote there)
+_MY_SEARCH = """
+SELECT TABLE_SCHEMA, TABLE_NAME, CASE WHEN TABLE_TYPE = 'VIEW' THEN 'view' ELSE 'table' END,
+       TABLE_ROWS
+FROM information_schema.TABLES
+WHERE TABLE_SCHEMA NOT IN ('information_schema', 'performance_schema', 'mysql', 'sys')
+  AND LOWER(CONCAT(TABLE_SCHEMA, '.', TABLE_NAME)) LIKE :pattern
+ORDER BY LOWER(TABLE_NAME) <> :text, LOWER(TABLE_NAME) NOT LIKE :prefix, TABLE_NAME, TABLE_SCHEMA
+LIMIT :limit"""
+_SQLITE_SEARCH = """
+SELECT schema, name, type, NULL FROM pragma_table_list
+WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+  AND lower(schema || '.' || name) LIKE :pattern ESCAPE '\\'
+ORDER BY lower(name) <> :text, lower(name) NOT LIKE :prefix ESCAPE '\\', name, schema
+LIMIT :limit"""
+_DUCK_SEARCH = """
+SELECT * FROM (
+    SELECT schema_name, table_name AS name, 'table', estimated_size FROM duckdb_tables()
+    WHERE database_name = current_database()
+    UNION ALL
+    SELECT schema_name, view_name, 'view', NULL FROM duckdb_views()
+    WHERE database_name = current_database() AND NOT internal)
+WHERE lower(schema_name || '.' || name) LIKE $pattern ESCAPE '\\'
+ORDER BY lower(name) <> $text, lower(name) NOT LIKE $prefix ESCAPE '\\', name, schema_name
+LIMIT $limit"""
+_SEARCHES = {"postgresql": _PG_SEARCH, "mysql": _MY_SEARCH, "mariadb": _MY_SEARCH,
+             "sqlite": _SQLITE_SEARCH, "duckdb": _DUCK_SEARCH}  # fmt: skip
+# The longest search text and the most results one search gives
+MAX_SEARCH_TEXT = 100
+MAX_SEARCH_RESULTS = 200
+
 _DUCK_COLUMNS = """
 SELECT c.column_name, c.data_type, c.is_nullable,
        coalesce(list_contains(p.constraint_column_names, c.column_name), false),
@@ -213,6 +261,34 @@ def list_tables(name: str, schema: str) -> list[Table]:
             Table(schema, v, "view", None) for v in inspector.get_view_names(schema)
         ]
     return [Table(schema, r[0], r[1], None if r[2] is None else int(r[2])) for r in rows]
+
+
+def search_tables(name: str, text: str, limit: int = 50) -> tuple[list[Table], bool]:
+    """Tables and views of every schema whose `schema.name` contains `text` (any case): an
+    exact name first, then names that start with it. At most `limit` of them, and whether
+    there were more."""
+    text = text.strip().lower()
+    if not text:
+        raise ValueError("Type some of the table's name to search for it")
+    if len(text) > MAX_SEARCH_TEXT:
+        raise ValueError(f"The search text is too long (at most {MAX_SEARCH_TEXT} characters)")
+    if not 1 <= limit <= MAX_SEARCH_RESULTS:
+        raise ValueError(f"The limit must be between 1 and {MAX_SEARCH_RESULTS}")
+    dialect = _dialect(name)
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    params = {"pattern": f"%{escaped}%", "text": text, "prefix": f"{escaped}%",
+              "limit": limit + 1}  # fmt: skip
+    if dialect in _SEARCHES:
+        rows = _rows(name, _SEARCHES[dialect], params)
+        found = [Table(r[0], r[1], r[2], None if r[3] is None else int(r[3])) for r in rows]
+    else:  # any other SQLAlchemy dialect: its inspector, schema by schema
+        found = []
+        for schema in list_schemas(name):
+            found += [t for t in list_tables(name, schema.name)
+                      if text in f"{t.schema}.{t.name}".lower()]  # fmt: skip
+            if len(found) > limit:
+                break
+    return found[:limit], len(found) > limit
 
 
 def list_columns(name: str, schema: str, table: str) -> list[Column]:

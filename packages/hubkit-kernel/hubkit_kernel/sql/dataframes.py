@@ -5,9 +5,18 @@ which inside the magic is not the notebook's namespace (the bug behind "Table wi
 not exist"). Here every name the query mentions that is a pandas/polars DataFrame, an Arrow
 table or a pathlib.Path to a CSV/Parquet/JSON/Excel file in `shell.user_ns` is registered on
 the connection for the duration of the query (Arrow and pandas are scanned in place, files
-read by DuckDB's readers), unless a real table or view already has that name. An Excel
+read by DuckDB's readers). An Excel
 workbook's first sheet is read with pandas (openpyxl): DuckDB's own reader is an extension it
 downloads on first use, which a server without internet cannot.
+
+A name that is both a table (or view) of the connection and a DataFrame of the notebook:
+- In a statement that makes that table from a query (`CREATE [OR REPLACE] TABLE x AS SELECT
+  ... FROM x`), the query reads the DataFrame. The cell then gives the same table each time it
+  runs, from the DataFrame's current rows: the usual way to save a DataFrame into a DuckDB
+  file, re-run after the DataFrame changed. (Were the table to win, each run would read the
+  previous run's table, and `SELECT a + 1 AS a FROM x` would add one per run.)
+- Anywhere else the table wins, as in DuckDB itself (its catalog before its replacement
+  scans), and the cell says so on stderr (`shadowed`), naming the DataFrame it did not read.
 """
 
 # Copyright (c) hubkit contributors.
@@ -25,6 +34,19 @@ from .errors import SqlError, first_line
 from .parameters import ParsedQuery
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# CREATE [OR REPLACE] [TEMP] TABLE [IF NOT EXISTS] [db.][schema.]name AS: the table made
+_CREATED = re.compile(
+    r"\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:TEMP|TEMPORARY)\s+)?TABLE\s+"
+    r"(?:IF\s+NOT\s+EXISTS\s+)?(?:\"?[A-Za-z_]\w*\"?\.){0,2}\"?([A-Za-z_]\w*)\"?\s+AS\b",
+    re.IGNORECASE,
+)
+# The tables and views an unqualified name reaches: the current schema's and temporary ones
+_REACHABLE = """
+SELECT table_name FROM duckdb_tables()
+WHERE temporary OR database_name = current_database() AND schema_name = current_schema()
+UNION ALL
+SELECT view_name FROM duckdb_views() WHERE NOT internal
+  AND (temporary OR database_name = current_database() AND schema_name = current_schema())"""
 _FRAME_MODULES = ("pandas", "polars", "pyarrow")
 _FRAME_TYPES = {"DataFrame", "Series", "Table", "RecordBatchReader", "Dataset", "LazyFrame"}
 _EXCEL = "excel"  # read with pandas.read_excel, then scanned as a DataFrame
@@ -40,11 +62,15 @@ def is_frame(value: object) -> bool:
     return kind.__module__.split(".")[0] in _FRAME_MODULES and kind.__name__ in _FRAME_TYPES
 
 
+def _text(query: ParsedQuery) -> str:
+    """The query's SQL without its parameters."""
+    return " ".join(p for p in query.parts if isinstance(p, str))
+
+
 def candidates(query: ParsedQuery, namespace: Mapping[str, Any]) -> dict[str, Any]:
     """Names the query's text mentions that are DataFrames or data file paths in the namespace."""
-    text = " ".join(p for p in query.parts if isinstance(p, str))
     found = {}
-    for word in set(_WORD.findall(text)):
+    for word in set(_WORD.findall(_text(query))):
         value = namespace.get(word)
         if value is None:
             continue
@@ -55,18 +81,34 @@ def candidates(query: ParsedQuery, namespace: Mapping[str, Any]) -> dict[str, An
     return found
 
 
+def created_tables(query: ParsedQuery) -> set[str]:
+    """The (lower-cased) names of the tables the query's statements make from a query."""
+    return {m.lower() for m in _CREATED.findall(_text(query))}
+
+
+def shadowed(name: str) -> str:
+    """The note for a DataFrame that a table of the same name hides."""
+    return (
+        f"{name}: the query read the DuckDB table {name}, not the notebook's DataFrame {name}"
+        f" (a table comes first). To read the DataFrame, DROP TABLE {name} or rename the"
+        " DataFrame."
+    )
+
+
 @contextlib.contextmanager
-def registered_frames(con: Any, query: ParsedQuery, namespace: Mapping[str, Any]) -> Iterator[None]:
+def registered_frames(
+    con: Any, query: ParsedQuery, namespace: Mapping[str, Any]
+) -> Iterator[list[str]]:
+    """Register the query's DataFrames and files for its duration; yields the notes for the
+    DataFrames a table of the same name hid (see the module's docstring)."""
     found = candidates(query, namespace)
+    notes: list[str] = []
     if found:
-        existing = {
-            row[0]
-            for row in con.execute(
-                "SELECT table_name FROM duckdb_tables() UNION ALL "
-                "SELECT view_name FROM duckdb_views() WHERE NOT internal"
-            ).fetchall()
-        }
-        found = {k: v for k, v in found.items() if k not in existing}
+        existing = {row[0].lower() for row in con.execute(_REACHABLE).fetchall()}
+        made = created_tables(query)
+        for name in [k for k in found if k.lower() in existing and k.lower() not in made]:
+            del found[name]
+            notes.append(shadowed(name))
     views, registered = [], []
     try:
         for name, value in found.items():
@@ -74,23 +116,27 @@ def registered_frames(con: Any, query: ParsedQuery, namespace: Mapping[str, Any]
                 con.register(name, read_excel(value))
                 registered.append(name)
             elif isinstance(value, PurePath):
-                # The name passed the _WORD pattern, so quoting it is enough.
+                # A temporary view (relation.create_view's is a lasting one: in a DuckDB file,
+                # and in the way of a CREATE TABLE of that name); the reader's SQL is DuckDB's
+                # own, the name passed the _WORD pattern, so quoting it is enough.
                 reader = getattr(con, _FILE_READERS[value.suffix.lower()])
-                reader(str(value)).create_view(name, replace=True)
+                con.execute(
+                    f'CREATE OR REPLACE TEMP VIEW "{name}" AS {reader(str(value)).sql_query()}'
+                )
                 views.append(name)
             else:
                 con.register(
                     name, value.collect() if type(value).__name__ == "LazyFrame" else value
                 )
                 registered.append(name)
-        yield
+        yield notes
     finally:
         for name in registered:
             with contextlib.suppress(Exception):
                 con.unregister(name)
         for name in views:
             with contextlib.suppress(Exception):
-                con.execute(f'DROP VIEW IF EXISTS "{name}"')
+                con.execute(f'DROP VIEW IF EXISTS temp.main."{name}"')
 
 
 def read_excel(path: PurePath) -> Any:

@@ -13,6 +13,7 @@ Python traceback, and the cell still counts as failed for nbval, papermill and
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
@@ -133,6 +134,8 @@ class SqlCellMagics(Magics, Configurable):
         outcome = run_interruptible(
             lambda: session.execute(query, namespace, limit), session.cancel, self.cancel_wait
         )
+        for note in outcome.notes:
+            print(note, file=sys.stderr)
         if outcome.table is None:
             return ResultView(
                 None, affected_line(outcome.rowcount, name, time.perf_counter() - start)

@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from .connections import BUILTIN_DUCKDB, Connection, get_connection
@@ -50,6 +51,7 @@ class Outcome:
     rowcount: int | None
     path: str  # the reader used: duckdb, adbc, connectorx, sqlalchemy
     truncated: bool = False
+    notes: list[str] = dataclass_field(default_factory=list)  # said on stderr, above the result
 
 
 def _has(module: str) -> bool:
@@ -181,24 +183,29 @@ class DuckDBSession(Session):
         from .dataframes import registered_frames
 
         sql, params = query.render("qmark", namespace)
-        with registered_frames(self.con, query, namespace):
+        with registered_frames(self.con, query, namespace) as notes:
             try:
-                if not self._returns_rows(sql):
-                    return self._statement(sql, params)
-                relation = self.con.sql(sql, params=params or None)
-                if relation is None:
-                    return Outcome(None, None, self.path)
-                if limit:
-                    table = relation.limit(limit + 1).to_arrow_table()
-                    truncated = table.num_rows > limit
-                    return Outcome(table.slice(0, limit), None, self.path, truncated)
-                return Outcome(relation.to_arrow_table(), None, self.path)
+                outcome = self._run(sql, params, limit)
+                outcome.notes = notes
+                return outcome
             except QueryCancelled:
                 raise
             except Exception as e:
                 if type(e).__name__ == "InterruptException":
                     raise QueryCancelled("Query cancelled") from None
                 raise self.error(e) from None
+
+    def _run(self, sql: str, params: list[Any], limit: int) -> Outcome:
+        if not self._returns_rows(sql):
+            return self._statement(sql, params)
+        relation = self.con.sql(sql, params=params or None)
+        if relation is None:
+            return Outcome(None, None, self.path)
+        if limit:
+            table = relation.limit(limit + 1).to_arrow_table()
+            truncated = table.num_rows > limit
+            return Outcome(table.slice(0, limit), None, self.path, truncated)
+        return Outcome(relation.to_arrow_table(), None, self.path)
 
     def _returns_rows(self, sql: str) -> bool:
         """Whether the last statement is a query (DuckDB's own parser says)."""
