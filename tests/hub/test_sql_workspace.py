@@ -11,8 +11,6 @@ open the explorer (Graphic Walker) and drag a chart together from the kernel's s
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import json
 import sqlite3
 import stat
@@ -26,7 +24,6 @@ import requests
 from tests import ROOT
 
 from ..browser import closed_after, log_in
-from ..collab import Editor
 from ..databases import PostgresCluster
 from ..hubserver import HubServer
 from ..utils import edit_yaml
@@ -291,95 +288,3 @@ def shut_down_kernels(hub: HubServer, username: str, token: str) -> None:
     headers = {"Authorization": f"token {token}"}
     for kernel in requests.get(api, headers=headers, timeout=30).json():
         requests.delete(f"{api}/{kernel['id']}", headers=headers, timeout=60)
-
-
-def put_sql_notebook(hub: HubServer, path: str) -> None:
-    """alice's notebook with one SQL cell on the kernel's DuckDB, its picker's metadata set."""
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "%%sql_cell -c duckdb -o df\nSELECT 1 AS one",
-        metadata={"hubkit": {"sql": {"connection": "duckdb", "output": "df", "limit": None}}},
-    )])  # fmt: skip
-    upload_notebook(hub, "alice", hub.sessions["alice"][1], path, notebook)
-
-
-def bob_types_offline(bob: Editor) -> None:
-    """What bob types in the SQL cell while his edits have not reached alice: the variable
-    `df` becomes `totals` in the magic line, a row limit after it, a comment after the SQL."""
-    source = bob.notebook.ycells[0]["source"]
-    line = str(source).split("\n", 1)[0]
-    at = line.index("-o df") + 3
-    with bob.notebook.ydoc.transaction():
-        del source[at : at + 2]
-        source.insert(at, "totals")
-    source.insert(len(line) + len("totals") - 2, " -l 100")
-    source.insert(len(str(source)), "  -- bob")
-
-
-def off_the_page(work) -> None:
-    """Run the coroutine function on its own event loop in a thread: Playwright's sync API
-    holds this thread's loop."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pool.submit(lambda: asyncio.run(work())).result()
-
-
-def test_a_sql_cell_edited_by_two_people_converges(team, browser, tmp_path):
-    from .test_collaboration import shared_with_bob
-    from .test_sharing import open_notebook
-
-    hub = team
-    path = "together-sql.ipynb"
-    server = f"{hub.url}/user/alice"
-    # Given alice's SQL cell on DuckDB, her personal connection "notes", bob let in
-    put_sql_notebook(hub, path)
-    notes = tmp_path / "notes.db"
-    sqlite3.connect(notes).close()
-    r = requests.post(
-        f"{server}/hubkit-lab/connections",
-        json={"name": "notes", "url": f"sqlite:///{notes}"},
-        headers={"Authorization": f"token {hub.sessions['alice'][1]}"},
-        timeout=30,
-    )
-    assert r.status_code in (201, 400), r.text  # 400: an earlier run of this test made it
-    bob = Editor(server, hub.sessions["bob"][1], path)
-
-    async def bob_edits() -> None:
-        await bob.connect()
-        await bob.disconnect()
-        bob_types_offline(bob)
-
-    expected = {"connection": "notes", "output": "totals", "limit": 100}
-
-    def metadata() -> dict:
-        return bob.notebook.ycells[0]["metadata"].to_py().get("hubkit", {}).get("sql", {})
-
-    async def bob_syncs() -> None:
-        await bob.reconnect()
-        await bob.until(lambda: metadata() == expected, 30, "the metadata of both changes")
-        await bob.disconnect()
-
-    with shared_with_bob(hub):
-        a = open_notebook(browser, hub, "alice", path)
-        with closed_after(tmp_path, alice=a):
-            a.wait_for_selector(".hk-SqlCell-connection select option[value='notes']",
-                                state="attached", timeout=60_000)  # fmt: skip
-            # When bob changes the variable and the limit, and alice the connection in her
-            # picker, neither seeing the other's change yet
-            off_the_page(bob_edits)
-            a.select_option(".hk-SqlCell-connection select", "notes")
-            a.wait_for_function(
-                "() => document.querySelector('.jp-Cell .cm-line').textContent.includes('-c notes')"
-            )
-            off_the_page(bob_syncs)
-            # Then both have one magic line with both changes, the same source, and the
-            # picker's metadata saying what the line says
-            line = "%%sql_cell -c notes -o totals -l 100"
-            source = str(bob.notebook.ycells[0]["source"])
-            assert source == f"{line}\nSELECT 1 AS one  -- bob", source
-            a.wait_for_function(
-                "text => document.querySelector('.jp-Cell .cm-content').innerText === text",
-                arg=source,
-            )
-            assert a.input_value(".hk-SqlCell-output") == "totals"
-            assert a.input_value(".hk-SqlCell-limit") == "100"
-            assert a.input_value(".hk-SqlCell-connection select") == "notes"
-            a.screenshot(path=str(tmp_path / "sql-together.png"))
