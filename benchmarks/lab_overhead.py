@@ -13,7 +13,8 @@ leave it idle, then sum the RSS of the server's process tree. Medians are compar
 targets of issue 2 ("Benchmark"). Timings are printed, never asserted; the exit code is 0 unless
 the benchmark itself cannot run.
 
-    .venv/bin/python benchmarks/lab_overhead.py [--repeat 3] [--idle 10] [--json out.json]
+    .venv/bin/python benchmarks/lab_overhead.py [--repeat 3] [--idle 10] [--ai on|off]
+        [--json out.json]
 """
 # Copyright (c) hubkit contributors.
 # Distributed under the terms of the Modified BSD License.
@@ -45,6 +46,7 @@ from hubkit.envs.spec import load_spec  # noqa: E402
 from hubkit.local import LocalLayout, profile_status  # noqa: E402
 from hubkit.local.environments import pip_install, venv_current  # noqa: E402
 from tests import browser as chromium  # noqa: E402
+from tests.databases import free_port  # noqa: E402
 from tests.hubserver import ADMIN, ADMIN_PASSWORD, HubServer  # noqa: E402
 
 # The plain venv: these packages of the python spec, at the versions it pins.
@@ -367,6 +369,14 @@ def report(full: Variant, plain: Variant) -> list[dict]:
 
 
 # --- Main -----------------------------------------------------------------------------------
+def ai_settings(ai: str) -> dict[str, str]:
+    """The full hub's AI variables: on needs a gateway port of its own (nothing answers on it;
+    the page loads the chat without asking a model)."""
+    if ai == "off":
+        return {"HUBKIT_AI": "false"}
+    return {"HUBKIT_AI": "true", "HUBKIT_AI_GATEWAY_URL": f"http://127.0.0.1:{free_port()}"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="measured runs per variant")
@@ -374,6 +384,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=float, default=10, help="seconds left idle before RSS")
     parser.add_argument("--profile", default="python-sql", help="catalog profile for full")
     parser.add_argument("--json", type=Path, help="also write every run and the medians here")
+    parser.add_argument(
+        "--ai",
+        choices=("on", "off"),
+        default="on",
+        help="full's hub with HUBKIT_AI on (the shipped default: jupyter-ai's chat and the AI "
+        "actions load) or off (the project's extension and the data-science set only)",
+    )
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -392,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         (tmp / "full").mkdir()
         (tmp / "plain").mkdir()
         with (
-            HubServer(tmp / "full", catalog, layout) as full_hub,
+            HubServer(tmp / "full", catalog, layout, **ai_settings(args.ai)) as full_hub,
             PlainHub(tmp / "plain", catalog, layout, plain_venv) as plain_hub,
             sync_playwright() as p,
         ):

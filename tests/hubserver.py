@@ -274,6 +274,21 @@ class HubServer:
             method, f"{self.url}/hub/api{path}", headers=headers, timeout=30, **kw
         )
 
+    def saved_notebook(self, owner: str, path: str, token: str) -> dict | None:
+        """The notebook file `path` on `owner`'s server, read through the Contents API with
+        `token`; None when the read met a save in progress (jupyter_server writes a notebook
+        in place, so a read during the write sees a short file and answers 400 "Unreadable
+        Notebook": jupyter-server/jupyter_server#1416)."""
+        r = requests.get(
+            f"{self.url}/user/{owner}/api/contents/{path}",
+            headers={"Authorization": f"token {token}"},
+            timeout=30,
+        )
+        if r.status_code == 400 and "Unreadable Notebook" in r.text:
+            return None
+        r.raise_for_status()
+        return r.json()["content"]
+
     def spawn(self, username: str, token: str, options: dict, timeout: float = 120) -> dict:
         """Start the user's server through the REST API and wait until it is ready."""
         r = self.api("POST", f"/users/{username}/server", token, json=options)

@@ -57,15 +57,11 @@ def put_notebook(hub: HubServer, path: str, sources: list[str]) -> None:
     assert r.status_code in (200, 201), r.text
 
 
-def saved_sources(hub: HubServer, path: str, user: str = "bob") -> list[str]:
-    """The cells' sources in the notebook file, as the Contents API (`user`'s token) reads it."""
-    r = requests.get(
-        f"{hub.url}/user/alice/api/contents/{path}",
-        headers={"Authorization": f"token {hub.sessions[user][1]}"},
-        timeout=30,
-    )
-    r.raise_for_status()
-    return [cell["source"] for cell in r.json()["content"]["cells"]]
+def saved_sources(hub: HubServer, path: str, user: str = "bob") -> list[str] | None:
+    """The cells' sources in the notebook file, as the Contents API (`user`'s token) reads it
+    (None: read during a save)."""
+    notebook = hub.saved_notebook("alice", path, hub.sessions[user][1])
+    return None if notebook is None else [cell["source"] for cell in notebook["cells"]]
 
 
 class shared_with_bob:

@@ -252,14 +252,12 @@ def open_notebook(browser, hub: HubServer, user: str, path: str, authorize: bool
     return page
 
 
-def saved_threads(hub: HubServer, token: str, path: str) -> list:
-    r = requests.get(
-        f"{hub.url}/user/alice/api/contents/{path}",
-        headers={"Authorization": f"token {token}"},
-        timeout=30,
-    )
-    r.raise_for_status()
-    return r.json()["content"]["cells"][0]["metadata"].get("hubkit", {}).get("comments", [])
+def saved_threads(hub: HubServer, token: str, path: str) -> list | None:
+    """The comment threads of the saved notebook's first cell (None: read during a save)."""
+    notebook = hub.saved_notebook("alice", path, token)
+    if notebook is None:
+        return None
+    return notebook["cells"][0]["metadata"].get("hubkit", {}).get("comments", [])
 
 
 @pytest.mark.browser
@@ -330,7 +328,7 @@ def comment_flow(hub: HubServer, a, b, path: str, tmp_path) -> None:
         a.keyboard.press("Control+s")
         hub.wait_for(
             lambda: (
-                [(t["resolved"], len(t["replies"])) for t in saved_threads(hub, bob, path)]
+                [(t["resolved"], len(t["replies"])) for t in saved_threads(hub, bob, path) or []]
                 == [(True, 1)]
             ),
             30,

@@ -170,6 +170,16 @@ def test_values_that_do_not_fit_the_declared_type_are_kept(shell, sqlite_path):
     assert df["e"].tolist()[0] == 12345.6, "too wide for DECIMAL(3, 1): kept as stored"
 
 
+def test_mysql_type_codes_are_read_only_from_mysql_drivers():
+    from hubkit_kernel.sql.declared import dbapi_declared
+
+    # A MySQLdb NEWDECIMAL(12 wide, scale 2) and a 0 code with precision from another driver
+    mysql = [("dec", 246, None, 12, 12, 2, True)]
+    other = [("n", 0, None, None, 18, 3, True)]
+    assert dbapi_declared(mysql, "mysql") == ["DECIMAL(10, 2)"]
+    assert dbapi_declared(other, "mssql") == [""], "0 is MySQL's DECIMAL code only for MySQL"
+
+
 @pytest.mark.parametrize("name", ["pg", "maria", "lite", "duckdb"])
 def test_polars_result(name, dbs, shell):
     shell.run_cell_magic("sql_cell", f"-c {name} --polars -o result", "SELECT 1 AS one")

@@ -64,7 +64,8 @@ def dbapi_declared(description: Any, dialect: str) -> list[str]:
     declared = []
     for d in description or []:
         kind, size, precision, scale = d[1], d[3], d[4], d[5]
-        if dialect in ("mysql", "mariadb"):
+        mysql = dialect in ("mysql", "mariadb")
+        if mysql:
             if kind == _MYSQL_TINY and size == 1:
                 declared.append("BOOLEAN")
                 continue
@@ -75,7 +76,7 @@ def dbapi_declared(description: Any, dialect: str) -> list[str]:
             isinstance(precision, int)
             and isinstance(scale, int)
             and precision > 0
-            and (kind in _MYSQL_DECIMALS or dialect == "postgresql")
+            and ((mysql and kind in _MYSQL_DECIMALS) or dialect == "postgresql")
         ):
             declared.append(f"DECIMAL({precision}, {scale})")
         else:
