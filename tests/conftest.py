@@ -50,6 +50,7 @@ TEAM_MODULES = {
     "tests/hub/test_sharing.py",
     "tests/hub/test_collaboration.py",
     "tests/hub/test_browser_sharing.py",
+    "tests/hub/test_history.py",
 }
 
 
@@ -152,14 +153,17 @@ def module_hub(tmp_path_factory, catalog, layout, available_profiles):
 
 @pytest.fixture
 def make_hub(tmp_path, catalog, layout, available_profiles):
-    """make_hub(name, external_proxy=False, **env) -> a started HubServer in tmp_path/name."""
+    """make_hub(name, external_proxy=False, options=(), **env) -> a started HubServer in
+    tmp_path/name."""
     with contextlib.ExitStack() as stack:
 
-        def make(name: str = "hub", external_proxy: bool = False, **env: str) -> HubServer:
+        def make(
+            name: str = "hub", external_proxy: bool = False, options: tuple = (), **env: str
+        ) -> HubServer:
             folder = tmp_path / name
             folder.mkdir()
             return stack.enter_context(
-                HubServer(folder, catalog, layout, external_proxy=external_proxy, **env)
+                HubServer(folder, catalog, layout, external_proxy, options, **env)
             )
 
         yield make

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import psutil
@@ -41,10 +42,15 @@ class HubServer:
         catalog: Catalog,
         layout: LocalLayout,
         external_proxy: bool = False,
+        options: Sequence[str] = (),
         **env: str,
     ) -> None:
+        """`options`: JupyterHub command-line options after the config file's (traitlets:
+        `--JupyterHub.slow_spawn_timeout=60`); `env`: the hub's environment on top of local
+        mode's and the tests' own."""
         self.tmp, self.catalog, self.layout = tmp, catalog, layout
         self.external_proxy = external_proxy
+        self.options = list(options)
         self.proxy: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{free_port()}"
         self.env = {
@@ -148,7 +154,10 @@ class HubServer:
             self.start_proxy()
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterhub", "-f", str(ROOT / "hub" / "jupyterhub_config.py")],
+            [
+                *(sys.executable, "-m", "jupyterhub"),
+                *("-f", str(ROOT / "hub" / "jupyterhub_config.py"), *self.options),
+            ],
             cwd=self.tmp,
             env=self.env,
             stdout=log,
