@@ -159,7 +159,7 @@ def test_a_share_code_made_in_jupyterlab_lets_whoever_accepts_it_in(team, browse
         assert contents(hub, dave) == 200
         shares = hub.api("GET", "/shares/alice/", alice).json()["items"]
         assert [s["user"]["name"] for s in shares] == ["dave"]
-        page.click(f"{CODES} button:text-is('Who has access…')")
+        page.click(f"{CODES} a:text-is('Who has access…')")
         table = ".jp-ManageSharesBody-shares-table"
         page.wait_for_selector(f"{table} td:text-is('dave'), {table} td:text-is('Dave Dee')")
         page.click(f"{table} button:text-is('Revoke')")

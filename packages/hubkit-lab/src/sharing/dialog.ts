@@ -139,9 +139,14 @@ export class ShareCodesBody extends Widget {
       )
     );
     if (this._manageShares) {
-      const manage = el('button', 'hk-ShareCodes-manage');
-      manage.textContent = trans.__('Who has access…');
-      manage.addEventListener('click', () => this._manageShares?.());
+      // a link in the text (an inline button grows the line)
+      const manage = el('a', 'hk-ShareCodes-manage', trans.__('Who has access…'));
+      manage.href = '#';
+      manage.setAttribute('role', 'button');
+      manage.addEventListener('click', event => {
+        event.preventDefault();
+        this._manageShares?.();
+      });
       note.append(' ', manage);
     }
     this.node.append(note);
