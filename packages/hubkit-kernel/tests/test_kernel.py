@@ -39,8 +39,10 @@ def test_config_file_loads_the_extension_without_the_data_stack(tmp_path):
     # Given: the environment's kernel config as the profile's
     profile = tmp_path / "profile_default"
     profile.mkdir()
-    shutil.copy(CONFIG, profile / "ipython_kernel_config.json")
-    assert json.loads(CONFIG.read_text())["InteractiveShellApp"]["extensions"] == ["hubkit_kernel"]
+    config = json.loads(CONFIG.read_text())
+    assert config["InteractiveShellApp"]["extensions"] == ["hubkit_kernel"]
+    config["InteractiveTables"] = {"preload": True}
+    (profile / "ipython_kernel_config.json").write_text(json.dumps(config))
     # When
     with KernelSession(env={"IPYTHONDIR": str(tmp_path)}) as k:
         run = k.execute(
@@ -48,7 +50,7 @@ def test_config_file_loads_the_extension_without_the_data_stack(tmp_path):
             "print(sorted(get_ipython().extension_manager.loaded))\n"
             "print([m for m in ('pandas', 'pyarrow', 'sqlalchemy') if m in sys.modules])"
         )
-        # DuckDB comes in the background a second later, for the first table
+        # With InteractiveTables.preload, DuckDB comes in the background a second later
         preloaded = k.execute(
             "import time\n"
             "deadline = time.monotonic() + 30\n"
