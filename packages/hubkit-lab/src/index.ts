@@ -21,7 +21,6 @@ import { commentsPlugin } from './comments/plugin';
 import { presencePlugin } from './presence/plugin';
 import { historyPlugin } from './history/plugin';
 import { requestAPI } from './request';
-import { shareCodesPlugin } from './sharing/plugin';
 import { sqlPlugins } from './sqlplugins';
 import { tablesPlugin } from './tables/plugin';
 import { templatesPlugin } from './templates';
@@ -178,6 +177,5 @@ export default [
   aiPlugin,
   commentsPlugin,
   presencePlugin,
-  historyPlugin,
-  shareCodesPlugin
+  historyPlugin
 ];

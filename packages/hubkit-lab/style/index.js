@@ -2,4 +2,3 @@ import './base.css';
 import './ai.css';
 import './history.css';
 import './presence.css';
-import './sharing.css';
