@@ -27,11 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.hubserver: the real hub the test suite uses
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from lab_overhead import MB, Variant, rss_by_process, spawn, stop  # noqa: E402
+from lab_overhead import MB, Variant, ai_settings, rss_by_process, spawn, stop  # noqa: E402
 
 from hubkit.catalog import load_catalog  # noqa: E402
 from hubkit.local import LocalLayout  # noqa: E402
-from tests.databases import free_port  # noqa: E402
 from tests.hubserver import ADMIN, HubServer  # noqa: E402
 
 PROFILE = "python-sql"
@@ -45,10 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     catalog = load_catalog()
     layout = LocalLayout.default(catalog)
     with tempfile.TemporaryDirectory(prefix="hubkit-bench-ai-") as tmp:
-        settings = {
-            "on": {"HUBKIT_AI": "true", "HUBKIT_AI_GATEWAY_URL": f"http://127.0.0.1:{free_port()}"},
-            "off": {"HUBKIT_AI": "false"},
-        }
+        settings = {ai: ai_settings(ai) for ai in ("on", "off")}
         variants = {}
         with contextlib.ExitStack() as stack:
             for name, env in settings.items():
