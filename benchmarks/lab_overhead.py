@@ -52,14 +52,6 @@ from tests.hubserver import ADMIN, ADMIN_PASSWORD, HubServer  # noqa: E402
 # The plain venv: these packages of the python spec, at the versions it pins.
 PLAIN_PACKAGES = ("jupyterhub", "jupyterlab", "ipykernel")
 NOTEBOOK_CARD = ".jp-LauncherCard[data-category='Notebook']"
-# The new notebook is usable when its kernel reports idle, in the toolbar and the status bar.
-KERNEL_IDLE = """() => {
-  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-  const indicator = panel && panel.querySelector('.jp-Notebook-ExecutionIndicator');
-  const status = document.querySelector('.jp-StatusBar-Widget');
-  return !!indicator && indicator.dataset.status === 'idle'
-    && !!status && /\\|\\s*Idle/.test(document.querySelector('#jp-main-statusbar').innerText);
-}"""
 PLAIN_HUB_CONFIG = '''"""A stock JupyterHub spawning plain JupyterLab: the benchmark's baseline."""
 import os
 
@@ -259,7 +251,7 @@ def open_notebook(browser, v: Variant, idle: float, pid: int) -> dict:
     page.wait_for_selector(NOTEBOOK_CARD, timeout=120_000)
     launcher = time.perf_counter() - t0
     page.click(NOTEBOOK_CARD)
-    page.wait_for_function(KERNEL_IDLE, timeout=120_000, polling=50)
+    chromium.wait_for_kernel(page)
     usable = time.perf_counter() - t0
     page_requests = set(sent)  # what the page asked for until the notebook was usable
     page.wait_for_timeout(idle * 1000)

@@ -5,8 +5,19 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from tests import ROOT
+
+# The extension's browser flows (packages/hubkit-lab/tests, which stand alone) run through the
+# hub too; the hub's tests share their helpers.
+LAB_TESTS = ROOT / "packages" / "hubkit-lab" / "tests"
+sys.path.insert(0, str(LAB_TESTS))
+from browser_flow import wait_for_kernel  # noqa: E402
+
+__all__ = ["LAB_TESTS", "wait_for_kernel"]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As root and without network: no sandbox, no background connections to Google.

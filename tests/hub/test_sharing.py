@@ -15,7 +15,7 @@ import requests
 import tornado.httpclient
 import tornado.websocket
 
-from ..browser import log_in, use_theme
+from ..browser import log_in, use_theme, wait_for_kernel
 from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer, execute_request
 
 pytestmark = pytest.mark.slow
@@ -248,7 +248,7 @@ def open_notebook(browser, hub: HubServer, user: str, path: str, authorize: bool
     if authorize:
         authorize_once(page)
     page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=90_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    wait_for_kernel(page)
     return page
 
 

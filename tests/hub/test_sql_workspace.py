@@ -23,14 +23,13 @@ import requests
 
 from tests import ROOT
 
-from ..browser import closed_after, log_in
+from ..browser import LAB_TESTS, closed_after, log_in
 from ..databases import PostgresCluster
 from ..hubserver import HubServer
 from ..utils import edit_yaml
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-LAB_TESTS = ROOT / "packages" / "hubkit-lab" / "tests"
 FLOW = LAB_TESTS / "browser_flow.py"
 TABLE_FLOW = LAB_TESTS / "table_flow.py"
 # The table flow's frame through the hub (the bare JupyterLab test takes 200,000 rows)
@@ -40,8 +39,7 @@ BIG_ROWS = 10_000_000
 BIG_MIN_AMOUNT = 990
 # What the first view of any frame may send to the browser (issue 15's target)
 FIRST_VIEW_BYTES = 1024 * 1024
-sys.path.insert(0, str(LAB_TESTS))
-import table_checks  # noqa: E402  (the flow's notebook and checks, beside the flow)
+import table_checks  # noqa: E402  (the flow's notebook and checks, beside the flow: ..browser)
 
 
 def make_shop(path) -> None:

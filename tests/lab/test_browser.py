@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ..browser import first_visit, log_in
+from ..browser import first_visit, log_in, wait_for_kernel
 from ..hubserver import ADMIN, ADMIN_PASSWORD
 from .extension_set import EXTENSION_SET, SIDEBAR_PANELS
 
@@ -74,7 +74,7 @@ def test_login_pick_profile_and_open_jupyterlab(hub, catalog, available_profiles
     # When a Python notebook runs a cell
     page.click(".jp-Launcher:visible .jp-LauncherCard[data-category='Notebook'][title*='Python 3']")
     page.wait_for_selector(f"{NOTEBOOK} .jp-Cell .cm-content", timeout=60_000)
-    page.wait_for_selector("text=Python 3 | Idle", timeout=60_000)
+    wait_for_kernel(page)
     run_in_last_cell(page, "answer = 41 + 1\nanswer")
     # Then its result shows, timed by execute-time, and the variable inspector lists it
     page.wait_for_selector(f"{NOTEBOOK} .jp-OutputArea-output:has-text('42')", timeout=60_000)

@@ -75,7 +75,51 @@ def open_notebook(page: Page, base: str, token: str, args: argparse.Namespace) -
     query = f"?token={token}&reset" if token != "-" else "?reset"
     page.goto(f"{base}/lab/tree/{args.notebook}{query}")
     page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    wait_for_kernel(page)
+
+
+# The open notebook's kernel is connected and idle: its toolbar names a kernel, its execution
+# indicator says idle and so does the status bar. The indicator alone says "idle" before the
+# notebook has a kernel ("No Kernel | Initializing" in the status bar); a cell run then is
+# silently dropped (JupyterLab 4.6 clears its execution when the session has no kernel).
+KERNEL_READY = """() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  const name = panel?.querySelector('.jp-Toolbar-kernelName')?.textContent.trim();
+  const status = panel?.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status;
+  const bar = document.querySelector('#jp-main-statusbar')?.innerText ?? '';
+  return !!name && name !== 'No Kernel' && status === 'idle' && bar.includes(`${name} | Idle`);
+}"""
+
+
+def wait_for_kernel(page: Page, timeout: float = 120_000) -> None:
+    """Wait until the open notebook's kernel is connected and idle (KERNEL_READY)."""
+    page.wait_for_function(KERNEL_READY, timeout=timeout)
+
+
+# What the page showed when a step failed: the kernel's status, each cell's prompt and the
+# start of its source and output, any dialog. Enough to tell a cell that never ran from one
+# still running from an output that never rendered.
+PAGE_STATE = """() => ({
+  kernel: document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status ?? null,
+  cells: [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')]
+    .slice(0, 5).map(c => ({
+      prompt: c.querySelector('.jp-InputArea-prompt')?.textContent ?? '',
+      source: (c.querySelector('.cm-content')?.textContent ?? '').slice(0, 100),
+      output: (c.querySelector('.jp-OutputArea')?.textContent ?? '').slice(0, 300),
+    })),
+  dialog: (document.querySelector('.jp-Dialog')?.textContent ?? '').slice(0, 300),
+  toasts: [...document.querySelectorAll('.Toastify__toast')].map(t => t.textContent.slice(0, 200)),
+})"""
+
+
+def failed(result: dict, error: Exception, page: Page, shot: Callable[[Page, str], None]) -> None:
+    """Record a failed step: its error's first line, the page's state, a "failure" shot."""
+    result["error"] = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+    try:
+        result["page"] = page.evaluate(PAGE_STATE)
+    except Exception as e:  # the page itself is gone
+        result["page"] = f"unreadable: {type(e).__name__}"
+    shot(page, "failure")
 
 
 def prepare(args: argparse.Namespace) -> tuple[str, str, Path | None]:
@@ -297,8 +341,7 @@ def run(args: argparse.Namespace) -> dict:
             shot(page, "7-dataframe-completion")
             steps.append("kernel-frames")
         except Exception as e:
-            result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0]}"
-            shot(page, "failure")
+            failed(result, e, page, shot)
         finally:
             browser.close()
     return result
@@ -335,8 +378,7 @@ def chromium_page(
         try:
             yield page
         except Exception as e:
-            result["error"] = f"{type(e).__name__}: {str(e).splitlines()[0]}"
-            shot(page, "failure")
+            failed(result, e, page, shot)
         finally:
             browser.close()
 

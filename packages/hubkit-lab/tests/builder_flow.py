@@ -18,7 +18,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from browser_flow import chromium_page, flow_parser, open_databases, report, save, start_flow
+from browser_flow import (
+    chromium_page,
+    flow_parser,
+    open_databases,
+    report,
+    save,
+    start_flow,
+    wait_for_kernel,
+)
 from playwright.sync_api import Page
 
 PREVIEW_ROWS = ".hk-Builder-preview tbody tr"
@@ -39,7 +47,7 @@ def run(args: argparse.Namespace) -> dict:
     with chromium_page(result, shot, 1400, 860) as page:
         page.goto(f"{base}/lab/tree/{args.notebook}?token={token}&reset")
         page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content")
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+        wait_for_kernel(page)
         page.click(".jp-Notebook .jp-Cell .jp-InputArea-prompt")
         steps.append("opened")
 
@@ -105,7 +113,7 @@ def run(args: argparse.Namespace) -> dict:
         steps.append("inserted")
 
         # Run the parameters' cell (active) and the SQL cell
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+        wait_for_kernel(page)
         page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-InputArea-prompt").click()
         page.keyboard.press("Shift+Enter")
         page.keyboard.press("Shift+Enter")
