@@ -8,12 +8,12 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from tests import ROOT
+from pathlib import Path
 
 # The extension's browser flows (packages/hubkit-lab/tests, which stand alone) run through the
-# hub too; the hub's tests share their helpers.
-LAB_TESTS = ROOT / "packages" / "hubkit-lab" / "tests"
+# hub too; the hub's tests share their helpers. (A path from this file: benchmarks import it as
+# the top-level module `browser` too.)
+LAB_TESTS = Path(__file__).resolve().parents[1] / "packages" / "hubkit-lab" / "tests"
 sys.path.insert(0, str(LAB_TESTS))
 from browser_flow import wait_for_kernel  # noqa: E402
 
