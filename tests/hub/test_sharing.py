@@ -342,6 +342,24 @@ def comment_flow(hub: HubServer, a, b, path: str, tmp_path) -> None:
             page.wait_for_selector(
                 ".hk-CommentThread.hk-mod-resolved .hk-Comment.hk-mod-reply:has-text('42')"
             )
+        # When bob reopens it, alice sees it open again: counted on the cell, to resolve again
+        b.click(".hk-CommentThread.hk-mod-resolved .hk-CommentThread-reopen")
+        a.wait_for_selector(".hk-CommentThread:not(.hk-mod-resolved) .hk-CommentThread-resolve")
+        a.wait_for_selector(
+            ".jp-Cell >> nth=0 >> .hk-CommentIndicator:not(.hk-mod-resolved):text-is('1')"
+        )
+        assert a.locator(".hk-CommentThread-status").count() == 0
+        # And the file keeps it open, with the reply, once saved
+        a.click(".jp-Notebook .jp-Cell >> nth=1")
+        a.keyboard.press("Control+s")
+        hub.wait_for(
+            lambda: (
+                [(t["resolved"], len(t["replies"])) for t in saved_threads(hub, bob, path) or []]
+                == [(False, 1)]
+            ),
+            30,
+            "the reopened thread saved",
+        )
         use_theme(b, "JupyterLab Dark")
         b.screenshot(path=str(tmp_path / "comments-dark.png"))
         use_theme(b, "JupyterLab Light")

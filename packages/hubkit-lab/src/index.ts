@@ -21,6 +21,7 @@ import { commentsPlugin } from './comments/plugin';
 import { presencePlugin } from './presence/plugin';
 import { historyPlugin } from './history/plugin';
 import { requestAPI } from './request';
+import { shareCodesPlugin } from './sharing/plugin';
 import { sqlPlugins } from './sqlplugins';
 import { tablesPlugin } from './tables/plugin';
 import { templatesPlugin } from './templates';
@@ -177,5 +178,6 @@ export default [
   aiPlugin,
   commentsPlugin,
   presencePlugin,
-  historyPlugin
+  historyPlugin,
+  shareCodesPlugin
 ];
