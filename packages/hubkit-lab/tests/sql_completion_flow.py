@@ -19,7 +19,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from browser_flow import chromium_page, flow_parser, open_databases, report, start_flow
+from browser_flow import (
+    chromium_page,
+    flow_parser,
+    open_databases,
+    report,
+    start_flow,
+    wait_for_kernel,
+)
 from playwright.sync_api import Page
 
 OPTIONS = ".cm-tooltip-autocomplete .cm-completionLabel"
@@ -70,7 +77,7 @@ def run(args: argparse.Namespace) -> dict:
     with chromium_page(result, shot) as page:
         page.goto(f"{base}/lab/tree/{args.notebook}?token={token}&reset")
         page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content")
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+        wait_for_kernel(page)
         steps.append("opened")
 
         # The Databases panel: shop -> main -> orders, its columns with their keys
