@@ -37,6 +37,13 @@ def page(browser):
     page.console_errors = []
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    # webpack's module federation warns when an extension was built for other versions of a
+    # shared package than the page has, and gives it the page's version anyway
+    page.version_warnings = []
+    page.on(
+        "console",
+        lambda m: "Unsatisfied version" in m.text and page.version_warnings.append(m.text),
+    )
     return page
 
 
@@ -67,6 +74,10 @@ def test_login_pick_profile_and_open_jupyterlab(hub, catalog, available_profiles
     loaded = {e["name"] for e in config["federated_extensions"]}
     assert set(EXTENSION_SET) <= loaded, set(EXTENSION_SET) - loaded
     assert not set(EXTENSION_SET) & set(config["disabledExtensions"]), config["disabledExtensions"]
+    # And no extension was built for a newer JupyterLab than the one installed (`jupyter
+    # labextension list` checks only the version range each extension declares)
+    core = [w for w in page.version_warnings if "shared singleton module @jupyterlab/" in w]
+    assert core == [], core
     page.wait_for_selector("[data-id='jp-git-sessions']", timeout=30_000)
     panels = set(page.eval_on_selector_all(".lm-TabBar-tab", "els => els.map(e => e.dataset.id)"))
     assert panels >= SIDEBAR_PANELS, SIDEBAR_PANELS - panels
