@@ -567,16 +567,30 @@ def test_jupyternauts_model_lists_hold_only_the_models_the_admin_offers(ai_hub, 
     assert r.status_code == 403, r.status_code  # an API handler refuses, never redirects
 
 
-def ask_in_chat(page, question: str) -> None:
+def ask_in_chat(page, question: str, home: Path) -> None:
     """A new chat from the command palette, and a question to Jupyternaut in it, once the chat
-    input offers Jupyternaut. jupyter-ai's persona manager joins a new chat's router a moment
-    after the chat opens (seconds on a loaded machine), and a message sent before that reaches
-    no persona: it stays unanswered."""
+    is ready for it (as a person typing would find it):
+    - jupyter-ai's persona manager joins a new chat's router a moment after the chat opens
+      (seconds on a loaded machine); a message sent before that reaches no persona;
+    - Jupyternaut joining changes the chat's document, and jupyterlab-chat's YChat ignores
+      every message that arrives while its document has unsaved changes (it takes the
+      `dirty` flag for "still loading"): wait until the server saved the chat with
+      Jupyternaut among its users (about a second). Sent at once, the question went
+      unanswered 3 times in 3."""
     page.keyboard.press("Control+Shift+C")
     page.fill(".lm-CommandPalette-input", "Create a new chat")
     page.keyboard.press("Enter")
     persona = page.locator(".jp-jai-personaControls-persona:text-is('Jupyternaut')")
     persona.wait_for(timeout=120_000)
+
+    def saved_with_jupyternaut() -> bool:
+        chats = sorted(home.glob("*.chat"), key=lambda path: path.stat().st_mtime)
+        return bool(chats) and '"Jupyternaut"' in chats[-1].read_text()
+
+    deadline = time.monotonic() + 60
+    while not saved_with_jupyternaut():
+        assert time.monotonic() < deadline, f"no chat in {home} saved with Jupyternaut"
+        time.sleep(0.2)
     page.get_by_placeholder("Type a chat message").click()
     page.keyboard.type(f"@Jupyternaut {question}")
     page.keyboard.press("Enter")
@@ -598,7 +612,8 @@ def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
             page.goto(f"{ai_hub.url}/user/{name}/lab")
             first_visit(page)
             fake.requests.clear()
-            ask_in_chat(page, "what is six times seven?")
+            home = Path(ai_hub.env["HUBKIT_HOMES_DIR"], name)
+            ask_in_chat(page, "what is six times seven?", home)
             answer = page.locator(".jp-chat-messages-container").get_by_text("Hello from")
             if name == "carol":
                 # Then the answer grows word by word in the chat, then is whole
