@@ -15,9 +15,7 @@ from pathlib import Path
 # the top-level module `browser` too.)
 LAB_TESTS = Path(__file__).resolve().parents[1] / "packages" / "hubkit-lab" / "tests"
 sys.path.insert(0, str(LAB_TESTS))
-from browser_flow import wait_for_kernel  # noqa: E402
-
-__all__ = ["LAB_TESTS", "wait_for_kernel"]
+from browser_flow import wait_for_kernel  # noqa: E402, F401  (the hub's tests import it from here)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As root and without network: no sandbox, no background connections to Google.
