@@ -22,11 +22,35 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+# Below Linux's ephemeral ports (net.ipv4.ip_local_port_range, 32768-60999), where bind(0),
+# outgoing connections, kernels and the servers a hub spawns all take theirs
+PORTS = range(20000, 32768)
+# One slice of PORTS per pytest-xdist worker (gw0..gw7), the last for any other process
+SLICES = 9
+_last: dict[str, int] = {}  # the last port this process handed out
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port of 127.0.0.1 that no other test worker, and no earlier call, hands out.
+
+    Tests choose a port, then a server binds it later. bind(0) is not enough for that: it can
+    give the same ephemeral port twice in a row (a hub's public and internal ports once came out
+    equal, and its proxy fetched its own error page in a loop), and other workers, kernels and
+    outgoing connections draw from the same ports meanwhile. Each worker takes ports in turn
+    from its own slice, from a random start (nested test processes inherit the worker's name),
+    and checks each by binding it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    slot = int(worker[2:]) % (SLICES - 1) if worker[2:].isdigit() else SLICES - 1
+    size = len(PORTS) // SLICES
+    first = PORTS.start + slot * size
+    port = _last.get("port") or first + int.from_bytes(os.urandom(2), "big") % size
+    for _ in range(size):
+        port = first + (port + 1 - first) % size
+        _last["port"] = port
+        with socket.socket() as s, contextlib.suppress(OSError):
+            s.bind(("127.0.0.1", port))
+            return port
+    raise RuntimeError(f"no free port of 127.0.0.1 in {first}-{first + size - 1}")
 
 
 def self_signed_certificate(folder: Path, owner: str) -> tuple[Path, Path]:

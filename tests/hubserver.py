@@ -10,6 +10,7 @@ from npm, SQLite (or PostgreSQL via JUPYTERHUB_DB_URL) in a temporary folder, on
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -33,6 +34,7 @@ from .databases import free_port
 
 ADMIN, ADMIN_PASSWORD = "admin", "correct-horse-battery-staple-42"
 START_TIMEOUT = 180
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ][\d:.]+Z?")
 
 
 class HubServer:
@@ -185,7 +187,14 @@ class HubServer:
                 self.process.kill()
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-6000:]
+        """The end of the hub's log, a run of one repeated message (a proxy in a loop) once."""
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        runs = itertools.groupby(lines, key=lambda line: TIMESTAMP.sub("", line))
+        text = "\n".join(
+            line if n == 1 else f"{line}  [{n} times]"
+            for line, n in ((next(g), 1 + sum(1 for _ in g)) for _, g in runs)
+        )
+        return text[-6000:]
 
     def wait_for(self, predicate, timeout: float, what: str = "condition") -> None:
         deadline = time.monotonic() + timeout

@@ -14,7 +14,6 @@ import datetime as _dt
 import json
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from cryptography.x509.oid import NameOID
 from hubkit import stackenv
 from tests import ROOT
 
+from ..databases import free_port
 from ..hubserver import execute_request
 from ..utils import edit_yaml
 from .engine import Docker
@@ -66,12 +66,6 @@ PROJECT_CONTAINER, PROJECT_VOLUME = "jupyter-project-2dteam", "hubkit-home-proje
 # The profile the stack's users and project run; `hubkit compose up` builds (and looks for) it.
 PROFILE = "python-sql"
 PROJECTS = {PROJECT: {"display_name": PROJECT_NAME, "users": ["alice", "bob"], "profile": PROFILE}}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_tls(folder: Path) -> Path:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,10 @@ from pathlib import Path
 
 import pytest
 import requests
+
+# The repository's test helpers (standard library only), as packages/hubkit-kernel's tests use them
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests"))
+from databases import free_port
 
 TOKEN = "hubkit-lab-test-token"
 # The variables the hub sets for a spawned server; each test gives its own
@@ -35,12 +38,6 @@ SPAWN_VARIABLES = (
 # The servers start without jupyter-ai, as the hub starts them with HUBKIT_AI=false (6 s less
 # per start; no test here uses it): this environment's folder that switches it off goes first.
 AI_OFF = Path(sys.prefix, "etc", "hubkit", "ai-off")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
