@@ -37,6 +37,15 @@ START_TIMEOUT = 180
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ][\d:.]+Z?")
 
 
+def default_sigint() -> None:
+    """Let the hub's services take SIGINT again, as `hubkit local up` does before it starts the
+    hub. A test run started in the background ignores SIGINT, children inherit that, and
+    JupyterHub stops each service with SIGINT first: the idle culler and the AI gateway then
+    sat out their 10 s interrupt timeouts one after the other, the hub outlived `stop`'s 30 s
+    and was killed, and their processes were left behind."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class HubServer:
     def __init__(
         self,
@@ -164,6 +173,7 @@ class HubServer:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=default_sigint,
         )
         # Generous: a loaded machine (CI's test workers side by side) starts a hub in 10-60 s
         deadline = time.monotonic() + START_TIMEOUT

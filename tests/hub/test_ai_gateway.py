@@ -810,19 +810,17 @@ def open_notebook(hub, page, user: str, token: str, source: str) -> None:
 
 
 def run_cell(page, expect: str, shot) -> None:
-    """Run the notebook's first cell (Ctrl+Enter in its editor) until `expect` shows: a
-    keystroke sent while the page still settles is lost on a loaded machine."""
+    """Run the notebook's first cell (Ctrl+Enter in its editor) once its kernel is ready, and
+    wait until `expect` shows."""
     wait_for_kernel(page)
-    for _ in range(4):
-        page.locator(".jp-CodeCell .cm-content").first.click()
-        page.wait_for_selector(".jp-Notebook.jp-mod-editMode", timeout=30_000)
-        page.keyboard.press("Control+Enter")
-        try:
-            page.get_by_text(expect).first.wait_for(timeout=30_000)
-            return
-        except Exception:
-            page.screenshot(path=shot)
-    raise AssertionError(f"running the cell never showed {expect!r}: see {shot}")
+    page.locator(".jp-CodeCell .cm-content").first.click()
+    page.wait_for_selector(".jp-Notebook.jp-mod-editMode", timeout=30_000)
+    page.keyboard.press("Control+Enter")
+    try:
+        page.get_by_text(expect).first.wait_for(timeout=90_000)
+    except Exception as error:
+        page.screenshot(path=shot)
+        raise AssertionError(f"running the cell never showed {expect!r}: see {shot}") from error
 
 
 def ask_for_a_fix(page):
