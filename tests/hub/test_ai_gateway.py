@@ -301,7 +301,7 @@ def test_a_stream_broken_off_upstream_ends_with_an_error_event(ai_hub):
     assert anthropic_text(evts) == " ".join(ANSWER.split(" ")[:2]) + " "
 
 
-def test_a_missing_key_is_named(make_hub, fake):
+def test_a_missing_key_is_named_and_the_gateway_stops_with_the_hub(make_hub, fake):
     from ..databases import free_port
 
     hub = make_hub(
@@ -317,6 +317,13 @@ def test_a_missing_key_is_named(make_hub, fake):
         "This hub has no Anthropic key: the admin sets ANTHROPIC_API_KEY"
         in (r.json()["error"]["message"])
     )
+    # And when the hub stops (SIGINT to its services first), the gateway stops with it in
+    # seconds, quietly: an admin's `docker compose logs hub` shows no traceback
+    started = time.monotonic()
+    hub.stop()
+    assert hub.process.returncode == 0 and time.monotonic() - started < 20
+    assert "Traceback" not in hub.log_path.read_text(), hub.log()
+    assert "AI gateway stopped" in hub.log_path.read_text()
 
 
 def test_cached_prompt_tokens_are_priced_at_the_cache_rates(ai_hub, fake):

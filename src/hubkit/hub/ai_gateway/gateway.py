@@ -751,7 +751,10 @@ class AIGateway(Application):
             ", ".join(self.policy.models) or "none",
             f"; no {', '.join(missing)}" if missing else "",
         )
-        ioloop.IOLoop.current().start()
+        try:
+            ioloop.IOLoop.current().start()
+        except KeyboardInterrupt:  # how the hub stops its services
+            self.log.info("AI gateway stopped")
 
 
 main = AIGateway.launch_instance
