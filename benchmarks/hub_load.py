@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from hubkit.catalog import load_catalog  # noqa: E402
 from hubkit.local import LocalLayout  # noqa: E402
 from tests.databases import PostgresCluster, free_port  # noqa: E402
-from tests.hubserver import HubServer  # noqa: E402
+from tests.hubserver import HubServer, default_sigint  # noqa: E402
 
 # Generated per run: the simulated users only live in this run's throwaway hubs.
 PASSWORD = "bench-" + os.urandom(12).hex()
@@ -78,6 +78,7 @@ class StockHub:
             env={**os.environ, "CONFIGPROXY_AUTH_TOKEN": os.urandom(16).hex()},
             stdout=(self.tmp / "hub.log").open("ab"),
             stderr=subprocess.STDOUT,
+            preexec_fn=default_sigint,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -47,7 +47,7 @@ from hubkit.local import LocalLayout, profile_status  # noqa: E402
 from hubkit.local.environments import pip_install, venv_current  # noqa: E402
 from tests import browser as chromium  # noqa: E402
 from tests.databases import free_port  # noqa: E402
-from tests.hubserver import ADMIN, ADMIN_PASSWORD, HubServer  # noqa: E402
+from tests.hubserver import ADMIN, ADMIN_PASSWORD, HubServer, default_sigint  # noqa: E402
 
 # The plain venv: these packages of the python spec, at the versions it pins.
 PLAIN_PACKAGES = ("jupyterhub", "jupyterlab", "ipykernel")
@@ -115,6 +115,7 @@ class PlainHub(HubServer):
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=default_sigint,
         )
         self.wait_for(self._answers, 60, "plain hub answering")
 
