@@ -130,9 +130,8 @@ def test_a_share_code_made_in_jupyterlab_lets_whoever_accepts_it_in(team, browse
         left = datetime.fromisoformat(code["expires_at"]) - datetime.now(UTC)
         assert timedelta(days=6, hours=23) < left <= timedelta(days=7)
         page.screenshot(path=str(tmp_path / "share-code-light.png"))
-        page.click(".jp-Dialog-button:has-text('Close')")
 
-        # When dave, logged in, opens the link and accepts
+        # When dave, logged in, opens the link and accepts, while alice's dialog is open
         log_in(visitor, hub.url, "dave", "dave-Pass-12345")
         visitor.wait_for_url(lambda u: "/hub/login" not in u)
         visitor.goto(url)
@@ -141,8 +140,11 @@ def test_a_share_code_made_in_jupyterlab_lets_whoever_accepts_it_in(team, browse
         authorize_once(visitor)
         visitor.wait_for_selector(".jp-LabShell", timeout=90_000)
         hub.wait_for(lambda: contents(hub, dave) == 200, WITHDRAWN_WITHIN, "dave let in")
+        # And alice's open dialog shows the code used once (it lists the codes every 5 s)
+        page.wait_for_selector(f"{CODE_ROW} time:text-matches('^1 time, last ')", timeout=30_000)
+        page.click(".jp-Dialog-button:has-text('Close')")
 
-        # And alice, opening the dialog again from the palette, sees the code used once
+        # And alice, opening the dialog again from the palette, sees the same
         use_theme(page, "JupyterLab Dark")
         share_code_dialog(page)
         page.wait_for_selector(f"{CODE_ROW} time:text-matches('^1 time, last ')")

@@ -22,6 +22,10 @@ const EXPIRIES = [
   { seconds: 30 * 86400, label: (t: TranslationBundle) => t.__('30 days') }
 ];
 const DEFAULT_EXPIRY = 86400;
+/**
+ * How often an open dialog lists the codes again, so that a link accepted meanwhile shows it.
+ */
+const REFRESH_MS = 5000;
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['day', 86400000],
@@ -59,19 +63,38 @@ export class ShareCodesBody extends Widget {
     this.addClass('hk-ShareCodes');
     this._build();
     void this.refresh();
+    this._timer = window.setInterval(() => {
+      if (this.isVisible && !document.hidden) {
+        void this.refresh();
+      }
+    }, REFRESH_MS);
   }
 
   /**
-   * List the codes again, from the hub.
+   * List the codes again, from the hub; the table is built again only when they changed, so
+   * a periodic refresh never replaces a button under the pointer for nothing.
    */
   async refresh(): Promise<void> {
+    const request = ++this._requests;
     try {
-      this._items = await this._codes.list();
+      const items = await this._codes.list();
+      if (request !== this._requests) {
+        return; // a newer listing (after a revoke, say) is under way
+      }
       this._showError('');
+      if (JSON.stringify(items) === JSON.stringify(this._items) && this._rows.hasChildNodes()) {
+        return;
+      }
+      this._items = items;
     } catch (error) {
       this._showError(this._trans.__('Cannot list the links: %1', errorText(error)));
     }
     this._renderTable();
+  }
+
+  dispose(): void {
+    window.clearInterval(this._timer);
+    super.dispose();
   }
 
   private _build(): void {
@@ -284,6 +307,8 @@ export class ShareCodesBody extends Widget {
   private _new!: HTMLDivElement;
   private _error!: HTMLParagraphElement;
   private _rows = el('tbody');
+  private _timer = 0;
+  private _requests = 0;
 }
 
 export namespace ShareCodesBody {
