@@ -17,6 +17,7 @@ import { Widget } from '@lumino/widgets';
 
 import { aiPlugin } from './ai/plugin';
 import { builderPlugin } from './builder/plugin';
+import { cellExecutorPlugin } from './cellexecutor';
 import { commentsPlugin } from './comments/plugin';
 import { presencePlugin } from './presence/plugin';
 import { historyPlugin } from './history/plugin';
@@ -169,6 +170,7 @@ const serverStatus: JupyterFrontEndPlugin<void> = {
 
 
 export default [
+  cellExecutorPlugin,
   serverStatus,
   ...sqlPlugins,
   tablesPlugin,
