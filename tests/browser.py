@@ -35,6 +35,25 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
+# Chromium's own report that the host's network interfaces changed under a request: the Docker
+# tests add and remove bridges while the browser tests run beside them. Not the page's doing.
+HOST_NETWORK_CHANGED = "net::ERR_NETWORK_CHANGED"
+
+
+def console_errors(page) -> list[str]:
+    """The page's console errors and uncaught exceptions from now on (a list that fills as they
+    come), but HOST_NETWORK_CHANGED."""
+    errors: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error" and HOST_NETWORK_CHANGED not in message.text:
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
 def log_in(page, url: str, username: str, password: str) -> None:
     """Submit the hub's login form."""
     page.goto(f"{url}/hub/login")

@@ -18,7 +18,7 @@ import requests
 
 from .. import ROOT
 from ..ai_upstream import ANSWER, FakeUpstream
-from ..browser import first_visit, log_in, use_theme, wait_for_kernel
+from ..browser import console_errors, first_visit, log_in, use_theme, wait_for_kernel
 from ..hubserver import ADMIN, ADMIN_PASSWORD, HubServer
 from ..utils import edit_yaml
 from .test_sql_workspace import make_shop, upload_notebook
@@ -998,9 +998,7 @@ def test_with_the_hubs_ai_off_servers_start_without_jupyter_ai(
 def test_with_the_hubs_ai_off_jupyterlab_has_no_chat_nor_ai_actions_and_no_errors(off_hub, browser):
 
     page = browser.new_page(viewport={"width": 1300, "height": 800})
-    errors: list[str] = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    errors = console_errors(page)
     # Given the admin's JupyterLab on the hub with its AI off, and a cell that failed
     log_in(page, off_hub.url, ADMIN, ADMIN_PASSWORD)
     page.goto(f"{off_hub.url}/user/{ADMIN}/lab")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ..browser import first_visit, log_in, wait_for_kernel
+from ..browser import console_errors, first_visit, log_in, wait_for_kernel
 from ..hubserver import ADMIN, ADMIN_PASSWORD
 from .extension_set import EXTENSION_SET, SIDEBAR_PANELS
 
@@ -34,9 +34,7 @@ def hub(make_hub):
 @pytest.fixture
 def page(browser):
     page = browser.new_page()
-    page.console_errors = []
-    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    page.console_errors = console_errors(page)
     # webpack's module federation warns when an extension was built for other versions of a
     # shared package than the page has, and gives it the page's version anyway
     page.version_warnings = []
