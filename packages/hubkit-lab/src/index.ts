@@ -17,7 +17,6 @@ import { Widget } from '@lumino/widgets';
 
 import { aiPlugin } from './ai/plugin';
 import { builderPlugin } from './builder/plugin';
-import { cellExecutorPlugin } from './cellexecutor';
 import { commentsPlugin } from './comments/plugin';
 import { presencePlugin } from './presence/plugin';
 import { historyPlugin } from './history/plugin';
@@ -170,7 +169,6 @@ const serverStatus: JupyterFrontEndPlugin<void> = {
 
 
 export default [
-  cellExecutorPlugin,
   serverStatus,
   ...sqlPlugins,
   tablesPlugin,
