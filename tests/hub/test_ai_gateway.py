@@ -574,7 +574,7 @@ def test_jupyternauts_model_lists_hold_only_the_models_the_admin_offers(ai_hub, 
     assert r.status_code == 403, r.status_code  # an API handler refuses, never redirects
 
 
-def ask_in_chat(page, question: str, home: Path) -> None:
+def ask_in_chat(page, question: str, hub: HubServer, user: str) -> None:
     """A new chat from the command palette, and a question to Jupyternaut in it, once the chat
     is ready for it (as a person typing would find it):
     - jupyter-ai's persona manager joins a new chat's router a moment after the chat opens
@@ -590,14 +590,13 @@ def ask_in_chat(page, question: str, home: Path) -> None:
     persona = page.locator(".jp-jai-personaControls-persona:text-is('Jupyternaut')")
     persona.wait_for(timeout=120_000)
 
+    home = Path(hub.env["HUBKIT_HOMES_DIR"], user)
+
     def saved_with_jupyternaut() -> bool:
         chats = sorted(home.glob("*.chat"), key=lambda path: path.stat().st_mtime)
         return bool(chats) and '"Jupyternaut"' in chats[-1].read_text()
 
-    deadline = time.monotonic() + 60
-    while not saved_with_jupyternaut():
-        assert time.monotonic() < deadline, f"no chat in {home} saved with Jupyternaut"
-        time.sleep(0.2)
+    hub.wait_for(saved_with_jupyternaut, 60, f"a chat in {home} saved with Jupyternaut")
     page.get_by_placeholder("Type a chat message").click()
     page.keyboard.type(f"@Jupyternaut {question}")
     page.keyboard.press("Enter")
@@ -619,8 +618,7 @@ def test_the_chat_streams_an_answer_and_says_when_the_budget_is_used_up(
             page.goto(f"{ai_hub.url}/user/{name}/lab")
             first_visit(page)
             fake.requests.clear()
-            home = Path(ai_hub.env["HUBKIT_HOMES_DIR"], name)
-            ask_in_chat(page, "what is six times seven?", home)
+            ask_in_chat(page, "what is six times seven?", ai_hub, name)
             answer = page.locator(".jp-chat-messages-container").get_by_text("Hello from")
             if name == "carol":
                 # Then the answer grows word by word in the chat, then is whole
